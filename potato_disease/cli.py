@@ -1,0 +1,139 @@
+"""Command line: ``python -m potato_disease predict|evaluate``.
+
+``predict PATH... [--json]`` prints one line per photo (JSON objects with ``--json``);
+a directory means every image under it. An unreadable file gives a line with an
+``error`` and the run goes on; the exit status is 1 if any photo failed.
+
+``evaluate DIR [--json]`` scores the model on class sub-folders named by label (a
+``tuber`` or ``not_leaf`` folder must be refused), per source folder if DIR holds
+several.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from potato_disease import evaluation, imaging
+from potato_disease.config import get_settings
+from potato_disease.diagnosis import Diagnoser, Diagnosis
+from potato_disease.labels import DISPLAY_NAMES
+from potato_disease.model_files import ModelFilesError
+from potato_disease.photo_files import expand_paths, labelled_sources
+
+
+def prediction_record(path: Path, diagnosis: Diagnosis) -> dict[str, Any]:
+    """The JSON contract of one predicted photo."""
+    return {
+        "path": str(path),
+        "label": diagnosis.label,
+        "confidence": round(diagnosis.confidence, 4),
+        "probabilities": {k: round(v, 4) for k, v in diagnosis.probabilities.items()},
+    }
+
+
+def predict(diagnoser: Diagnoser, paths: Sequence[Path], as_json: bool, out: TextIO) -> int:
+    """Diagnose each photo and print a line for it; return the number of failures."""
+    failures = 0
+    for path in expand_paths(paths):
+        try:
+            record = prediction_record(path, diagnoser.diagnose(imaging.load_image(path)))
+        except imaging.ImageError as error:
+            failures += 1
+            record = {"path": str(path), "error": str(error)}
+        if as_json:
+            print(json.dumps(record), file=out, flush=True)
+        elif "error" in record:
+            print(f"{path}: ERROR {record['error']}", file=out, flush=True)
+        else:
+            name = DISPLAY_NAMES[record["label"]]
+            print(f"{path}: {name} ({record['confidence']:.0%})", file=out, flush=True)
+    return failures
+
+
+def evaluate(diagnoser: Diagnoser, folder: Path, batch_size: int = 32) -> dict[str, Any]:
+    """Metrics per source folder and overall, plus unreadable files."""
+    report: dict[str, Any] = {}
+    all_truth: list[str] = []
+    all_diagnoses: list[Diagnosis] = []
+    unreadable: list[dict[str, str]] = []
+    for source, photos in labelled_sources(folder).items():
+        truth, diagnoses = [], []
+        for start in range(0, len(photos), batch_size):
+            images, labels = [], []
+            for path, label in photos[start : start + batch_size]:
+                try:
+                    images.append(imaging.load_image(path))
+                    labels.append(label)
+                except imaging.ImageError as error:
+                    unreadable.append({"path": str(path), "error": str(error)})
+            diagnoses += diagnoser.diagnose_batch(images)
+            truth += labels
+        report[source] = evaluation.summarize(truth, diagnoses)
+        all_truth += truth
+        all_diagnoses += diagnoses
+    if len(report) > 1:
+        report["all"] = evaluation.summarize(all_truth, all_diagnoses)
+    report["unreadable"] = unreadable
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A short human-readable table of an evaluation report."""
+    lines = []
+    for source, metrics in report.items():
+        if source == "unreadable":
+            continue
+        parts = [f"{source}: {metrics['photos']} photos"]
+        for key in (
+            "accuracy",
+            "macro_f1",
+            "balanced_accuracy",
+            "ece",
+            "leaves_refused",
+            "not_leaf_refused",
+        ):
+            if key in metrics:
+                parts.append(f"{key}={metrics[key]:.4f}")
+        lines.append("  ".join(parts))
+    if report["unreadable"]:
+        lines.append(f"unreadable files: {len(report['unreadable'])}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of the two commands."""
+    parser = argparse.ArgumentParser(prog="python -m potato_disease", description=__doc__)
+    parser.add_argument("--model-dir", type=Path, default=None, help="default: MODEL_DIR or model/")
+    commands = parser.add_subparsers(dest="command", required=True)
+    predict_parser = commands.add_parser("predict", help="diagnose photos")
+    predict_parser.add_argument("paths", nargs="+", type=Path)
+    predict_parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    evaluate_parser = commands.add_parser("evaluate", help="score a labelled folder")
+    evaluate_parser.add_argument("folder", type=Path)
+    evaluate_parser.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    try:
+        diagnoser = Diagnoser(args.model_dir or settings.model_dir, settings.inference_threads)
+    except ModelFilesError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "predict":
+        return 1 if predict(diagnoser, args.paths, args.json, sys.stdout) else 0
+    try:
+        report = evaluate(diagnoser, args.folder)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0

@@ -1,0 +1,97 @@
+"""Metrics for a labelled folder of photos: accuracy, macro-F1, confusion, ECE, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from potato_disease.diagnosis import Diagnosis
+from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
+
+
+def confusion_matrix(truth: Sequence[str], predicted: Sequence[str]) -> np.ndarray:
+    """Counts with true labels as rows and predictions as columns, in MODEL_CLASSES order."""
+    matrix = np.zeros((len(MODEL_CLASSES), len(MODEL_CLASSES)), dtype=int)
+    rows = [MODEL_CLASSES.index(label) for label in truth]
+    columns = [MODEL_CLASSES.index(label) for label in predicted]
+    np.add.at(matrix, (rows, columns), 1)
+    return matrix
+
+
+def macro_f1(matrix: np.ndarray, labels: Sequence[str]) -> float:
+    """Mean F1 over ``labels`` (the classes present in the truth)."""
+    scores = []
+    for label in labels:
+        index = MODEL_CLASSES.index(label)
+        true_positive = matrix[index, index]
+        precision_base, recall_base = matrix[:, index].sum(), matrix[index, :].sum()
+        if true_positive == 0:
+            scores.append(0.0)
+            continue
+        precision, recall = true_positive / precision_base, true_positive / recall_base
+        scores.append(2 * precision * recall / (precision + recall))
+    return float(np.mean(scores)) if scores else float("nan")
+
+
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 15
+) -> float:
+    """ECE with equal-width confidence bins (Guo et al. 2017)."""
+    edges = np.linspace(0, 1, bins + 1)
+    error = 0.0
+    for low, high in zip(edges[:-1], edges[1:]):
+        in_bin = (confidence > low) & (confidence <= high)
+        if in_bin.any():
+            error += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
+    return float(error)
+
+
+def balanced_accuracy(matrix: np.ndarray, labels: Sequence[str]) -> float:
+    """Mean recall over ``labels``."""
+    recalls = []
+    for label in labels:
+        index = MODEL_CLASSES.index(label)
+        total = matrix[index].sum()
+        recalls.append(matrix[index, index] / total if total else 0.0)
+    return float(np.mean(recalls)) if recalls else float("nan")
+
+
+def summarize(truth: Sequence[str], diagnoses: Sequence[Diagnosis]) -> dict[str, Any]:
+    """Every metric for photos with known labels (``not_leaf`` = must be refused).
+
+    Accuracy and macro-F1 are over leaf photos, a wrongly refused leaf counting as an
+    error. ECE uses the calibrated leaf probabilities of leaf photos, whether or not
+    they were refused.
+    """
+    predicted = [d.label for d in diagnoses]
+    matrix = confusion_matrix(truth, predicted)
+    leaf = np.array([label != NOT_LEAF for label in truth])
+    result: dict[str, Any] = {"photos": len(truth)}
+    if leaf.any():
+        leaf_truth = [t for t, is_leaf in zip(truth, leaf) if is_leaf]
+        leaf_diagnoses = [d for d, is_leaf in zip(diagnoses, leaf) if is_leaf]
+        present = [label for label in DISEASE_LABELS if label in leaf_truth]
+        correct_top = np.array([d.leaf_label == t for d, t in zip(leaf_diagnoses, leaf_truth)])
+        confidence = np.array([d.probabilities[d.leaf_label] for d in leaf_diagnoses])
+        result.update(
+            leaf_photos=len(leaf_truth),
+            accuracy=float(np.mean([d.label == t for d, t in zip(leaf_diagnoses, leaf_truth)])),
+            macro_f1=macro_f1(matrix, present),
+            balanced_accuracy=balanced_accuracy(matrix, present),
+            ece=expected_calibration_error(confidence, correct_top),
+            leaves_refused=float(np.mean([not d.is_leaf for d in leaf_diagnoses])),
+        )
+    if (~leaf).any():
+        result.update(
+            not_leaf_photos=int((~leaf).sum()),
+            not_leaf_refused=float(
+                np.mean([not d.is_leaf for d, is_leaf in zip(diagnoses, leaf) if not is_leaf])
+            ),
+        )
+    result["confusion_matrix"] = {
+        "labels": list(MODEL_CLASSES),
+        "rows_true_columns_predicted": matrix.tolist(),
+    }
+    return result

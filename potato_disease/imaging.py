@@ -1,0 +1,135 @@
+"""Safe decoding of uploaded photos into RGB images the model can read.
+
+Every way a user's file can be wrong ends in an :class:`ImageError` subclass whose
+message can be shown to that user as it is.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+try:  # HEIC/HEIF straight from phones, when pillow-heif is installed.
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - optional dependency
+    pass
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 40_000_000
+MIN_SIDE = 32
+
+
+class ImageError(ValueError):
+    """A photo that cannot be diagnosed; ``str(error)`` is a message for people."""
+
+
+class EmptyFileError(ImageError):
+    """The file has no content."""
+
+
+class FileTooLargeError(ImageError):
+    """The file is bigger than the upload limit."""
+
+
+class NotAnImageError(ImageError):
+    """The file is not an image in a format we read."""
+
+
+class TruncatedImageError(ImageError):
+    """The image file is cut short or corrupt."""
+
+
+class ImageTooLargeError(ImageError):
+    """The image has too many pixels (possibly a decompression bomb)."""
+
+
+class ImageTooSmallError(ImageError):
+    """The image is too small to show a leaf."""
+
+
+def decode_image(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> Image.Image:
+    """Decode photo bytes into an upright 8-bit RGB image, or raise ImageError."""
+    if not data:
+        raise EmptyFileError("The file is empty. Please choose a photo.")
+    if len(data) > max_bytes:
+        raise FileTooLargeError(
+            f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+            "Please send a smaller photo."
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageTooLargeError(
+                    f"The image is {width} x {height} pixels, more than this app accepts "
+                    f"({max_pixels / 1e6:.0f} megapixels). Please resize it."
+                )
+            image.load()
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageTooLargeError(
+            "The image has far too many pixels to open safely. Please send a normal photo."
+        ) from error
+    except UnidentifiedImageError as error:
+        raise NotAnImageError(
+            "This file is not a photo we can read. Please upload a JPEG, PNG, WebP or HEIC image."
+        ) from error
+    except (OSError, SyntaxError, ValueError) as error:
+        raise TruncatedImageError(
+            "The photo file is damaged or incomplete. Please take or upload it again."
+        ) from error
+    if min(image.size) < MIN_SIDE:
+        raise ImageTooSmallError(
+            f"The image is only {image.size[0]} x {image.size[1]} pixels. "
+            "Please send a photo at least {MIN_SIDE} pixels on each side."
+        )
+    return to_rgb(ImageOps.exif_transpose(image))
+
+
+def load_image(path: str | Path, **limits: int) -> Image.Image:
+    """Read and decode an image file from disk."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise NotAnImageError(f"The file could not be read: {error.strerror}.") from error
+    return decode_image(data, **limits)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any Pillow mode (greyscale, palette, alpha, CMYK, 16-bit) to 8-bit RGB."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if array.max() > 255 else 255.0
+        array = np.clip(array / peak * 255.0, 0, 255).astype(np.uint8)
+        return Image.fromarray(array, mode="L").convert("RGB")
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA"):
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def center_square(image: Image.Image, size: int) -> Image.Image:
+    """Resize the shorter side to ``size`` and crop the central square."""
+    return ImageOps.fit(image, (size, size), method=Image.Resampling.BILINEAR)
+
+
+def to_model_input(image: Image.Image, size: int) -> np.ndarray:
+    """A ``(size, size, 3)`` float32 array of 0-255 pixels (the model normalises)."""
+    return np.asarray(center_square(image, size), dtype=np.float32)

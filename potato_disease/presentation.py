@@ -1,0 +1,47 @@
+"""Plain-language wording of a diagnosis for people (no Streamlit here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from potato_disease.diagnosis import Diagnosis
+from potato_disease.labels import DISPLAY_NAMES
+
+UNSURE_BELOW = 0.6
+RETAKE_ADVICE = (
+    "Retake the photo: one leaf filling the frame, close up, in daylight without harsh "
+    "shadow, and in focus. Photograph both sides if symptoms are faint."
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the page says about one photo."""
+
+    headline: str
+    detail: str
+    tone: str  # "success", "warning" or "error"
+    unsure: bool
+
+
+def verdict(diagnosis: Diagnosis) -> Verdict:
+    """Headline, explanation and tone for a diagnosis."""
+    if not diagnosis.is_leaf:
+        return Verdict(
+            "This does not look like a potato leaf",
+            f"{diagnosis.refusal_reason} Please photograph a single potato leaf.",
+            "error",
+            True,
+        )
+    name = DISPLAY_NAMES[diagnosis.label]
+    if diagnosis.confidence < UNSURE_BELOW:
+        runner_up = sorted(diagnosis.probabilities, key=diagnosis.probabilities.get)[-2]
+        return Verdict(
+            f"Unsure: possibly {name.lower()} ({diagnosis.confidence:.0%})",
+            f"The model is not confident; {DISPLAY_NAMES[runner_up].lower()} is also "
+            f"possible. {RETAKE_ADVICE}",
+            "warning",
+            True,
+        )
+    tone = "success" if diagnosis.label == "healthy" else "warning"
+    return Verdict(f"{name} ({diagnosis.confidence:.0%} confidence)", "", tone, False)

@@ -1,0 +1,56 @@
+"""Shared fixtures: the committed model, the shared photos, small photo factories."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from potato_disease.config import DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, settings_from_env
+from potato_disease.diagnosis import Diagnoser
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The shared photo folder; tests that need real photos skip, saying why, without it."""
+    path = settings_from_env().data_dir
+    if not path.is_dir():
+        pytest.skip(f"shared photos not found at {path} (set POTATO_DATA_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    return DEFAULT_MODEL_DIR
+
+
+@pytest.fixture(scope="session")
+def diagnoser(model_dir: Path) -> Diagnoser:
+    return Diagnoser(model_dir)
+
+
+def sample_photos(data_dir: Path, source: str, label_folder: str, count: int) -> list[Path]:
+    """``count`` photos spread evenly through a class folder (deterministic)."""
+    photos = sorted((data_dir / source / label_folder).glob("*"))
+    step = max(len(photos) // count, 1)
+    return photos[::step][:count]
+
+
+def encode(image: Image.Image, format: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+def leafish(size: tuple[int, int] = (64, 48)) -> Image.Image:
+    """A small green picture with some structure (not a real leaf)."""
+    rng = np.random.default_rng(0)
+    array = np.zeros((size[1], size[0], 3), dtype=np.uint8)
+    array[..., 1] = 150 + rng.integers(0, 60, size=(size[1], size[0]))
+    return Image.fromarray(array)
+
+
+__all__ = ["DEFAULT_DATA_DIR", "encode", "leafish", "sample_photos"]

@@ -1,0 +1,59 @@
+"""Metric helpers, checked on cases worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from potato_disease import evaluation
+from potato_disease.diagnosis import Diagnosis
+from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
+
+
+def diagnosis(label: str, leaf_label: str | None = None, confidence: float = 0.9) -> Diagnosis:
+    top = leaf_label or label
+    rest = (1 - confidence) / (len(DISEASE_LABELS) - 1)
+    probabilities = {name: confidence if name == top else rest for name in DISEASE_LABELS}
+    return Diagnosis(label, confidence, probabilities, label != NOT_LEAF)
+
+
+def test_confusion_matrix_rows_are_truth() -> None:
+    matrix = evaluation.confusion_matrix(["healthy", "healthy"], ["healthy", "virus"])
+    assert matrix[MODEL_CLASSES.index("healthy"), MODEL_CLASSES.index("virus")] == 1
+    assert matrix.sum() == 2
+
+
+def test_macro_f1_by_hand() -> None:
+    truth = ["healthy", "healthy", "virus", "virus"]
+    predicted = ["healthy", "virus", "virus", "virus"]
+    matrix = evaluation.confusion_matrix(truth, predicted)
+    # healthy: P=1, R=0.5 -> F1=2/3; virus: P=2/3, R=1 -> F1=0.8
+    assert evaluation.macro_f1(matrix, ["healthy", "virus"]) == pytest.approx((2 / 3 + 0.8) / 2)
+
+
+@pytest.mark.parametrize(
+    ("confidence", "correct", "expected"),
+    [
+        ([0.9, 0.9, 0.9, 0.9], [1, 1, 1, 0], 0.15),
+        ([1.0, 1.0], [1, 1], 0.0),
+        ([0.6, 0.6, 0.95, 0.95], [1, 0, 1, 1], (0.5 * 0.1) + (0.5 * 0.05)),
+    ],
+)
+def test_expected_calibration_error(confidence: list, correct: list, expected: float) -> None:
+    value = evaluation.expected_calibration_error(np.array(confidence), np.array(correct, bool))
+    assert value == pytest.approx(expected)
+
+
+def test_summary_counts_a_refused_leaf_as_an_error_and_reports_refusals() -> None:
+    truth = ["healthy", "late_blight", NOT_LEAF, NOT_LEAF]
+    diagnoses = [
+        diagnosis("healthy"),
+        diagnosis(NOT_LEAF, leaf_label="late_blight"),
+        diagnosis(NOT_LEAF, leaf_label="healthy"),
+        diagnosis("virus"),
+    ]
+    summary = evaluation.summarize(truth, diagnoses)
+    assert summary["accuracy"] == 0.5
+    assert summary["leaves_refused"] == 0.5
+    assert summary["not_leaf_refused"] == 0.5
+    assert summary["balanced_accuracy"] == 0.5

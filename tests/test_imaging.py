@@ -1,0 +1,98 @@
+"""Decoding of every kind of good and bad upload."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from potato_disease import imaging
+from tests.conftest import encode, leafish
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"", imaging.EmptyFileError),
+        (b"this is a text file, not a photo\n" * 10, imaging.NotAnImageError),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", imaging.NotAnImageError),
+        (encode(leafish(), "JPEG")[:300], imaging.TruncatedImageError),
+        (encode(leafish(), "PNG")[:-40], imaging.TruncatedImageError),
+        (encode(leafish((20, 20)), "PNG"), imaging.ImageTooSmallError),
+    ],
+    ids=["empty", "text-named-jpg", "pdf", "truncated-jpeg", "truncated-png", "tiny"],
+)
+def test_bad_input_raises_a_typed_error_with_a_human_message(data: bytes, error: type) -> None:
+    with pytest.raises(error) as raised:
+        imaging.decode_image(data)
+    message = str(raised.value)
+    assert message.endswith(".") and "Traceback" not in message and len(message) > 20
+
+
+def test_decompression_bomb_is_refused_before_decoding() -> None:
+    bomb = encode(Image.new("1", (20_000, 20_000)), "PNG")  # 400 MP in a few kB
+    assert len(bomb) < 200_000
+    with pytest.raises(imaging.ImageTooLargeError, match="pixels"):
+        imaging.decode_image(bomb)
+
+
+def test_pixel_limit_is_configurable() -> None:
+    data = encode(leafish((400, 300)), "PNG")
+    with pytest.raises(imaging.ImageTooLargeError):
+        imaging.decode_image(data, max_pixels=100_000)
+    assert imaging.decode_image(data).size == (400, 300)
+
+
+def test_file_over_the_byte_limit_is_refused() -> None:
+    with pytest.raises(imaging.FileTooLargeError, match="MB"):
+        imaging.decode_image(encode(leafish(), "PNG"), max_bytes=100)
+
+
+def test_exif_orientation_is_applied() -> None:
+    image = leafish((60, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    decoded = imaging.decode_image(encode(image, "JPEG", exif=exif))
+    assert decoded.size == (40, 60)
+
+
+@pytest.mark.parametrize(
+    ("image", "format"),
+    [
+        (leafish().convert("L"), "PNG"),
+        (leafish().convert("RGBA"), "PNG"),
+        (leafish().convert("P"), "PNG"),
+        (leafish().convert("CMYK"), "JPEG"),
+        (leafish(), "WEBP"),
+        (leafish(), "TIFF"),
+        (leafish(), "BMP"),
+    ],
+    ids=["greyscale", "rgba", "palette", "cmyk", "webp", "tiff", "bmp"],
+)
+def test_every_colour_mode_and_format_becomes_8bit_rgb(image: Image.Image, format: str) -> None:
+    decoded = imaging.decode_image(encode(image, format))
+    assert decoded.mode == "RGB" and decoded.size == image.size
+
+
+def test_sixteen_bit_greyscale_keeps_its_range() -> None:
+    array = np.full((40, 40), 65535, dtype=np.uint16)
+    array[:20] = 32768
+    decoded = np.asarray(imaging.decode_image(encode(Image.fromarray(array), "PNG")))
+    assert decoded[30, 5, 0] == 255 and 120 <= decoded[5, 5, 0] <= 135
+
+
+def test_transparent_areas_become_white() -> None:
+    image = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    decoded = imaging.decode_image(encode(image, "PNG"))
+    assert decoded.getpixel((5, 5)) == (255, 255, 255)
+
+
+def test_heic_from_phones_is_read() -> None:
+    pytest.importorskip("pillow_heif")
+    decoded = imaging.decode_image(encode(leafish((64, 64)), "HEIF"))
+    assert decoded.mode == "RGB" and decoded.size == (64, 64)
+
+
+def test_model_input_is_a_centre_square_of_raw_pixels() -> None:
+    pixels = imaging.to_model_input(leafish((300, 200)), 96)
+    assert pixels.shape == (96, 96, 3) and pixels.dtype == np.float32 and pixels.max() > 1

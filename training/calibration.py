@@ -1,0 +1,60 @@
+"""Temperature scaling, calibration error and the out-of-distribution score."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
+
+from potato_disease.evaluation import expected_calibration_error
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature that minimises validation negative log-likelihood."""
+
+    def nll(log_temperature: float) -> float:
+        scaled = log_softmax(logits / np.exp(log_temperature), axis=1)
+        return float(-scaled[np.arange(len(labels)), labels].mean())
+
+    result = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    return float(np.exp(result.x))
+
+
+def cross_fitted_ece(logits: np.ndarray, labels: np.ndarray, seed: int) -> float:
+    """ECE where each half of the data is scaled by the temperature fit on the other."""
+    order = np.random.default_rng(seed).permutation(len(labels))
+    halves = np.array_split(order, 2)
+    probabilities = np.zeros_like(logits)
+    for fit_half, score_half in (halves, halves[::-1]):
+        temperature = fit_temperature(logits[fit_half], labels[fit_half])
+        probabilities[score_half] = softmax(logits[score_half] / temperature, axis=1)
+    correct = probabilities.argmax(axis=1) == labels
+    return expected_calibration_error(probabilities.max(axis=1), correct)
+
+
+def fit_mahalanobis(
+    features: np.ndarray, labels: np.ndarray, components: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whitening projection and class centres for a shared-covariance Mahalanobis score.
+
+    Lee et al. 2018: the distance from a photo's pooled features to the nearest class
+    centre, in the top principal directions of the within-class covariance.
+    """
+    classes = np.unique(labels)
+    centres = np.stack([features[labels == c].mean(axis=0) for c in classes])
+    centred = features - centres[np.searchsorted(classes, labels)]
+    covariance = centred.T @ centred / len(features)
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    top = np.argsort(eigenvalues)[::-1][:components]
+    shrinkage = 1e-2 * eigenvalues.clip(0).mean()  # keeps tiny-variance directions finite
+    projection = eigenvectors[:, top] / np.sqrt(eigenvalues[top].clip(0) + shrinkage)
+    return projection.astype(np.float32), (centres @ projection).astype(np.float32)
+
+
+def mahalanobis_score(
+    features: np.ndarray, projection: np.ndarray, centres: np.ndarray
+) -> np.ndarray:
+    """Squared distance to the nearest class centre in whitened space (higher = stranger)."""
+    projected = features @ projection
+    distances = ((projected[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    return distances.min(axis=1)

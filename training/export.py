@@ -1,0 +1,179 @@
+"""Export the trained model, fit calibration and rejection, and evaluate the export.
+
+Everything measured here runs through the package's own :class:`Diagnoser` on the
+exported LiteRT model, so the reported figures are those of what ships.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import keras
+import numpy as np
+from PIL import Image
+
+from potato_disease import __version__
+from potato_disease.diagnosis import Diagnoser
+from potato_disease.evaluation import summarize
+from potato_disease.imaging import center_square
+from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
+from potato_disease.model_files import HEAD_ARRAYS, KERAS_MODEL, METADATA, SERVING_MODEL
+from training import calibration, heldout
+from training.model import CLASSIFIER
+
+if TYPE_CHECKING:
+    from training.train import Photos
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 32
+QUANTILE_POINTS = 201
+
+
+def to_serving_model(model: keras.Model) -> bytes:
+    """LiteRT flatbuffer with float16 weights (half the size, float32 compute)."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.target_spec.supported_types = [tf.float16]
+    return converter.convert()
+
+
+def write_metadata(output: Path, metadata: dict[str, Any]) -> None:
+    """Write ``metadata.json`` (sorted, indented, stable across runs)."""
+    (output / METADATA).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
+
+
+def base_metadata(input_size: int, temperature: float, threshold: float) -> dict[str, Any]:
+    """What the diagnoser needs: labels, input, calibration and rejection."""
+    return {
+        "format_version": 1,
+        "package_version": __version__,
+        "classes": list(MODEL_CLASSES),
+        "leaf_labels": list(DISEASE_LABELS),
+        "rejection_label": NOT_LEAF,
+        "input_size": input_size,
+        "preprocessing": (
+            "decode, EXIF-orient, RGB; resize shorter side to input_size and centre-crop; "
+            "0-255 float pixels into the model, which normalises (x - 127) / 128"
+        ),
+        "calibration": {
+            "method": "temperature scaling on 7 leaf logits",
+            "temperature": temperature,
+        },
+        "rejection": {
+            "rule": "not_leaf if the 8-way argmax is not_leaf or the Mahalanobis OOD score "
+            "of the pooled features exceeds ood_threshold",
+            "ood_threshold": threshold,
+        },
+    }
+
+
+def serving_outputs(
+    diagnoser: Diagnoser, images: list[Image.Image]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Logits and pooled features of every image from the serving model."""
+    logits, pooled = [], []
+    size = diagnoser.input_size
+    for start in range(0, len(images), BATCH_SIZE):
+        chunk = images[start : start + BATCH_SIZE]
+        pixels = np.stack([np.asarray(center_square(im, size), np.float32) for im in chunk])
+        raw = diagnoser.run(pixels)
+        logits.append(raw.logits)
+        pooled.append(raw.feature_maps.mean(axis=(1, 2)))
+    return np.concatenate(logits), np.concatenate(pooled)
+
+
+def keras_agreement(
+    model: keras.Model, images: list[Image.Image], serving_logits: np.ndarray
+) -> float:
+    """Share of photos where Keras and the serving model pick the same class."""
+    size = model.input_shape[1]
+    pixels = np.stack([np.asarray(center_square(im, size), np.float32) for im in images])
+    keras_logits = model.predict(pixels, batch_size=BATCH_SIZE, verbose=0)["logits"]
+    return float(np.mean(keras_logits.argmax(axis=1) == serving_logits.argmax(axis=1)))
+
+
+def finish(
+    model: keras.Model,
+    photos: Photos,
+    train: np.ndarray,
+    validation: np.ndarray,
+    output: Path,
+    seed: int,
+    ood_components: int,
+    leaf_refusal_rate: float,
+) -> dict[str, Any]:
+    """Export, calibrate, fit rejection, evaluate; return the metadata written."""
+    output.mkdir(parents=True, exist_ok=True)
+    model.save(output / KERAS_MODEL)
+    (output / SERVING_MODEL).write_bytes(to_serving_model(model))
+    input_size = model.input_shape[1]
+    kernel = model.get_layer(CLASSIFIER).get_weights()[0]
+    features = kernel.shape[0]
+    write_head(output, kernel, np.zeros((features, 1)), np.zeros((1, 1)), np.zeros(2))
+    write_metadata(output, base_metadata(input_size, 1.0, float("inf")))
+    logits, pooled = serving_outputs(Diagnoser(output), photos.images)
+
+    leaf = photos.labels != MODEL_CLASSES.index(NOT_LEAF)
+    train_leaf, validation_leaf = train[leaf[train]], validation[leaf[validation]]
+    leaf_logits = logits[validation_leaf, : len(DISEASE_LABELS)]
+    temperature = calibration.fit_temperature(leaf_logits, photos.labels[validation_leaf])
+    ece_cross_fitted = calibration.cross_fitted_ece(
+        leaf_logits, photos.labels[validation_leaf], seed
+    )
+    projection, centres = calibration.fit_mahalanobis(
+        pooled[train_leaf], photos.labels[train_leaf], ood_components
+    )
+    projection = projection.astype(np.float16).astype(np.float32)  # as stored and served
+    validation_scores = calibration.mahalanobis_score(pooled[validation_leaf], projection, centres)
+    threshold = float(np.quantile(validation_scores, 1 - leaf_refusal_rate))
+    quantiles = np.quantile(validation_scores, np.linspace(0, 1, QUANTILE_POINTS))
+    write_head(output, kernel, projection, centres, quantiles)
+    metadata = base_metadata(input_size, temperature, threshold)
+    write_metadata(output, metadata)
+
+    diagnoser = Diagnoser(output)
+    validation_images = [photos.images[i] for i in validation]
+    diagnoses = diagnoser.diagnose_many(validation_images)
+    metadata["validation"] = per_source_metrics(photos, validation, diagnoses)
+    metadata["validation"]["ece_temperature_cross_fitted"] = ece_cross_fitted
+    metadata["validation"]["keras_litert_top1_agreement"] = keras_agreement(
+        model, validation_images, logits[validation]
+    )
+    metadata["heldout_not_leaf"] = heldout.refusal_report(diagnoser)
+    metadata["calibration"]["fitted_on"] = f"{len(validation_leaf)} validation leaf photos"
+    log.info("Temperature %.3f, OOD threshold %.1f", temperature, threshold)
+    return metadata
+
+
+def per_source_metrics(photos: Photos, indices: np.ndarray, diagnoses: list) -> dict[str, Any]:
+    """Metrics for every source of the validation photos, and for all of them."""
+    truth = [MODEL_CLASSES[photos.labels[i]] for i in indices]
+    sources = [photos.sources[i] for i in indices]
+    report: dict[str, Any] = {"all": summarize(truth, diagnoses)}
+    for source in sorted(set(sources)):
+        chosen = [k for k, s in enumerate(sources) if s == source]
+        report[source] = summarize([truth[k] for k in chosen], [diagnoses[k] for k in chosen])
+    return report
+
+
+def write_head(
+    output: Path,
+    kernel: np.ndarray,
+    projection: np.ndarray,
+    centres: np.ndarray,
+    quantiles: np.ndarray,
+) -> None:
+    """Save the arrays the diagnoser uses beside the network (float16 where large)."""
+    np.savez_compressed(
+        output / HEAD_ARRAYS,
+        classifier_kernel=kernel.astype(np.float32),
+        ood_projection=projection.astype(np.float16),
+        ood_centres=centres.astype(np.float32),
+        leaf_score_quantiles=quantiles.astype(np.float64),
+    )

@@ -1,0 +1,247 @@
+"""Train the potato leaf diagnosis model, reproducibly, on two CPU cores.
+
+Method
+------
+1. Index PlantVillage, the Central Java field photos and the tubers, and add
+   procedural non-leaf pictures (``training.synthetic``) to the ``not_leaf`` class.
+2. Split 80/20, stratified by source and label, with near-duplicate photos grouped.
+3. Run the frozen ImageNet EfficientNet-Lite0 blocks once over a clean view and
+   ``AUGMENTED_VIEWS`` field-like augmented views of every photo (LiteRT, cached).
+4. Fine-tune the last MBConv block, the head convolution and a linear classifier on
+   those activations, every (source, label) pair weighted equally.
+5. Fit a temperature on validation leaves, a Mahalanobis out-of-distribution score on
+   training leaves and its threshold on validation leaves; export Keras (source of
+   truth) and LiteRT (serving) models, and evaluate the exported one.
+
+Usage: ``python -m training.train [--data DIR] [--output model] [--epochs N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+from PIL import Image
+
+from potato_disease.config import get_settings
+from potato_disease.labels import MODEL_CLASSES, NOT_LEAF
+from training import augment, export, features, split, synthetic
+from training.convert_backbone import DEFAULT_OUTPUT as BACKBONE_DIR
+from training.convert_backbone import WEIGHTS_FILE
+from training.dataset import Record, count_by, index_dataset
+from training.model import (
+    build_diagnosis_model,
+    build_trainable_top,
+    copy_weights_by_name,
+    load_imagenet_backbone,
+)
+
+log = logging.getLogger("training")
+
+SEED = 20261127
+INPUT_SIZE = 192  # 224 misses the 15 ms / photo target on 2 cores; 160 loses lesion detail
+SPLIT_BLOCK = 15  # blocks 0-14 frozen; block 15, the head conv and the classifier train
+AUGMENTED_VIEWS = 5  # per photo, on top of the clean view
+SYNTHETIC_NOT_LEAF = 350
+EPOCHS = 12
+BATCH_SIZE = 64
+LEARNING_RATE = 1e-3
+WEIGHT_DECAY = 1e-4
+DROPOUT_RATE = 0.3
+OOD_COMPONENTS = 512
+LEAF_REFUSAL_RATE = 0.015  # the OOD threshold refuses this share of validation leaves
+
+
+@dataclass
+class Photos:
+    """Every training photo in memory, with label index, source and stratum."""
+
+    images: list[Image.Image]
+    labels: np.ndarray
+    sources: list[str]
+
+    @property
+    def strata(self) -> list[str]:
+        return [f"{s}/{MODEL_CLASSES[y]}" for s, y in zip(self.sources, self.labels)]
+
+
+def load_photos(records: list[Record], synthetic_count: int, seed: int) -> Photos:
+    """Decode every record and append the procedural non-leaf pictures."""
+    images = [Image.open(r.path).convert("RGB") for r in records]
+    labels = [MODEL_CLASSES.index(r.label) for r in records]
+    sources = [r.source for r in records]
+    generated = synthetic.synthetic_images(synthetic_count, 224, seed)
+    images += generated
+    labels += [MODEL_CLASSES.index(NOT_LEAF)] * len(generated)
+    sources += ["synthetic"] * len(generated)
+    return Photos(images, np.array(labels), sources)
+
+
+def cache_activations(
+    photos: Photos, model: keras.Model, views: int, cache_path: Path, seed: int
+) -> np.ndarray:
+    """Frozen-block activations, shape (views + 1, photos, h, w, c), cached on disk."""
+
+    def compute() -> dict[str, np.ndarray]:
+        runner = features.BatchRunner(features.to_litert(features.lower_model(model, SPLIT_BLOCK)))
+        outputs = []
+        for view in features.iterate_views(views):
+            log.info("Extracting view %d of %d", view, views)
+            rng = np.random.default_rng([seed, view])
+            transform = None if view == 0 else _augmenter(rng)
+            outputs.append(features.extract(photos.images, runner, INPUT_SIZE, transform))
+        return {"activations": np.stack(outputs)}
+
+    return features.cached(cache_path, compute)["activations"]
+
+
+def _augmenter(rng: np.random.Generator) -> Callable[[Image.Image, int], Image.Image]:
+    return lambda image, size: augment.augment(image, size, rng)
+
+
+def sample_weights(strata: list[str]) -> np.ndarray:
+    """Weights that give every (source, label) pair the same total weight."""
+    _, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
+    weights = 1.0 / counts[inverse]
+    return weights * len(weights) / weights.sum()
+
+
+def train_top(
+    activations: np.ndarray,
+    photos: Photos,
+    train: np.ndarray,
+    model: keras.Model,
+    epochs: int,
+    seed: int,
+) -> keras.Model:
+    """Fine-tune the top of the network on cached activations of the training photos."""
+    keras.utils.set_random_seed(seed)
+    top = build_trainable_top(INPUT_SIZE, SPLIT_BLOCK, DROPOUT_RATE)
+    copy_weights_by_name(model, top)
+    views = activations.shape[0]
+    inputs = activations[:, train].reshape(-1, *activations.shape[2:])
+    targets = np.tile(photos.labels[train], views)
+    weights = np.tile(sample_weights([photos.strata[i] for i in train]), views)
+    steps = epochs * int(np.ceil(len(inputs) / BATCH_SIZE))
+    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, steps)
+    top.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=WEIGHT_DECAY),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        weighted_metrics=["accuracy"],
+    )
+    top.fit(
+        inputs.astype(np.float32),
+        targets,
+        sample_weight=weights,
+        batch_size=BATCH_SIZE,
+        epochs=epochs,
+        shuffle=True,
+        verbose=2,
+    )
+    copy_weights_by_name(top, model)
+    return top
+
+
+def main() -> None:
+    """Train, export and evaluate the model from the command line."""
+    parser = argparse.ArgumentParser(description="Train the potato leaf diagnosis model.")
+    parser.add_argument("--data", type=Path, default=get_settings().data_dir)
+    parser.add_argument("--output", type=Path, default=Path("model"))
+    parser.add_argument("--cache", type=Path, default=Path("cache"))
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--views", type=int, default=AUGMENTED_VIEWS)
+    parser.add_argument("--synthetic", type=int, default=SYNTHETIC_NOT_LEAF)
+    parser.add_argument("--limit", type=int, default=0, help="use N photos per class (smoke runs)")
+    parser.add_argument(
+        "--no-pretrained", action="store_true", help="random backbone (tests without torch)"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    started = time.time()
+    keras.utils.set_random_seed(SEED)
+
+    records = index_dataset(args.data)
+    if args.limit:
+        records = limit_per_class(records, args.limit)
+    photos = load_photos(records, args.synthetic, SEED)
+    log.info("Photos: %s, synthetic not_leaf: %d", count_by(records), args.synthetic)
+
+    model = build_diagnosis_model(INPUT_SIZE, DROPOUT_RATE)
+    if not args.no_pretrained:
+        load_imagenet_backbone(model, BACKBONE_DIR / WEIGHTS_FILE)
+    tag = f"{INPUT_SIZE}px_b{SPLIT_BLOCK}_v{args.views}_n{len(photos.images)}"
+    tag += "_random" if args.no_pretrained else ""
+    activations = cache_activations(
+        photos, model, args.views, args.cache / f"activations_{tag}.npz", SEED
+    )
+
+    descriptors = activations[0].astype(np.float32).mean(axis=(1, 2))
+    groups = split.near_duplicate_groups(descriptors)
+    train, validation = split.grouped_split(photos.strata, groups, SEED)
+    log.info(
+        "Near-duplicate groups: %d for %d photos (largest %d); train %d, validation %d",
+        groups.max() + 1,
+        len(groups),
+        np.bincount(groups).max(),
+        len(train),
+        len(validation),
+    )
+
+    train_top(activations, photos, train, model, args.epochs, SEED)
+    report = export.finish(
+        model=model,
+        photos=photos,
+        train=train,
+        validation=validation,
+        output=args.output,
+        seed=SEED,
+        ood_components=OOD_COMPONENTS,
+        leaf_refusal_rate=LEAF_REFUSAL_RATE,
+    )
+    report["data"] = {
+        "counts": count_by(records),
+        "synthetic_not_leaf": args.synthetic,
+        "near_duplicate_groups": int(groups.max() + 1),
+        "train_photos": len(train),
+        "validation_photos": len(validation),
+    }
+    report["training"] = {
+        "seed": SEED,
+        "input_size": INPUT_SIZE,
+        "frozen_blocks": SPLIT_BLOCK,
+        "augmented_views": args.views,
+        "epochs": args.epochs,
+        "batch_size": BATCH_SIZE,
+        "learning_rate": LEARNING_RATE,
+        "weight_decay": WEIGHT_DECAY,
+        "dropout_rate": DROPOUT_RATE,
+        "pretrained": not args.no_pretrained,
+        "seconds": round(time.time() - started, 1),
+    }
+    export.write_metadata(args.output, report)
+    log.info(
+        "Done in %.0f s: %s", time.time() - started, json.dumps(report["validation"], indent=1)
+    )
+
+
+def limit_per_class(records: list[Record], limit: int) -> list[Record]:
+    """The first ``limit`` records of each (source, label), for smoke runs."""
+    kept: dict[tuple[str, str], int] = {}
+    chosen = []
+    for record in records:
+        key = (record.source, record.label)
+        if kept.get(key, 0) < limit:
+            kept[key] = kept.get(key, 0) + 1
+            chosen.append(record)
+    return chosen
+
+
+if __name__ == "__main__":
+    main()
