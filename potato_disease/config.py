@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,20 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     inference_threads: int = 2
+    # Assistant (Gemini through google-genai); the key never appears in repr or logs.
+    gemini_api_key: str | None = field(default=None, repr=False)
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str | None = None  # tests point this at a local fake server
+    gemini_secret_id: str | None = None  # Secrets Manager id holding the key
+    gemini_calls_per_session: int = 30
+    gemini_timeout_seconds: float = 30.0
+    # Access: when set, the app asks for it first (always set on a deployment).
+    app_password: str | None = field(default=None, repr=False)
+    # AWS
+    aws_region: str | None = None
+    model_s3_uri: str | None = None
+    model_cache_dir: Path = Path("/tmp/potato-model-cache")
+    aws_endpoint_url: str | None = None  # tests point this at a local moto server
 
 
 def _env_path(environ: Mapping[str, str], name: str, default: Path) -> Path:
@@ -46,6 +60,17 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         database_url=env.get("DATABASE_URL") or None,
         max_upload_bytes=int(env.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         inference_threads=int(env.get("INFERENCE_THREADS", "2")),
+        gemini_api_key=env.get("GEMINI_API_KEY") or None,
+        gemini_model=env.get("GEMINI_MODEL") or "gemini-2.5-flash",
+        gemini_base_url=env.get("GEMINI_BASE_URL") or None,
+        gemini_secret_id=env.get("GEMINI_SECRET_ID") or None,
+        gemini_calls_per_session=int(env.get("GEMINI_CALLS_PER_SESSION", "30")),
+        gemini_timeout_seconds=float(env.get("GEMINI_TIMEOUT_SECONDS", "30")),
+        app_password=env.get("APP_PASSWORD") or None,
+        aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+        model_s3_uri=env.get("MODEL_S3_URI") or None,
+        model_cache_dir=_env_path(env, "MODEL_CACHE_DIR", Path("/tmp/potato-model-cache")),
+        aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
     )
     return replace(settings, **overrides)
 

@@ -1,0 +1,71 @@
+"""The command-line contract: JSON lines for predict, metrics for evaluate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES
+from tests.conftest import sample_photos
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "potato_disease", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_predict_json_lines_with_errors_and_directories(tmp_path: Path, data_dir: Path) -> None:
+    nested = tmp_path / "field" / "day1"
+    nested.mkdir(parents=True)
+    leaf = sample_photos(data_dir, "plantvillage", "early_blight", 1)[0]
+    (nested / "leaf.jpg").write_bytes(leaf.read_bytes())
+    (nested / "notes.jpg").write_text("not a photo")
+    (nested / "readme.txt").write_text("ignored: not an image suffix")
+    result = run_cli("predict", str(tmp_path), "--json")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 1  # one photo failed
+    by_name = {Path(line["path"]).name: line for line in lines}
+    assert set(by_name) == {"leaf.jpg", "notes.jpg"}
+    good = by_name["leaf.jpg"]
+    assert set(good) == {"path", "label", "confidence", "probabilities"}
+    assert good["label"] in MODEL_CLASSES and 0 < good["confidence"] <= 1
+    assert tuple(good["probabilities"]) == DISEASE_LABELS
+    assert set(by_name["notes.jpg"]) == {"path", "error"}
+    assert "Traceback" not in result.stderr
+
+
+def test_predict_plain_text_for_people(data_dir: Path) -> None:
+    leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
+    result = run_cli("predict", str(leaf))
+    assert result.returncode == 0
+    assert result.stdout.startswith(str(leaf)) and "%" in result.stdout
+
+
+def test_evaluate_reports_metrics_for_a_labelled_folder(tmp_path: Path, data_dir: Path) -> None:
+    for label, source, folder in [
+        ("late_blight", "field-java", "late_blight"),
+        ("healthy", "plantvillage", "healthy"),
+        ("tuber", "not-leaf", "tuber"),
+    ]:
+        (tmp_path / label).mkdir()
+        for path in sample_photos(data_dir, source, folder, 3):
+            (tmp_path / label / path.name).symlink_to(path.resolve())
+    result = run_cli("evaluate", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)[tmp_path.name]
+    assert report["photos"] == 9 and report["leaf_photos"] == 6 and report["not_leaf_photos"] == 3
+    for key in ("accuracy", "macro_f1", "ece", "leaves_refused", "not_leaf_refused"):
+        assert 0 <= report[key] <= 1
+    assert sum(map(sum, report["confusion_matrix"]["rows_true_columns_predicted"])) == 9
+
+
+def test_evaluate_explains_a_folder_without_classes(tmp_path: Path) -> None:
+    result = run_cli("evaluate", str(tmp_path))
+    assert result.returncode == 2 and "class folders" in result.stderr
