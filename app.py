@@ -2,11 +2,16 @@
 
 import streamlit as st
 
+from potato_disease.ui.access import require_password
+
 st.set_page_config(page_title="Potato leaf diagnosis", page_icon="🥔", layout="wide")
+require_password()
 
 navigation = st.navigation(
     [
         st.Page("pages/diagnose.py", title="Diagnose", icon="🔬", default=True),
+        st.Page("pages/assistant.py", title="Assistant", icon="💬"),
+        st.Page("pages/history.py", title="History", icon="📒"),
         st.Page("pages/about.py", title="About", icon="ℹ️"),
     ]
 )

@@ -1,0 +1,1 @@
+"""Streamlit building blocks shared by pages (the only place besides resources.py with st)."""

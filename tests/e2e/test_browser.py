@@ -1,0 +1,153 @@
+"""End to end in real headless Chromium: the app as an agronomist uses it.
+
+Starts ``streamlit run app.py`` on a free port with a fresh data directory and no
+Gemini key, then drives Debian's Chromium through Playwright. Screenshots go to
+``artifacts/e2e/`` (kept by CI as test artefacts; ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sample_photos
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+TIMEOUT_MS = 60_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "APP_PASSWORD"))}
+    env |= {"APP_DATA_DIR": str(tmp_path_factory.mktemp("app-data")), "DATABASE_URL": ""}
+    log = (tmp_path_factory.mktemp("logs") / "streamlit.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not become healthy within 60 s")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_diagnose_save_find_in_history_and_ask(
+    app_url: str, browser: object, data_dir: Path, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    page.get_by_text("Diagnose a potato leaf").wait_for()
+    leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
+    page.locator("input[type=file]").first.set_input_files(str(leaf))
+    page.get_by_text("Late blight", exact=False).first.wait_for()
+    page.get_by_text("What to do now").first.wait_for()
+    shot(page, "1-diagnosis")
+
+    page.get_by_label("Field or plot").first.fill("E2E North field")
+    page.get_by_label("Notes").first.fill("lesions on lower leaves")
+    page.get_by_role("button", name="Save to history").first.click()
+    page.get_by_text("Saved to history").wait_for()
+    shot(page, "2-saved")
+
+    page.get_by_role("link", name="History").click()
+    page.get_by_text("E2E North field").first.wait_for()
+    shot(page, "3-history")
+
+    page.get_by_role("link", name="Assistant").click()
+    page.get_by_role("textbox").last.fill("How do I control late blight?")
+    page.keyboard.press("Enter")
+    page.get_by_text("offline", exact=False).first.wait_for()
+    page.get_by_text("fungicide", exact=False).first.wait_for()
+    shot(page, "4-assistant")
+    page.close()
+
+
+def test_a_text_file_named_jpg_gets_a_clear_message(
+    app_url: str, browser: object, tmp_path: Path
+) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    page.get_by_text("Diagnose a potato leaf").wait_for()
+    fake = tmp_path / "leaf.jpg"
+    fake.write_text("this is not a photo")
+    page.locator("input[type=file]").first.set_input_files(str(fake))
+    page.get_by_text("not a photo we can read", exact=False).wait_for()
+    shot(page, "5-bad-file")
+    assert page.get_by_text("Traceback").count() == 0
+    page.close()
