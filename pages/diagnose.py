@@ -1,17 +1,23 @@
-"""Diagnose: upload or take leaf photos and read the model's answer."""
+"""Diagnose: upload or take leaf photos, read the answer, the advice, and save the case."""
 
 import streamlit as st
 
 from potato_disease import imaging
-from potato_disease.labels import DISPLAY_NAMES
-from potato_disease.presentation import verdict
 from potato_disease.resources import get_diagnoser
+from potato_disease.ui.diagnosis_view import (
+    ask_assistant_button,
+    save_form,
+    show_advice,
+    show_verdict,
+)
+
+st.session_state.setdefault("diagnoses", {})
 
 st.title("Diagnose a potato leaf")
-st.caption("Photograph one leaf, close up, in daylight. Several photos can be uploaded at once.")
+st.caption("One leaf per photo, close up, in daylight. Several photos can be uploaded at once.")
 
 uploads = st.file_uploader(
-    "Leaf photos",
+    "Leaf photos (JPEG, PNG, WebP or HEIC)",
     type=["jpg", "jpeg", "png", "webp", "heic", "heif"],
     accept_multiple_files=True,
 )
@@ -27,23 +33,20 @@ if not photos:
 diagnoser = get_diagnoser()
 progress = st.progress(0.0, text="Diagnosing…")
 for index, photo in enumerate(photos):
+    key = photo.file_id
+    st.divider()
     st.subheader(photo.name)
     try:
         image = imaging.decode_image(photo.getvalue())
     except imaging.ImageError as error:
         st.error(str(error))
-        progress.progress((index + 1) / len(photos))
-        continue
-    diagnosis = diagnoser.diagnose(image, with_heatmap=show_heatmap)
-    said = verdict(diagnosis)
-    left, right = st.columns(2)
-    left.image(image, caption="Your photo", width="stretch")
-    if show_heatmap and diagnosis.heatmap is not None:
-        right.image(diagnosis.heatmap, caption="Heatmap: red = most evidence", width="stretch")
-    getattr(st, said.tone)(f"**{said.headline}**")
-    if said.detail:
-        st.write(said.detail)
-    with st.expander("All probabilities (if this is a potato leaf)"):
-        st.bar_chart({DISPLAY_NAMES[k]: v for k, v in diagnosis.probabilities.items()})
+    else:
+        if key not in st.session_state["diagnoses"]:
+            st.session_state["diagnoses"][key] = diagnoser.diagnose(image, with_heatmap=True)
+        diagnosis = st.session_state["diagnoses"][key]
+        show_verdict(diagnosis, image, show_heatmap)
+        show_advice(diagnosis.label)
+        ask_assistant_button(key, diagnosis, image)
+        save_form(key, diagnosis, image, photo.name, diagnoser.model_version)
     progress.progress((index + 1) / len(photos), text=f"Diagnosed {index + 1} of {len(photos)}")
 progress.empty()

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from potato_disease.config import DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, settings_from_env
+from potato_disease.config import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_MODEL_DIR,
+    PROJECT_ROOT,
+    settings_from_env,
+)
 from potato_disease.diagnosis import Diagnoser
 
 
@@ -53,4 +58,6 @@ def leafish(size: tuple[int, int] = (64, 48)) -> Image.Image:
     return Image.fromarray(array)
 
 
-__all__ = ["DEFAULT_DATA_DIR", "encode", "leafish", "sample_photos"]
+ROOT = PROJECT_ROOT
+
+__all__ = ["DEFAULT_DATA_DIR", "ROOT", "encode", "leafish", "sample_photos"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from potato_disease import access
+from tests.conftest import ROOT
 
 
 class Clock:
@@ -28,7 +29,7 @@ def test_no_password_configured_means_open() -> None:
 def test_lockout_after_repeated_failures_then_release() -> None:
     state: dict = {}
     clock = Clock()
-    for attempt in range(access.MAX_FAILURES - 1):
+    for _ in range(access.MAX_FAILURES - 1):
         result = access.try_password("wrong", "s3cret", state, clock)
         assert not result.granted and "left" in result.message
     assert "Too many" in access.try_password("wrong", "s3cret", state, clock).message
@@ -51,7 +52,7 @@ def test_app_asks_for_the_password_first(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("APP_PASSWORD", "field-day")
     get_settings.cache_clear()
     try:
-        at = AppTest.from_file("app.py", default_timeout=60).run()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         assert not at.exception
         assert at.text_input[0].label == "Password"
         at.text_input[0].input("nope")

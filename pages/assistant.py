@@ -1,0 +1,107 @@
+"""Assistant: ask about the current diagnosis, potato diseases and what to do."""
+
+import logging
+
+import streamlit as st
+
+from potato_disease.assistant import MAX_QUESTION_CHARACTERS, Assistant, CaseContext, section_name
+from potato_disease.config import get_settings
+from potato_disease.resources import get_gemini_client
+
+LOGGER = logging.getLogger(__name__)
+
+st.session_state.setdefault("chat_turns", [])
+st.session_state.setdefault("gemini_calls_used", 0)
+
+
+def show_extras(turn: dict) -> None:
+    """The offline notice and the guide sections under an answer."""
+    if turn.get("limit_reached"):
+        st.warning(turn["notice"])
+    elif turn.get("notice"):
+        st.info(turn["notice"])
+    if turn.get("sources"):
+        with st.expander("Guide sections used"):
+            st.markdown("\n".join(f"- {name}" for name in turn["sources"]))
+
+
+st.title("Ask the assistant")
+
+case = None
+if st.session_state.get("current_case"):
+    try:
+        case = CaseContext.from_mapping(st.session_state["current_case"])
+    except (KeyError, TypeError, ValueError):
+        st.warning("The current case could not be read, so the assistant answers without it.")
+if case is None:
+    st.caption(
+        "No diagnosis yet: ask a general question, or diagnose a photo on the Diagnose page "
+        "and press 'Ask the assistant about this'."
+    )
+else:
+    with st.container(border=True):
+        if case.photo_jpeg:
+            photo_column, text_column = st.columns([1, 5])
+            photo_column.image(case.photo_jpeg, caption="Your photo")
+        else:
+            text_column = st.container()
+        text_column.markdown(f"**Current case:** {case.display_name} ({case.confidence:.0%})")
+        if case.field_name:
+            text_column.write(f"Field: {case.field_name}")
+        if case.notes:
+            text_column.write(f"Notes: {case.notes}")
+
+try:
+    client = get_gemini_client()
+except Exception:  # a broken client must not take the guide down with it
+    LOGGER.exception("The Gemini client could not be created; the assistant stays offline")
+    client = None
+assistant = Assistant(get_settings(), client)
+
+if st.button("Clear chat", icon="🧹"):
+    st.session_state["chat_turns"] = []
+if assistant.has_gemini:
+    calls_left = assistant.calls_left(st.session_state["gemini_calls_used"])
+    if calls_left == 0:
+        st.warning(
+            "This session has reached its limit of Gemini questions: answers now come from "
+            "the built-in guide."
+        )
+    else:
+        st.caption(f"Gemini questions left in this session: {calls_left}.")
+
+for turn in st.session_state["chat_turns"]:
+    with st.chat_message(turn["role"]):
+        st.markdown(turn["content"])
+        show_extras(turn)
+
+question = st.chat_input(
+    "Ask about this leaf, a disease, or what to do", max_chars=MAX_QUESTION_CHARACTERS
+)
+if question:
+    history = [{"role": t["role"], "content": t["content"]} for t in st.session_state["chat_turns"]]
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        try:
+            with st.spinner("Thinking…"):
+                reply = assistant.answer(
+                    question, history, case, st.session_state["gemini_calls_used"]
+                )
+            text = st.write_stream(reply.chunks)
+        except ValueError as error:  # the question itself: empty or too long
+            st.error(str(error))
+        except Exception:
+            LOGGER.exception("The assistant failed to answer")
+            st.error("Sorry, the assistant could not answer just now. Please try again.")
+        else:
+            st.session_state["gemini_calls_used"] = reply.calls_used
+            answer_turn = {
+                "role": "assistant",
+                "content": text if isinstance(text, str) else "".join(map(str, text)),
+                "notice": reply.notice,
+                "limit_reached": reply.limit_reached,
+                "sources": [section_name(section) for section in reply.sources],
+            }
+            show_extras(answer_turn)
+            st.session_state["chat_turns"] += [{"role": "user", "content": question}, answer_turn]

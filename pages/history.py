@@ -1,0 +1,205 @@
+"""History: saved diagnoses, the agronomist's review, trends over time and CSV export."""
+
+import logging
+from datetime import UTC, datetime
+from typing import NoReturn
+
+import pandas as pd
+import streamlit as st
+
+from potato_disease import history
+from potato_disease.database import DatabaseError
+from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.resources import get_engine
+
+logger = logging.getLogger(__name__)
+
+DATABASE_TROUBLE = (
+    "The history cannot be reached right now. Please try again in a moment; "
+    "if this keeps happening, tell whoever runs this app."
+)
+EMPTY_HISTORY = (
+    "No diagnoses have been saved yet. Diagnose a leaf on the **Diagnose** page and save "
+    "the result (with its field, plot and notes) to start the history."
+)
+
+if "history_notice" not in st.session_state:
+    st.session_state.history_notice = None  # a message to show once, after an action
+if "history_delete_pending" not in st.session_state:
+    st.session_state.history_delete_pending = None  # id of the case awaiting "Yes, delete"
+
+
+def stop_on_database_error(error: DatabaseError) -> NoReturn:
+    """Log the error for the operator, show a plain message, end this run."""
+    logger.error("History database error: %s", error, exc_info=error)
+    st.error(DATABASE_TROUBLE)
+    st.stop()
+
+
+def label_name(label: str | None, blank: str) -> str:
+    """The display name of a label, or ``blank`` for None."""
+    return blank if label is None else DISPLAY_NAMES.get(label, label)
+
+
+st.title("History")
+st.caption("Every saved diagnosis and the agronomist's review of it. Times are in UTC.")
+if st.session_state.history_notice:
+    st.success(st.session_state.history_notice)
+    st.session_state.history_notice = None
+
+try:
+    engine = get_engine()
+    fields = history.field_names(engine)
+except DatabaseError as error:
+    stop_on_database_error(error)
+
+with st.sidebar:
+    st.header("Filter the history")
+    field_name = st.selectbox(
+        "Field", [None, *fields], format_func=lambda name: "All fields" if name is None else name
+    )
+    label = st.selectbox(
+        "Diagnosis (the agronomist's, else the model's)",
+        [None, *MODEL_CLASSES],
+        format_func=lambda name: label_name(name, "All diagnoses"),
+    )
+    date_from = st.date_input("From", value=None, format="YYYY-MM-DD")
+    date_to = st.date_input("To", value=None, format="YYYY-MM-DD")
+if date_from and date_to and date_from > date_to:
+    st.warning("The 'From' date is after the 'To' date: choose dates in order.")
+    st.stop()
+case_filter = history.CaseFilter(field_name, label, date_from, date_to)
+
+try:
+    records = history.list_cases(engine, case_filter)
+except DatabaseError as error:
+    stop_on_database_error(error)
+if not records:
+    filtering = case_filter != history.CaseFilter()
+    st.info("No saved cases match these filters." if filtering else EMPTY_HISTORY)
+    st.stop()
+
+st.subheader("Cases over time")
+period = st.radio("Count per", history.PERIODS, horizontal=True, format_func=str.capitalize)
+try:
+    trend = history.cases_by_label_over_time(engine, case_filter, period)
+except DatabaseError as error:
+    stop_on_database_error(error)
+st.bar_chart(
+    pd.DataFrame(
+        {
+            "Period": pd.to_datetime([point.period_start for point in trend]),
+            "Diagnosis": [label_name(point.label, "") for point in trend],
+            "Cases": [point.count for point in trend],
+        }
+    ),
+    x="Period",
+    y="Cases",
+    color="Diagnosis",
+)
+
+st.subheader("Cases")
+if len(records) == history.DEFAULT_LIST_LIMIT:
+    st.caption(f"Showing the newest {len(records)} cases: narrow the filters to see older ones.")
+table = pd.DataFrame(
+    {
+        "Case": [record.id for record in records],
+        "Photo": [record.thumbnail_data_url for record in records],
+        "Saved": [record.created_at for record in records],
+        "Model's diagnosis": [
+            f"{label_name(record.model_label, '')} ({record.model_confidence:.0%})"
+            for record in records
+        ],
+        "Agronomist's diagnosis": [
+            label_name(record.confirmed_label, "Not reviewed") for record in records
+        ],
+        "Field": [record.field_name for record in records],
+        "Plot": [record.plot for record in records],
+        "Notes": [record.notes for record in records],
+    }
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    row_height=64,
+    column_config={
+        "Photo": st.column_config.ImageColumn("Photo", width="small"),
+        "Saved": st.column_config.DatetimeColumn("Saved (UTC)", format="YYYY-MM-DD HH:mm"),
+    },
+)
+st.download_button(
+    "Download these cases (CSV)",
+    data=history.cases_to_csv(records),
+    file_name=f"potato-history-{datetime.now(UTC):%Y-%m-%d}.csv",
+    mime="text/csv",
+)
+
+st.subheader("Review a case")
+by_id = {record.id: record for record in records}
+case_id = st.selectbox(
+    "Case",
+    list(by_id),
+    format_func=lambda key: (
+        f"#{key} · {by_id[key].created_at:%Y-%m-%d %H:%M} · "
+        f"{by_id[key].field_name or 'no field'} · {label_name(by_id[key].label, '')}"
+    ),
+)
+record = by_id[case_id]
+photo_column, detail_column = st.columns([1, 3])
+photo_column.image(record.thumbnail, caption=record.photo_name)
+with detail_column:
+    st.markdown(
+        f"**Model:** {label_name(record.model_label, '')} "
+        f"({record.model_confidence:.0%} confidence)"
+        + ("" if record.is_leaf else " — the photo was refused as not a potato leaf")
+    )
+    st.markdown(
+        f"**Field:** {record.field_name or '—'} · **Plot:** {record.plot or '—'}"
+        + (
+            f" · **Location:** {record.latitude:.5f}, {record.longitude:.5f}"
+            if record.latitude is not None and record.longitude is not None
+            else ""
+        )
+    )
+    if record.notes:
+        st.markdown(f"**Notes:** {record.notes}")
+    review_options = [None, *MODEL_CLASSES]
+    review_label = st.selectbox(
+        "Agronomist's diagnosis (confirm the model's, correct it, or clear the review)",
+        review_options,
+        index=review_options.index(record.confirmed_label)
+        if record.confirmed_label in review_options
+        else 0,
+        format_func=lambda name: label_name(name, "Not reviewed"),
+        key=f"history_review_{record.id}",
+    )
+    if st.button("Save review", key="history_save_review"):
+        try:
+            found = history.confirm_case(engine, record.id, review_label)
+        except DatabaseError as error:
+            stop_on_database_error(error)
+        st.session_state.history_notice = (
+            f"Case #{record.id}: review saved." if found else f"Case #{record.id} no longer exists."
+        )
+        st.rerun()
+
+    if st.session_state.history_delete_pending != record.id:
+        if st.button("Delete this case…", key="history_delete"):
+            st.session_state.history_delete_pending = record.id
+            st.rerun()
+    else:
+        st.warning(f"Delete case #{record.id} and its thumbnail for good? This cannot be undone.")
+        confirm_column, cancel_column = st.columns(2)
+        if confirm_column.button("Yes, delete", type="primary", key="history_delete_yes"):
+            try:
+                deleted = history.delete_case(engine, record.id)
+            except DatabaseError as error:
+                stop_on_database_error(error)
+            st.session_state.history_delete_pending = None
+            st.session_state.history_notice = (
+                f"Case #{record.id} deleted." if deleted else f"Case #{record.id} was already gone."
+            )
+            st.rerun()
+        if cancel_column.button("Cancel", key="history_delete_cancel"):
+            st.session_state.history_delete_pending = None
+            st.rerun()

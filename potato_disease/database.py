@@ -1,0 +1,102 @@
+"""The database: engine, schema creation and sessions.
+
+SQLite in ``<app_data_dir>/history.sqlite3`` by default; PostgreSQL (through psycopg 3)
+when ``DATABASE_URL`` is set. Engines and session factories are thread-safe, so one
+engine serves every Streamlit session.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from potato_disease.config import Settings
+
+logger = logging.getLogger(__name__)
+
+SQLITE_FILE_NAME = "history.sqlite3"
+SQLITE_BUSY_TIMEOUT_SECONDS = 30  # writers queue on SQLite's single write lock
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10  # fail with a message instead of hanging the page
+POSTGRES_DRIVER = "postgresql+psycopg"
+# Any fixed number: every app instance takes the same advisory lock to create tables.
+SCHEMA_LOCK_KEY = 7_301_946_215
+
+DatabaseError = SQLAlchemyError
+"""What any database call may raise (connection lost, server down, constraint...)."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table the app stores."""
+
+
+def database_url(settings: Settings) -> URL:
+    """The URL to connect to: ``settings.database_url``, else the SQLite file."""
+    if settings.database_url:
+        return normalise_url(settings.database_url)
+    return URL.create("sqlite+pysqlite", database=str(settings.app_data_dir / SQLITE_FILE_NAME))
+
+
+def normalise_url(url: str) -> URL:
+    """Parse a URL, sending ``postgres://`` and ``postgresql://`` to the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername=POSTGRES_DRIVER)
+    return parsed
+
+
+def make_engine(settings: Settings) -> Engine:
+    """A pooled, thread-safe engine for the configured database."""
+    url = database_url(settings)
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        options["connect_args"] = {
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+        }
+    elif url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        options["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+    engine = create_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+    logger.info("Using database %s", engine.url.render_as_string(hide_password=True))
+    return engine
+
+
+def _set_sqlite_pragmas(connection: sqlite3.Connection, _record: object) -> None:
+    # WAL lets readers carry on while one session writes; SQLite leaves foreign keys off.
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def init_db(engine: Engine) -> None:
+    """Create the tables that are missing; idempotent and safe from concurrent instances."""
+    # Registers the tables on ``Base.metadata`` (imported here: history imports Base).
+    from potato_disease import history  # noqa: F401
+
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # IF NOT EXISTS alone still races in PostgreSQL's catalog; the lock serialises.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        for table in Base.metadata.sorted_tables:
+            connection.execute(CreateTable(table, if_not_exists=True))
+            for index in sorted(table.indexes, key=lambda index: str(index.name)):
+                connection.execute(CreateIndex(index, if_not_exists=True))
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine`` whose objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)

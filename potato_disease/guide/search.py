@@ -1,0 +1,247 @@
+"""Find the guide sections that best answer a question: BM25 over sections, no dependencies."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+
+from potato_disease.guide.documents import GuideEntry, load_guide
+from potato_disease.labels import MODEL_CLASSES
+
+# BM25's usual constants: term-frequency saturation and length normalisation.
+K1 = 1.5
+B = 0.3  # sections differ in length for good reasons (treatment lists are long)
+LABEL_BOOST = 2.0  # the current diagnosis is the likeliest topic of a follow-up question
+TOPIC_BOOST = 3.0  # but a disease named in the question is its topic for sure
+HEADING_WEIGHT = 5  # a heading word says more about a passage than a word in its body
+TITLE_WEIGHT = 3  # and the document title says which disease the passage is about
+SYNONYM_WEIGHT = 0.75  # related words count, but less than the question's own
+SKIPPED_SECTIONS = ("Sources",)  # bibliographies match disease names, not questions
+
+_STOPWORD_TEXT = """
+a about after again against all also am an and any are as at be been before being but by can
+could did do does doing done for from get gets got had has have having he her here his how i
+if in into is it its itself just like look looks me more most my no nor now of off on once
+only or other our ours out over own please same she should so some such than that the their
+them then there these they this those through to too under until up us very was we were what
+when where which while who whom why will with would you your yours
+bad best better good know lot make many much need one really see thing things use used using
+want way well worse
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+IRREGULAR = {"leaves": "leaf", "lice": "louse", "mice": "mouse", "larvae": "larva"}
+
+SUFFIXES = (
+    ("ational", "ate"),
+    ("ations", "ate"),
+    ("ation", "ate"),
+    ("ions", ""),
+    ("ion", ""),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ing", ""),
+    ("ed", ""),
+    ("es", ""),
+    ("s", ""),
+)
+
+
+def stem(word: str) -> str:
+    """A light suffix-stripping stemmer: close enough that 'spraying' meets 'sprays'."""
+    if word in IRREGULAR:
+        return IRREGULAR[word]
+    if len(word) <= 3 or not word.isalpha() or word.endswith(("ss", "us", "is")):
+        return word
+    for suffix, replacement in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + replacement
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+        word = word[:-1]  # rotting -> rott -> rot
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]  # cause, causes, caused -> caus
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word stems without stopwords; numbers are kept (FRAC and IRAC codes)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return [
+        stem(word) for word in words if word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+    ]
+
+
+SYNONYMS = {
+    stem(word): tuple(stem(related) for related in relateds.split())
+    for word, relateds in {
+        "spray": "fungicide insecticide chemical product",
+        "fungicide": "spray chemical frac",
+        "insecticide": "spray chemical irac",
+        "pesticide": "fungicide insecticide chemical",
+        "treat": "control spray product",
+        "cure": "control treat",
+        "kill": "control spray",
+        "organic": "copper biological",
+        "confirm": "test laboratory",
+        "test": "confirm laboratory",
+        "sure": "confirm",
+        "weather": "temperature humidity rain wet",
+        "rain": "wet humidity",
+        "contagious": "spread",
+        "similar": "alikes",
+        "confuse": "alikes",
+        "mistake": "alikes",
+        "tell": "alikes confirm",
+        "difference": "alikes",
+        "distinguish": "alikes",
+        "bug": "insect pest",
+        "insect": "pest",
+        "worm": "nematode larva",
+        "photo": "picture",
+        "picture": "photo",
+    }.items()
+}
+
+
+TOPIC_NAMES = {
+    "late_blight": "late blight, phytophthora, infestans, oomycete",
+    "early_blight": "early blight, alternaria, target spot",
+    "bacteria": "bacteria, bacterial, bacterium, blackleg, black leg, ralstonia, pectobacterium, "
+    "dickeya, clavibacter, brown rot, ring rot, soft rot",
+    "virus": "virus, viral, pvy, plrv, pvx, mosaic, leafroll, leaf roll",
+    "pest": "pest, insect, beetle, aphid, leafminer, leaf miner, moth, thrips, mite, bug, "
+    "caterpillar, larva, flea beetle",
+    "nematode": "nematode, eelworm, pcn, cyst, globodera, meloidogyne, root knot",
+    "healthy": "healthy",
+    "not_leaf": "refused, rejected, not a leaf, not a potato leaf",
+}
+"""Words and phrases, comma-separated, that name each label's topic in a question."""
+
+
+def _stemmed_words(text: str) -> str:
+    """A text's word stems (stopwords kept), space-separated, with a space at each end."""
+    return " " + " ".join(stem(word) for word in re.findall(r"[a-z0-9]+", text.lower())) + " "
+
+
+_TOPIC_PATTERNS = {
+    label: tuple(_stemmed_words(name) for name in names.split(","))
+    for label, names in TOPIC_NAMES.items()
+}
+
+
+def mentioned_labels(question: str) -> set[str]:
+    """The labels whose topic the question names (for example 'PVY' names ``virus``)."""
+    words = _stemmed_words(question)
+    return {
+        label
+        for label, patterns in _TOPIC_PATTERNS.items()
+        if any(pattern in words for pattern in patterns)
+    }
+
+
+@dataclass(frozen=True)
+class GuideSection:
+    """One searchable passage of the guide: a section, or a subsection of 'What to do now'."""
+
+    label: str
+    title: str
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class _Index:
+    sections: tuple[GuideSection, ...]
+    term_counts: tuple[Counter[str], ...]
+    lengths: tuple[int, ...]
+    average_length: float
+    inverse_frequency: dict[str, float]
+
+
+def passages(entry: GuideEntry) -> list[GuideSection]:
+    """Split one guide entry into searchable passages (subsections become their own)."""
+    found = []
+    for heading, body in entry.sections.items():
+        if heading in SKIPPED_SECTIONS:
+            continue
+        subsections = entry.subsections(heading)
+        intro = body.split("\n###", 1)[0].strip() if subsections else body
+        if intro:
+            found.append(GuideSection(entry.label, entry.title, heading, intro))
+        for name, text in subsections.items():
+            found.append(GuideSection(entry.label, entry.title, f"{heading}: {name}", text))
+    return found
+
+
+@cache
+def _index() -> _Index:
+    sections = tuple(section for entry in load_guide().values() for section in passages(entry))
+    term_counts = tuple(
+        Counter(
+            tokenize(section.heading) * HEADING_WEIGHT
+            + tokenize(section.title) * TITLE_WEIGHT
+            + tokenize(section.text)
+        )
+        for section in sections
+    )
+    lengths = tuple(sum(counts.values()) for counts in term_counts)
+    document_frequency = Counter(term for counts in term_counts for term in counts)
+    total = len(sections)
+    return _Index(
+        sections=sections,
+        term_counts=term_counts,
+        lengths=lengths,
+        average_length=sum(lengths) / total,
+        inverse_frequency={
+            term: math.log(1 + (total - count + 0.5) / (count + 0.5))
+            for term, count in document_frequency.items()
+        },
+    )
+
+
+def query_weights(question: str) -> dict[str, float]:
+    """The question's terms with weights: its own words 1, related words ``SYNONYM_WEIGHT``."""
+    weights: dict[str, float] = {}
+    terms = tokenize(question)
+    for term in terms:
+        for related in SYNONYMS.get(term, ()):
+            weights.setdefault(related, SYNONYM_WEIGHT)
+    for term in terms:
+        weights[term] = 1.0
+    return weights
+
+
+def search_guide(question: str, label: str | None = None, limit: int = 3) -> list[GuideSection]:
+    """The guide sections most relevant to a question, favouring the diagnosed label's."""
+    if label is not None and label not in MODEL_CLASSES:
+        raise ValueError(f"Unknown label {label!r}; expected one of {', '.join(MODEL_CLASSES)}")
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    index = _index()
+    weights = query_weights(question)
+    topics = mentioned_labels(question)
+    scored = []
+    for position, counts in enumerate(index.term_counts):
+        normaliser = K1 * (1 - B + B * index.lengths[position] / index.average_length)
+        score = sum(
+            weight
+            * index.inverse_frequency[term]
+            * counts[term]
+            * (K1 + 1)
+            / (counts[term] + normaliser)
+            for term, weight in weights.items()
+            if counts[term]
+        )
+        if score > 0:
+            section_label = index.sections[position].label
+            if section_label in topics:
+                score *= TOPIC_BOOST
+            if section_label == label:
+                score *= LABEL_BOOST
+            scored.append((score, position))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [index.sections[position] for _, position in scored[:limit]]

@@ -1,0 +1,485 @@
+"""The history of saved diagnoses: the ``Case`` table and the queries the app makes.
+
+Every function takes the engine and opens its own short session, so they can be called
+from any Streamlit session's thread at once. Results are plain frozen dataclasses.
+Times are stored and returned in UTC; date filters are whole UTC days.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from PIL import Image
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    Integer,
+    LargeBinary,
+    Select,
+    String,
+    Text,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from potato_disease.database import Base, session_factory
+from potato_disease.labels import MODEL_CLASSES
+
+if TYPE_CHECKING:
+    from potato_disease.diagnosis import Diagnosis
+
+THUMBNAIL_MAX_SIDE = 256
+THUMBNAIL_JPEG_QUALITY = 80
+PHOTO_NAME_MAX_LENGTH = 255
+FIELD_NAME_MAX_LENGTH = 100
+PLOT_MAX_LENGTH = 100
+NOTES_MAX_LENGTH = 2000
+MODEL_VERSION_MAX_LENGTH = 64
+LABEL_MAX_LENGTH = 32
+DEFAULT_LIST_LIMIT = 500
+# Spreadsheets run cells starting with these as formulas (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+Period = Literal["day", "week"]
+PERIODS: tuple[Period, ...] = ("day", "week")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite stores it naive, as UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to UTC before storing; refuse naive datetimes."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Datetimes stored in the history must be timezone-aware.")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC datetime whatever the backend gave back."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Case(Base):
+    """One saved diagnosis: the model's answer, a thumbnail and the agronomist's review."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    photo_name: Mapped[str] = mapped_column(String(PHOTO_NAME_MAX_LENGTH))
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary)
+    model_label: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH))
+    model_confidence: Mapped[float] = mapped_column(Float)
+    probabilities: Mapped[dict[str, float]] = mapped_column(JSON)
+    is_leaf: Mapped[bool] = mapped_column(Boolean)
+    confirmed_label: Mapped[str | None] = mapped_column(String(LABEL_MAX_LENGTH))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    field_name: Mapped[str | None] = mapped_column(String(FIELD_NAME_MAX_LENGTH), index=True)
+    plot: Mapped[str | None] = mapped_column(String(PLOT_MAX_LENGTH))
+    notes: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    model_version: Mapped[str | None] = mapped_column(String(MODEL_VERSION_MAX_LENGTH))
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What the caller gives to save a diagnosis (the photo becomes a thumbnail)."""
+
+    photo: Image.Image = field(repr=False)
+    photo_name: str
+    model_label: str
+    model_confidence: float
+    probabilities: Mapping[str, float]
+    is_leaf: bool
+    field_name: str | None = None
+    plot: str | None = None
+    notes: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    model_version: str | None = None
+    confirmed_label: str | None = None
+    created_at: datetime | None = None  # timezone-aware; None means now
+
+    @classmethod
+    def from_diagnosis(
+        cls, diagnosis: Diagnosis, photo: Image.Image, photo_name: str, **details: Any
+    ) -> NewCase:
+        """A new case from the diagnoser's answer; ``details`` are field, plot, notes..."""
+        return cls(
+            photo=photo,
+            photo_name=photo_name,
+            model_label=diagnosis.label,
+            model_confidence=diagnosis.confidence,
+            probabilities=diagnosis.probabilities,
+            is_leaf=diagnosis.is_leaf,
+            **details,
+        )
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A saved case as read back from the database."""
+
+    id: int
+    created_at: datetime
+    photo_name: str
+    thumbnail: bytes = field(repr=False)
+    model_label: str
+    model_confidence: float
+    probabilities: dict[str, float]
+    is_leaf: bool
+    confirmed_label: str | None
+    confirmed_at: datetime | None
+    field_name: str | None
+    plot: str | None
+    notes: str | None
+    latitude: float | None
+    longitude: float | None
+    model_version: str | None
+
+    @property
+    def label(self) -> str:
+        """The agronomist's label when there is one, else the model's."""
+        return self.confirmed_label or self.model_label
+
+    @property
+    def thumbnail_data_url(self) -> str:
+        """The thumbnail as a ``data:`` URL, for image columns and HTML."""
+        return "data:image/jpeg;base64," + base64.b64encode(self.thumbnail).decode("ascii")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases to read: all given conditions must hold; dates are inclusive UTC days."""
+
+    field_name: str | None = None
+    label: str | None = None  # the confirmed label when present, else the model's
+    date_from: date | None = None
+    date_to: date | None = None
+    limit: int | None = DEFAULT_LIST_LIMIT  # None: no limit
+
+
+class LabelCount(NamedTuple):
+    """How many cases had ``label`` in the period starting on ``period_start``."""
+
+    period_start: date
+    label: str
+    count: int
+
+
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "photo_name",
+    "label",
+    "model_label",
+    "model_confidence",
+    "confirmed_label",
+    "confirmed_at",
+    "is_leaf",
+    "field_name",
+    "plot",
+    "notes",
+    "latitude",
+    "longitude",
+    "model_version",
+    "probabilities",
+)
+
+
+# Validation -------------------------------------------------------------------------
+
+
+def _check_label(label: str, what: str) -> str:
+    if label not in MODEL_CLASSES:
+        known = ", ".join(MODEL_CLASSES)
+        raise ValueError(f"{what} '{label}' is not a known label (known: {known}).")
+    return label
+
+
+def _clean_text(value: str | None, what: str, max_length: int) -> str | None:
+    """Stripped text, ``None`` when blank; ValueError when too long."""
+    if value is None:
+        return None
+    cleaned = str(value).strip()
+    if len(cleaned) > max_length:
+        raise ValueError(f"{what} is too long: {len(cleaned)} characters, at most {max_length}.")
+    return cleaned or None
+
+
+def _check_fraction(value: float, what: str) -> float:
+    number = float(value)
+    if not math.isfinite(number) or not 0.0 <= number <= 1.0:
+        raise ValueError(f"{what} must be between 0 and 1, not {value}.")
+    return number
+
+
+def _check_coordinate(value: float | None, what: str, limit: float) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    if not math.isfinite(number) or not -limit <= number <= limit:
+        raise ValueError(f"{what} must be between -{limit:g} and {limit:g}, not {value}.")
+    return number
+
+
+def _check_aware(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("The case time must include a timezone.")
+    return moment.astimezone(UTC)
+
+
+def make_thumbnail(image: Image.Image, max_side: int = THUMBNAIL_MAX_SIDE) -> bytes:
+    """A JPEG of the image no larger than ``max_side`` on either side, without metadata."""
+    thumbnail = image.convert("RGB") if image.mode != "RGB" else image.copy()
+    thumbnail.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    thumbnail.save(buffer, format="JPEG", quality=THUMBNAIL_JPEG_QUALITY, optimize=True)
+    return buffer.getvalue()
+
+
+def _validated_row(new_case: NewCase) -> Case:
+    """The ``Case`` row for a new case, or ValueError saying what is wrong."""
+    if not isinstance(new_case.photo, Image.Image):
+        raise ValueError("The photo must be a decoded image.")
+    photo_name = _clean_text(new_case.photo_name, "The photo name", PHOTO_NAME_MAX_LENGTH)
+    latitude = _check_coordinate(new_case.latitude, "Latitude", 90)
+    longitude = _check_coordinate(new_case.longitude, "Longitude", 180)
+    if (latitude is None) != (longitude is None):
+        raise ValueError("Give both latitude and longitude, or neither.")
+    probabilities = {
+        _check_label(label, "Probability label"): _check_fraction(value, f"Probability of {label}")
+        for label, value in new_case.probabilities.items()
+    }
+    confirmed_label = new_case.confirmed_label or None
+    created_at = _check_aware(new_case.created_at)
+    return Case(
+        created_at=created_at,
+        photo_name=photo_name or "photo",
+        thumbnail=make_thumbnail(new_case.photo),
+        model_label=_check_label(new_case.model_label, "The model label"),
+        model_confidence=_check_fraction(new_case.model_confidence, "The model confidence"),
+        probabilities=probabilities,
+        is_leaf=bool(new_case.is_leaf),
+        confirmed_label=confirmed_label and _check_label(confirmed_label, "The confirmed label"),
+        confirmed_at=created_at if confirmed_label else None,
+        field_name=_clean_text(new_case.field_name, "The field name", FIELD_NAME_MAX_LENGTH),
+        plot=_clean_text(new_case.plot, "The plot", PLOT_MAX_LENGTH),
+        notes=_clean_text(new_case.notes, "The notes", NOTES_MAX_LENGTH),
+        latitude=latitude,
+        longitude=longitude,
+        model_version=_clean_text(
+            new_case.model_version, "The model version", MODEL_VERSION_MAX_LENGTH
+        ),
+    )
+
+
+# Queries ----------------------------------------------------------------------------
+
+
+def _record(row: Case) -> CaseRecord:
+    return CaseRecord(
+        id=row.id,
+        created_at=row.created_at,
+        photo_name=row.photo_name,
+        thumbnail=row.thumbnail,
+        model_label=row.model_label,
+        model_confidence=row.model_confidence,
+        probabilities=dict(row.probabilities or {}),
+        is_leaf=row.is_leaf,
+        confirmed_label=row.confirmed_label,
+        confirmed_at=row.confirmed_at,
+        field_name=row.field_name,
+        plot=row.plot,
+        notes=row.notes,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        model_version=row.model_version,
+    )
+
+
+def _effective_label() -> Any:
+    return func.coalesce(Case.confirmed_label, Case.model_label)
+
+
+def _start_of_day(day: date) -> datetime:
+    if isinstance(day, datetime):
+        return day if day.tzinfo else day.replace(tzinfo=UTC)
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
+    """``statement`` restricted to the cases ``case_filter`` selects (limit aside)."""
+    if case_filter.field_name:
+        statement = statement.where(Case.field_name == case_filter.field_name.strip())
+    if case_filter.label:
+        _check_label(case_filter.label, "The label filter")
+        statement = statement.where(_effective_label() == case_filter.label)
+    if case_filter.date_from is not None:
+        statement = statement.where(Case.created_at >= _start_of_day(case_filter.date_from))
+    if case_filter.date_to is not None:
+        if isinstance(case_filter.date_to, datetime):
+            statement = statement.where(Case.created_at <= _start_of_day(case_filter.date_to))
+        else:
+            next_day = _start_of_day(case_filter.date_to + timedelta(days=1))
+            statement = statement.where(Case.created_at < next_day)
+    return statement
+
+
+def save_case(engine: Engine, new_case: NewCase) -> int:
+    """Store a new case and return its id; ValueError (a message for people) if invalid."""
+    row = _validated_row(new_case)
+    with session_factory(engine).begin() as session:
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def list_cases(engine: Engine, case_filter: CaseFilter | None = None) -> list[CaseRecord]:
+    """The cases matching the filter, newest first."""
+    case_filter = case_filter or CaseFilter()
+    if case_filter.limit is not None and case_filter.limit < 1:
+        raise ValueError(f"The limit must be at least 1, not {case_filter.limit}.")
+    statement = _filtered(select(Case), case_filter).order_by(
+        Case.created_at.desc(), Case.id.desc()
+    )
+    if case_filter.limit is not None:
+        statement = statement.limit(case_filter.limit)
+    with session_factory(engine)() as session:
+        return [_record(row) for row in session.scalars(statement)]
+
+
+def get_case(engine: Engine, case_id: int) -> CaseRecord | None:
+    """One case by id, or None if there is no such case."""
+    with session_factory(engine)() as session:
+        row = session.get(Case, case_id)
+        return _record(row) if row is not None else None
+
+
+def confirm_case(engine: Engine, case_id: int, label: str | None) -> bool:
+    """Record the agronomist's label (None clears it); False if there is no such case."""
+    if label:
+        _check_label(label, "The confirmed label")
+    values = {
+        "confirmed_label": label or None,
+        "confirmed_at": datetime.now(UTC) if label else None,
+    }
+    with session_factory(engine).begin() as session:
+        result = session.execute(update(Case).where(Case.id == case_id).values(**values))
+        return bool(result.rowcount)
+
+
+def delete_case(engine: Engine, case_id: int) -> bool:
+    """Delete a case for good; False if there was no such case."""
+    with session_factory(engine).begin() as session:
+        result = session.execute(delete(Case).where(Case.id == case_id))
+        return bool(result.rowcount)
+
+
+def field_names(engine: Engine) -> list[str]:
+    """The distinct field names in the history, sorted."""
+    statement = (
+        select(Case.field_name)
+        .where(Case.field_name.is_not(None))
+        .distinct()
+        .order_by(Case.field_name)
+    )
+    with session_factory(engine)() as session:
+        return list(session.scalars(statement))
+
+
+def period_start(moment: datetime, period: Period) -> date:
+    """The UTC day, or the Monday of the UTC week, that ``moment`` falls in."""
+    day = moment.astimezone(UTC).date()
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    raise ValueError(f"The period must be 'day' or 'week', not {period!r}.")
+
+
+def cases_by_label_over_time(
+    engine: Engine, case_filter: CaseFilter | None = None, period: Period = "day"
+) -> list[LabelCount]:
+    """Counts of matching cases per period and label (all of them: the limit is ignored)."""
+    if period not in PERIODS:
+        raise ValueError(f"The period must be 'day' or 'week', not {period!r}.")
+    statement = _filtered(select(Case.created_at, _effective_label()), case_filter or CaseFilter())
+    with session_factory(engine)() as session:
+        rows = session.execute(statement).all()
+    # Grouped here rather than in SQL: date truncation differs between SQLite and PostgreSQL.
+    counts = Counter((period_start(created_at, period), label) for created_at, label in rows)
+    order = {label: index for index, label in enumerate(MODEL_CLASSES)}
+    keys = sorted(counts, key=lambda key: (key[0], order.get(key[1], len(order)), key[1]))
+    return [LabelCount(start, label, counts[start, label]) for start, label in keys]
+
+
+# Export -----------------------------------------------------------------------------
+
+
+def _csv_cell(value: object) -> object:
+    """A cell value safe to open in a spreadsheet; text that could run as a formula is quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def cases_to_csv(records: Iterable[CaseRecord]) -> bytes:
+    """The cases as UTF-8 CSV with a header row (no thumbnails)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for record in records:
+        values: dict[str, object] = {
+            "id": record.id,
+            "created_at": record.created_at,
+            "photo_name": record.photo_name,
+            "label": record.label,
+            "model_label": record.model_label,
+            "model_confidence": round(record.model_confidence, 4),
+            "confirmed_label": record.confirmed_label,
+            "confirmed_at": record.confirmed_at,
+            "is_leaf": record.is_leaf,
+            "field_name": record.field_name,
+            "plot": record.plot,
+            "notes": record.notes,
+            "latitude": record.latitude,
+            "longitude": record.longitude,
+            "model_version": record.model_version,
+            "probabilities": json.dumps(record.probabilities, sort_keys=True),
+        }
+        writer.writerow(_csv_cell(values[column]) for column in CSV_COLUMNS)
+    return buffer.getvalue().encode("utf-8")

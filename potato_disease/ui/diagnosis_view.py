@@ -1,0 +1,158 @@
+"""Streamlit pieces of the Diagnose page: verdict, advice card, save form, assistant link."""
+
+from __future__ import annotations
+
+import io
+
+import streamlit as st
+from PIL import Image
+
+from potato_disease.database import DatabaseError
+from potato_disease.diagnosis import Diagnosis
+from potato_disease.guide import TREATMENT_SECTION, guide_entry
+from potato_disease.history import NewCase, save_case
+from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
+from potato_disease.presentation import verdict
+from potato_disease.resources import get_engine
+
+ADVICE_TABS = (
+    ("What it is", "What it is"),
+    ("Confirm in the field", "How to confirm in the field"),
+    ("What to do now", TREATMENT_SECTION),
+    ("How fast it spreads", "How it spreads (and how fast)"),
+    ("When to call an expert", "When to call an expert"),
+)
+PHOTO_TABS = (
+    ("Why it was refused", "Why a photo is refused"),
+    ("How to take a good photo", "How to take a good photo"),
+)
+
+
+def show_verdict(diagnosis: Diagnosis, image: Image.Image, show_heatmap: bool) -> None:
+    """The photo, its heatmap and the diagnosis in plain words."""
+    said = verdict(diagnosis)
+    left, right = st.columns(2)
+    left.image(image, caption="Your photo", width="stretch")
+    if show_heatmap and diagnosis.heatmap is not None:
+        right.image(
+            diagnosis.heatmap,
+            caption="Where the model looked: red = most evidence",
+            width="stretch",
+        )
+    getattr(st, said.tone)(f"**{said.headline}**")
+    if said.detail:
+        st.write(said.detail)
+    if diagnosis.is_leaf:
+        with st.expander("Probability of each answer (calibrated)"):
+            st.bar_chart(
+                {DISPLAY_NAMES[k]: v for k, v in diagnosis.probabilities.items()},
+                horizontal=True,
+            )
+
+
+def show_advice(label: str) -> None:
+    """The guide's advice card for a label."""
+    entry = guide_entry(label)
+    tabs = PHOTO_TABS if label == NOT_LEAF else ADVICE_TABS
+    with st.container(border=True):
+        st.markdown(f"#### {entry.title}")
+        st.write(entry.summary)
+        for tab, (_, heading) in zip(st.tabs([name for name, _ in tabs]), tabs):
+            with tab:
+                st.markdown(entry.sections.get(heading, "_Not covered in the guide._"))
+        with st.expander("Sources"):
+            st.markdown("\n".join(f"- {source}" for source in entry.sources))
+
+
+def save_form(
+    key: str, diagnosis: Diagnosis, image: Image.Image, photo_name: str, model_version: str
+) -> None:
+    """Field, plot, notes, location and the agronomist's label; saves to history."""
+    saved = st.session_state.setdefault("saved_cases", {})
+    if key in saved:
+        st.success(f"Saved to history as case #{saved[key]}.")
+        return
+    with st.form(f"save-{key}"):
+        st.markdown("**Save to history**")
+        left, right = st.columns(2)
+        field_name = left.text_input("Field", key=f"field-{key}", max_chars=120)
+        plot = right.text_input("Plot", key=f"plot-{key}", max_chars=120)
+        notes = st.text_area("Notes", key=f"notes-{key}", max_chars=2000)
+        confirmed = st.selectbox(
+            "Your diagnosis (kept apart from the model's)",
+            options=[None, *MODEL_CLASSES],
+            format_func=lambda label: "Not checked yet" if label is None else DISPLAY_NAMES[label],
+            key=f"confirm-{key}",
+        )
+        left, right = st.columns(2)
+        latitude = left.number_input(
+            "Latitude (optional)",
+            min_value=-90.0,
+            max_value=90.0,
+            value=None,
+            format="%.5f",
+            key=f"lat-{key}",
+        )
+        longitude = right.number_input(
+            "Longitude (optional)",
+            min_value=-180.0,
+            max_value=180.0,
+            value=None,
+            format="%.5f",
+            key=f"lon-{key}",
+        )
+        submitted = st.form_submit_button("Save to history")
+    if not submitted:
+        return
+    try:
+        case = NewCase.from_diagnosis(
+            diagnosis,
+            image,
+            photo_name,
+            field_name=field_name,
+            plot=plot,
+            notes=notes,
+            latitude=latitude,
+            longitude=longitude,
+            confirmed_label=confirmed,
+            model_version=model_version,
+        )
+        saved[key] = save_case(get_engine(), case)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    except (DatabaseError, OSError):  # storage down: say so, keep the diagnosis on screen
+        st.error(
+            "The case could not be saved: the history database is not reachable. "
+            "Your diagnosis is still shown; please try again later."
+        )
+        return
+    st.session_state["current_case"] = case_for_assistant(diagnosis, image, field_name, notes)
+    st.success(f"Saved to history as case #{saved[key]}.")
+
+
+def case_for_assistant(
+    diagnosis: Diagnosis, image: Image.Image, field_name: str = "", notes: str = ""
+) -> dict:
+    """The plain-data case the Assistant page reads from the session."""
+    thumbnail = image.copy()
+    thumbnail.thumbnail((512, 512))
+    buffer = io.BytesIO()
+    thumbnail.convert("RGB").save(buffer, format="JPEG", quality=85)
+    return {
+        "label": diagnosis.label,
+        "confidence": diagnosis.confidence,
+        "is_leaf": diagnosis.is_leaf,
+        "field_name": field_name,
+        "notes": notes,
+        "photo_jpeg": buffer.getvalue(),
+    }
+
+
+def ask_assistant_button(key: str, diagnosis: Diagnosis, image: Image.Image) -> None:
+    """A button that opens the Assistant with this case as its context."""
+    if st.button("Ask the assistant about this", key=f"ask-{key}", icon="💬"):
+        field_name = st.session_state.get(f"field-{key}", "")
+        notes = st.session_state.get(f"notes-{key}", "")
+        st.session_state["current_case"] = case_for_assistant(diagnosis, image, field_name, notes)
+        st.switch_page("pages/assistant.py")

@@ -1,0 +1,499 @@
+"""The Assistant against a local fake of the Gemini REST API, its offline answers, and its page."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import logging
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from potato_disease import config
+from potato_disease.assistant import (
+    MAX_QUESTION_CHARACTERS,
+    NOTHING_FOUND,
+    SYSTEM_INSTRUCTION,
+    Assistant,
+    CaseContext,
+    section_name,
+)
+from potato_disease.config import settings_from_env
+from potato_disease.resources import get_gemini_client
+
+API_KEY = "test-key-7f3a9c"  # what a real key looks like does not matter: it must never leak
+PAGE = Path(__file__).resolve().parent.parent / "pages" / "assistant.py"
+GEMINI_PATH = re.compile(r"^/v1(?:beta)?/models/([^/:]+):(streamGenerateContent|generateContent)")
+
+ERRORS = {
+    400: {
+        "code": 400,
+        "message": "API key not valid. Please pass a valid API key.",
+        "status": "INVALID_ARGUMENT",
+        "details": [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "API_KEY_INVALID",
+                "domain": "googleapis.com",
+            }
+        ],
+    },
+    429: {
+        "code": 429,
+        "message": "Resource has been exhausted (e.g. check quota).",
+        "status": "RESOURCE_EXHAUSTED",
+    },
+    500: {"code": 500, "message": "An internal error has occurred.", "status": "INTERNAL"},
+    503: {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"},
+}
+
+
+@dataclass
+class FakeGemini:
+    """What the fake server answers, and every request it received."""
+
+    url: str = ""
+    chunks: list[str] = field(default_factory=lambda: ["Scout the ", "lower canopy ", "today."])
+    status: int = 200
+    delay_seconds: float = 0.0
+    break_after: int | None = None  # send an error event after this many chunks
+    cut_after: int | None = None  # drop the connection after this many chunks
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.requests[-1]
+
+
+def response_event(text: str | None, model: str, finished: bool) -> dict[str, Any]:
+    """One GenerateContentResponse, as the API sends it."""
+    parts = [{"text": text}] if text is not None else []
+    candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+    if finished:
+        candidate["finishReason"] = "STOP"
+    return {"candidates": [candidate], "modelVersion": model}
+
+
+class GeminiHandler(BaseHTTPRequestHandler):
+    """Speaks enough of the Gemini REST API: streamed (SSE) and plain generateContent."""
+
+    server: Any
+
+    def do_POST(self) -> None:
+        # A client that gave up (the timeout test) leaves nothing to answer.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.answer(self.server.fake)
+
+    def answer(self, fake: FakeGemini) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        match = GEMINI_PATH.match(self.path)
+        if match is None:
+            self.send_json(
+                404, {"error": {"code": 404, "message": "Not found", "status": "NOT_FOUND"}}
+            )
+            return
+        time.sleep(fake.delay_seconds)
+        if fake.status != 200:
+            self.send_json(fake.status, {"error": ERRORS[fake.status]})
+            return
+        model, method = match.groups()
+        if method == "generateContent":
+            self.send_json(200, response_event("".join(fake.chunks), model, finished=True))
+            return
+        self.stream(fake, model)
+
+    def stream(self, fake: FakeGemini, model: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        if fake.cut_after is not None:
+            self.send_header("Content-Length", "100000")  # promise more than is sent
+        self.end_headers()
+        for index, text in enumerate(fake.chunks):
+            if index == fake.cut_after:
+                return  # the connection closes mid-body
+            if index == fake.break_after:
+                self.send_event({"error": ERRORS[500]})
+                return
+            event = response_event(text, model, finished=index == len(fake.chunks) - 1)
+            self.send_event(event)
+
+    def send_event(self, event: dict[str, Any]) -> None:
+        self.wfile.write(b"data: " + json.dumps(event).encode() + b"\r\n\r\n")
+        self.wfile.flush()
+
+    def send_json(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        pass
+
+
+@pytest.fixture
+def fake_gemini():
+    """A fake Gemini API on 127.0.0.1, served from a thread for the length of one test."""
+    fake = FakeGemini()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), GeminiHandler)
+    server.fake = fake
+    fake.url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def gemini_settings(fake: FakeGemini, **overrides: Any) -> config.Settings:
+    settings = settings_from_env(
+        {}, gemini_api_key=API_KEY, gemini_base_url=fake.url, gemini_timeout_seconds=5
+    )
+    return replace(settings, **overrides)
+
+
+def jpeg_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (24, 16), (40, 140, 60)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def late_blight_case(photo: bytes | None = None) -> CaseContext:
+    return CaseContext("late_blight", 0.87, True, "North 4", "Spots after rain", photo)
+
+
+def read(reply) -> str:
+    return "".join(reply.chunks)
+
+
+def request_text(request: dict[str, Any]) -> str:
+    """All text parts of the last content of a recorded request."""
+    return "".join(part.get("text", "") for part in request["body"]["contents"][-1]["parts"])
+
+
+def test_gemini_gets_instruction_case_guide_history_and_photo(fake_gemini, caplog):
+    caplog.set_level(logging.DEBUG)
+    photo = jpeg_bytes()
+    history = [
+        {"role": "user", "content": "What is wrong with my leaf?"},
+        {"role": "assistant", "content": "It looks like late blight."},
+    ]
+    question = "Which fungicide should I spray first?"
+    assistant = Assistant.from_settings(gemini_settings(fake_gemini))
+
+    reply = assistant.answer(question, history, late_blight_case(photo), calls_used=3)
+
+    assert read(reply) == "".join(fake_gemini.chunks)
+    assert (reply.mode, reply.notice, reply.calls_used) == ("gemini", None, 4)
+    request = fake_gemini.last
+    assert request["path"].startswith("/v1")
+    assert request["path"].endswith("/models/gemini-2.5-flash:streamGenerateContent?alt=sse")
+    assert request["headers"]["x-goog-api-key"] == API_KEY
+    body = request["body"]
+    assert body["systemInstruction"]["parts"][0]["text"] == SYSTEM_INSTRUCTION
+    assert body["generationConfig"]["temperature"] == pytest.approx(0.3)
+    assert [content["role"] for content in body["contents"]] == ["user", "model", "user"]
+    assert body["contents"][1]["parts"][0]["text"] == history[1]["content"]
+    sent = request_text(request)
+    assert late_blight_case().summary() in sent
+    assert question in sent
+    assert reply.sources and reply.sources[0].label == "late_blight"
+    for section in reply.sources:
+        assert section.text in sent
+    inline = body["contents"][-1]["parts"][-1]["inlineData"]
+    assert inline["mimeType" if "mimeType" in inline else "mime_type"] == "image/jpeg"
+    assert base64.urlsafe_b64decode(inline["data"]) == photo
+    assert API_KEY not in caplog.text
+    ours = [record.getMessage() for record in caplog.records if record.name.startswith("potato")]
+    assert not any(question in message for message in ours)
+
+
+def test_without_a_photo_no_image_is_sent(fake_gemini):
+    assistant = Assistant.from_settings(gemini_settings(fake_gemini))
+    read(assistant.answer("How does it spread?", [], late_blight_case()))
+    parts = fake_gemini.last["body"]["contents"][-1]["parts"]
+    assert all("inlineData" not in part and "inline_data" not in part for part in parts)
+
+
+def test_without_a_case_gemini_is_told_so(fake_gemini):
+    assistant = Assistant.from_settings(gemini_settings(fake_gemini))
+    reply = assistant.answer("What favours early blight?")
+    assert read(reply) == "".join(fake_gemini.chunks)
+    assert "No photo has been diagnosed" in request_text(fake_gemini.last)
+
+
+def test_without_a_key_it_answers_offline_from_the_guide(fake_gemini):
+    assistant = Assistant.from_settings(settings_from_env({}, gemini_base_url=fake_gemini.url))
+    reply = assistant.answer("How do I confirm late blight in the field?", [], None, calls_used=2)
+
+    text = read(reply)
+    assert reply.mode == "offline"
+    assert "no Gemini API key" in reply.notice
+    assert "offline from the built-in guide" in reply.notice
+    assert reply.calls_used == 2
+    assert fake_gemini.requests == []
+    assert section_name(reply.sources[0]) in text
+    assert reply.sources[0].text in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    ("status", "notice"),
+    [
+        (400, "API key was not accepted"),
+        (429, "quota or rate limit"),
+        (500, "server error"),
+        (503, "server error"),
+    ],
+)
+def test_gemini_errors_fall_back_to_the_guide_with_the_reason(fake_gemini, caplog, status, notice):
+    caplog.set_level(logging.DEBUG)
+    fake_gemini.status = status
+    assistant = Assistant.from_settings(gemini_settings(fake_gemini))
+
+    reply = assistant.answer("What should I spray for late blight?", [], None, calls_used=0)
+
+    assert reply.mode == "offline"
+    assert notice in reply.notice
+    assert reply.calls_used == 1  # the call was made, and counts against the session
+    text = read(reply)
+    assert reply.sources[0].text in text
+    assert "local label and registration" in text
+    assert len(fake_gemini.requests) == 1  # no retries: the guide answers at once
+    assert API_KEY not in caplog.text
+
+
+def test_an_unreachable_server_falls_back_to_the_guide():
+    with socket.socket() as probe:  # a port that was free a moment ago, with nothing on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = settings_from_env(
+        {}, gemini_api_key=API_KEY, gemini_base_url=f"http://127.0.0.1:{port}"
+    )
+    reply = Assistant.from_settings(settings).answer("How does late blight spread?")
+    assert reply.mode == "offline"
+    assert "could not be reached" in reply.notice
+    assert "How it spreads" in read(reply)
+
+
+def test_a_slow_server_times_out_to_the_guide(fake_gemini):
+    fake_gemini.delay_seconds = 2.0
+    assistant = Assistant.from_settings(gemini_settings(fake_gemini, gemini_timeout_seconds=0.3))
+    started = time.monotonic()
+    reply = assistant.answer("How does late blight spread?")
+    assert time.monotonic() - started < 1.8
+    assert reply.mode == "offline"
+    assert "did not answer in time" in reply.notice
+
+
+@pytest.mark.parametrize(("break_after", "cut_after"), [(1, None), (None, 1)])
+def test_a_stream_that_breaks_part_way_ends_with_the_guide(fake_gemini, break_after, cut_after):
+    fake_gemini.break_after, fake_gemini.cut_after = break_after, cut_after
+    assistant = Assistant.from_settings(gemini_settings(fake_gemini))
+    reply = assistant.answer("How does late blight spread?", [], late_blight_case())
+
+    assert reply.mode == "gemini"  # Gemini accepted the question...
+    text = read(reply)
+    assert (reply.mode, reply.notice is not None) == ("offline", True)  # ...then failed
+    assert text.startswith(fake_gemini.chunks[0])
+    assert fake_gemini.chunks[1] not in text
+    assert "broke off" in text
+    assert reply.sources[0].text in text
+
+
+def test_an_empty_answer_falls_back_to_the_guide(fake_gemini):
+    fake_gemini.chunks = [""]
+    reply = Assistant.from_settings(gemini_settings(fake_gemini)).answer("Late blight signs?")
+    text = read(reply)
+    assert reply.mode == "offline"
+    assert "empty answer" in reply.notice
+    assert reply.sources[0].text in text
+
+
+def test_the_session_call_limit_switches_to_the_guide(fake_gemini):
+    assistant = Assistant.from_settings(gemini_settings(fake_gemini, gemini_calls_per_session=2))
+    assert assistant.calls_left(1) == 1
+
+    last_allowed = assistant.answer("How does late blight spread?", [], None, calls_used=1)
+    read(last_allowed)
+    over = assistant.answer("How does late blight spread?", [], None, last_allowed.calls_used)
+
+    assert (last_allowed.mode, last_allowed.calls_used) == ("gemini", 2)
+    assert (over.mode, over.limit_reached, over.calls_used) == ("offline", True, 2)
+    assert "all 2 of its Gemini questions" in over.notice
+    assert assistant.calls_left(2) == 0
+    assert len(fake_gemini.requests) == 1
+    assert over.sources[0].text in read(over)
+
+
+def test_unrelated_questions_get_a_short_offline_refusal():
+    reply = Assistant(settings_from_env({})).answer("What is a good recipe for chocolate cake?")
+    assert read(reply) == NOTHING_FOUND
+    assert reply.sources == []
+
+
+def test_the_offline_answer_reminds_once_what_a_photo_diagnosis_means():
+    assistant = Assistant(settings_from_env({}))
+    first = read(assistant.answer("What now?", [], late_blight_case()))
+    later = read(
+        assistant.answer(
+            "And then?",
+            [{"role": "user", "content": "What now?"}, {"role": "assistant", "content": first}],
+            late_blight_case(),
+        )
+    )
+    assert "confirm it in the field" in first
+    assert "confirm it in the field" not in later
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * (MAX_QUESTION_CHARACTERS + 1)])
+def test_empty_or_overlong_questions_are_refused(question):
+    with pytest.raises(ValueError, match="question"):
+        Assistant(settings_from_env({})).answer(question)
+
+
+def test_case_summary_and_mapping():
+    case = CaseContext.from_mapping(
+        {
+            "label": "early_blight",
+            "confidence": 0.42,
+            "is_leaf": True,
+            "field_name": "",
+            "notes": "Lower leaves first",
+            "photo_jpeg": b"\xff\xd8jpeg",
+        }
+    )
+    summary = case.summary()
+    assert "early blight (label early_blight) with 42% confidence" in summary
+    assert "not yet confirmed" in summary
+    assert "unsure" in summary
+    assert "Lower leaves first" in summary
+    assert "Field" not in summary
+    assert "The photo is attached." in summary
+    refused = CaseContext("not_leaf", 0.9, is_leaf=False).summary()
+    assert "refused the photo" in refused
+    assert "photo is attached" not in refused
+    with pytest.raises(ValueError, match="Unknown label"):
+        CaseContext("rust", 0.5)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        CaseContext("virus", 1.5)
+
+
+# The Assistant page, run by Streamlit's AppTest.
+
+
+@pytest.fixture
+def page_environment(monkeypatch):
+    """A clean environment for the page: no key unless a test sets one, fresh caches."""
+    for name in (
+        "GEMINI_API_KEY",
+        "GEMINI_BASE_URL",
+        "GEMINI_SECRET_ID",
+        "GEMINI_CALLS_PER_SESSION",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    config.get_settings.cache_clear()
+    get_gemini_client.clear()
+    yield monkeypatch
+    config.get_settings.cache_clear()
+    get_gemini_client.clear()
+
+
+def run_page(question: str | None = None, **session: Any) -> AppTest:
+    app = AppTest.from_file(str(PAGE), default_timeout=30)
+    for key, value in session.items():
+        app.session_state[key] = value
+    app.run()
+    if question is not None:
+        app.chat_input[0].set_value(question).run()
+    return app
+
+
+def assistant_messages(app: AppTest) -> list[str]:
+    """The text of each answer (its first Markdown element; the sources list comes after)."""
+    return [
+        message.markdown[0].value for message in app.chat_message if message.name == "assistant"
+    ]
+
+
+def test_page_answers_offline_without_a_key(page_environment):
+    app = run_page("How do I confirm late blight in the field?")
+
+    assert not app.exception
+    assert [message.name for message in app.chat_message] == ["user", "assistant"]
+    assert "How to confirm in the field" in assistant_messages(app)[0]
+    assert any("no Gemini API key" in info.value for info in app.info)
+    assert "No diagnosis yet" in app.caption[0].value
+    turns = app.session_state["chat_turns"]
+    assert [turn["role"] for turn in turns] == ["user", "assistant"]
+    assert turns[1]["sources"] and turns[1]["notice"]
+
+
+def test_page_shows_the_case_and_clears_the_chat(page_environment):
+    case = {
+        "label": "late_blight",
+        "confidence": 0.91,
+        "is_leaf": True,
+        "field_name": "North 4",
+        "notes": "",
+        "photo_jpeg": jpeg_bytes(),
+    }
+    app = run_page("What should I spray?", current_case=case)
+
+    assert not app.exception
+    assert any("Current case:** Late blight (91%)" in item.value for item in app.markdown)
+    assert "late blight" in assistant_messages(app)[0].lower()
+    assert len(app.get("image")) == 1
+
+    app.button[0].click().run()
+    assert not app.exception
+    assert app.session_state["chat_turns"] == []
+    assert list(app.chat_message) == []
+
+
+def test_page_streams_a_gemini_answer_and_counts_the_call(page_environment, fake_gemini):
+    page_environment.setenv("GEMINI_API_KEY", API_KEY)
+    page_environment.setenv("GEMINI_BASE_URL", fake_gemini.url)
+    app = run_page("How does late blight spread?")
+
+    assert not app.exception
+    assert assistant_messages(app)[0] == "".join(fake_gemini.chunks)
+    assert not app.info
+    assert app.session_state["gemini_calls_used"] == 1
+    assert len(fake_gemini.requests) == 1
+
+
+def test_page_says_when_the_session_limit_is_reached(page_environment, fake_gemini):
+    page_environment.setenv("GEMINI_API_KEY", API_KEY)
+    page_environment.setenv("GEMINI_BASE_URL", fake_gemini.url)
+    page_environment.setenv("GEMINI_CALLS_PER_SESSION", "1")
+    app = run_page("How does late blight spread?", gemini_calls_used=1)
+
+    assert not app.exception
+    assert fake_gemini.requests == []
+    warnings = [warning.value for warning in app.warning]
+    assert any("limit" in warning for warning in warnings)
+    assert any("all 1 of its Gemini questions" in warning for warning in warnings)
+    assert "How it spreads" in assistant_messages(app)[0]
+
+
+def test_page_survives_a_broken_case(page_environment):
+    app = run_page("What now?", current_case={"label": "rust"})
+    assert not app.exception
+    assert any("could not be read" in warning.value for warning in app.warning)
+    assert len(assistant_messages(app)) == 1

@@ -1,0 +1,637 @@
+"""The history: storage, queries, CSV export and the page, on SQLite and on PostgreSQL.
+
+Every database test runs twice: on a fresh SQLite file and in a fresh schema of the
+PostgreSQL server on 127.0.0.1:5432 (database ``test``). Without that server the
+PostgreSQL runs are skipped, saying why, unless ``REQUIRE_POSTGRES=1`` makes them fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+import streamlit as st
+from PIL import Image
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+from streamlit.testing.v1 import AppTest
+
+from potato_disease import history
+from potato_disease.config import PROJECT_ROOT, Settings, get_settings, settings_from_env
+from potato_disease.database import database_url, init_db, make_engine, normalise_url
+from potato_disease.history import CaseFilter, LabelCount, NewCase
+
+POSTGRES_USERS = ("postgres", "root")
+POSTGRES_ADDRESS = "127.0.0.1:5432/test"
+HISTORY_PAGE = str(PROJECT_ROOT / "pages" / "history.py")
+
+
+# PostgreSQL: found once per run, a fresh schema per test ------------------------------
+
+
+def find_postgres() -> tuple[str | None, str]:
+    """A URL that connects to the test server, or None and the reason why not."""
+    failures = []
+    for user in POSTGRES_USERS:
+        url = f"postgresql://{user}@{POSTGRES_ADDRESS}"
+        engine = create_engine(
+            normalise_url(url), poolclass=NullPool, connect_args={"connect_timeout": 3}
+        )
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return url, ""
+        except OperationalError as error:
+            failures.append(f"as {user}: {str(error.orig).strip().splitlines()[0]}")
+        finally:
+            engine.dispose()
+    return None, f"PostgreSQL at {POSTGRES_ADDRESS} is not reachable ({'; '.join(failures)})"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url, reason = find_postgres()
+    if url is None:
+        if os.environ.get("REQUIRE_POSTGRES", "") not in ("", "0"):
+            pytest.fail(f"{reason}, and REQUIRE_POSTGRES is set", pytrace=False)
+        pytest.skip(f"{reason}; set REQUIRE_POSTGRES=1 to fail instead of skipping")
+    return url
+
+
+@pytest.fixture
+def postgres_schema_url(postgres_url: str) -> Iterator[str]:
+    """The server's URL with a schema of its own as the search path, dropped afterwards."""
+    schema = f"test_history_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(postgres_url), poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{postgres_url}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:
+    """Settings for an empty database of each kind."""
+    database = None
+    if request.param == "postgresql":
+        database = request.getfixturevalue("postgres_schema_url")
+    return settings_from_env({}, app_data_dir=tmp_path / "app-data", database_url=database)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings)
+    init_db(engine)
+    yield engine
+    engine.dispose()
+
+
+# Helpers ----------------------------------------------------------------------------
+
+
+def photo(size: tuple[int, int] = (640, 480), mode: str = "RGB") -> Image.Image:
+    """A small picture with a gradient, so it compresses like a photo would not."""
+    image = Image.linear_gradient("L").resize(size).convert(mode)
+    return image
+
+
+def new_case(**changes: object) -> NewCase:
+    case = NewCase(
+        photo=photo(),
+        photo_name="leaf.jpg",
+        model_label="early_blight",
+        model_confidence=0.91,
+        probabilities={"early_blight": 0.91, "late_blight": 0.05, "healthy": 0.04},
+        is_leaf=True,
+        field_name="North field",
+        plot="A3",
+        notes="Lower leaves first.",
+        model_version="v1",
+    )
+    return replace(case, **changes)
+
+
+def at(day: int, hour: int = 12, minute: int = 0) -> datetime:
+    """A moment in March 2025, UTC."""
+    return datetime(2025, 3, day, hour, minute, tzinfo=UTC)
+
+
+def ids(records: list[history.CaseRecord]) -> list[int]:
+    return [record.id for record in records]
+
+
+# Saving and reading -----------------------------------------------------------------
+
+
+def test_save_and_get_round_trip(engine):
+    case = new_case(latitude=52.37, longitude=-4.89, created_at=at(3, 9))
+    case_id = history.save_case(engine, case)
+    record = history.get_case(engine, case_id)
+    assert record is not None
+    assert record.id == case_id
+    assert record.created_at == at(3, 9)
+    assert record.created_at.tzinfo is not None
+    assert record.photo_name == "leaf.jpg"
+    assert record.model_label == "early_blight"
+    assert math.isclose(record.model_confidence, 0.91)
+    assert record.probabilities == {"early_blight": 0.91, "late_blight": 0.05, "healthy": 0.04}
+    assert record.is_leaf is True
+    assert record.confirmed_label is None and record.confirmed_at is None
+    assert record.label == "early_blight"
+    assert (record.field_name, record.plot, record.notes) == ("North field", "A3", case.notes)
+    assert (record.latitude, record.longitude) == (52.37, -4.89)
+    assert record.model_version == "v1"
+    assert record.thumbnail_data_url.startswith("data:image/jpeg;base64,/9j/")
+
+
+def test_get_missing_case_is_none(engine):
+    assert history.get_case(engine, 12345) is None
+
+
+def test_created_at_defaults_to_now_and_is_stored_in_utc(engine):
+    before = datetime.now(UTC)
+    default_id = history.save_case(engine, new_case())
+    plus_two = timezone(timedelta(hours=2))
+    zoned_id = history.save_case(
+        engine, new_case(created_at=datetime(2025, 3, 3, 1, 30, tzinfo=plus_two))
+    )
+    default_record = history.get_case(engine, default_id)
+    assert before - timedelta(seconds=1) <= default_record.created_at <= datetime.now(UTC)
+    assert history.get_case(engine, zoned_id).created_at == datetime(2025, 3, 2, 23, 30, tzinfo=UTC)
+
+
+def test_blank_text_is_stored_as_none_and_text_is_stripped(engine):
+    case_id = history.save_case(engine, new_case(field_name="  East ", plot="   ", notes=""))
+    record = history.get_case(engine, case_id)
+    assert (record.field_name, record.plot, record.notes) == ("East", None, None)
+
+
+def test_a_confirmed_label_can_be_given_when_saving(engine):
+    case_id = history.save_case(engine, new_case(confirmed_label="late_blight"))
+    record = history.get_case(engine, case_id)
+    assert record.confirmed_label == "late_blight"
+    assert record.confirmed_at is not None
+
+
+def test_from_diagnosis_copies_the_model_answer(engine):
+    from potato_disease.diagnosis import Diagnosis
+
+    diagnosis = Diagnosis("not_leaf", 0.8, {"healthy": 0.6, "pest": 0.4}, False, "a tuber")
+    case = NewCase.from_diagnosis(diagnosis, photo(), "tuber.jpg", field_name="South")
+    record = history.get_case(engine, history.save_case(engine, case))
+    assert (record.model_label, record.is_leaf, record.field_name) == ("not_leaf", False, "South")
+    assert record.probabilities == {"healthy": 0.6, "pest": 0.4}
+
+
+# Validation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"model_label": "rust"}, "not a known label"),
+        ({"confirmed_label": "blight"}, "not a known label"),
+        ({"probabilities": {"mildew": 0.5}}, "not a known label"),
+        ({"probabilities": {"healthy": 1.5}}, "between 0 and 1"),
+        ({"model_confidence": -0.1}, "between 0 and 1"),
+        ({"model_confidence": float("nan")}, "between 0 and 1"),
+        ({"notes": "x" * (history.NOTES_MAX_LENGTH + 1)}, "notes is too long"),
+        ({"field_name": "f" * (history.FIELD_NAME_MAX_LENGTH + 1)}, "field name is too long"),
+        ({"plot": "p" * (history.PLOT_MAX_LENGTH + 1)}, "plot is too long"),
+        ({"latitude": 90.5, "longitude": 0.0}, "Latitude must be between -90 and 90"),
+        ({"latitude": 0.0, "longitude": -180.1}, "Longitude must be between -180 and 180"),
+        ({"latitude": float("inf"), "longitude": 0.0}, "Latitude"),
+        ({"latitude": 10.0}, "both latitude and longitude"),
+        ({"created_at": datetime(2025, 3, 1, 12)}, "timezone"),
+        ({"photo": b"not an image"}, "decoded image"),
+    ],
+)
+def test_invalid_cases_are_refused_with_a_message(engine, changes, message):
+    with pytest.raises(ValueError, match=message):
+        history.save_case(engine, new_case(**changes))
+    assert history.list_cases(engine) == []
+
+
+def test_limits_are_inclusive(engine):
+    case = new_case(
+        notes="n" * history.NOTES_MAX_LENGTH,
+        field_name="f" * history.FIELD_NAME_MAX_LENGTH,
+        latitude=-90.0,
+        longitude=180.0,
+    )
+    record = history.get_case(engine, history.save_case(engine, case))
+    assert len(record.notes) == history.NOTES_MAX_LENGTH
+    assert (record.latitude, record.longitude) == (-90.0, 180.0)
+
+
+def test_unknown_filter_label_and_bad_limit_are_refused(engine):
+    with pytest.raises(ValueError, match="not a known label"):
+        history.list_cases(engine, CaseFilter(label="rust"))
+    with pytest.raises(ValueError, match="at least 1"):
+        history.list_cases(engine, CaseFilter(limit=0))
+
+
+# Thumbnails -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "mode", "expected"),
+    [
+        ((3000, 2000), "RGB", (256, 171)),
+        ((1000, 4000), "RGBA", (64, 256)),
+        ((800, 800), "L", (256, 256)),
+        ((120, 90), "P", (120, 90)),  # small photos are not enlarged
+    ],
+)
+def test_thumbnail_is_a_small_jpeg(engine, size, mode, expected):
+    case_id = history.save_case(engine, new_case(photo=photo(size, mode)))
+    thumbnail = Image.open(io.BytesIO(history.get_case(engine, case_id).thumbnail))
+    assert thumbnail.format == "JPEG"
+    assert thumbnail.size == expected
+    assert max(thumbnail.size) <= history.THUMBNAIL_MAX_SIDE
+
+
+# Listing and filtering --------------------------------------------------------------
+
+
+def test_list_is_newest_first(engine):
+    middle = history.save_case(engine, new_case(created_at=at(2)))
+    oldest = history.save_case(engine, new_case(created_at=at(1)))
+    newest = history.save_case(engine, new_case(created_at=at(3)))
+    assert ids(history.list_cases(engine)) == [newest, middle, oldest]
+    assert ids(history.list_cases(engine, CaseFilter(limit=2))) == [newest, middle]
+    assert ids(history.list_cases(engine, CaseFilter(limit=None))) == [newest, middle, oldest]
+
+
+def test_filter_by_field(engine):
+    north = history.save_case(engine, new_case(field_name="North field"))
+    history.save_case(engine, new_case(field_name="South field"))
+    history.save_case(engine, new_case(field_name=None))
+    assert ids(history.list_cases(engine, CaseFilter(field_name="North field"))) == [north]
+    assert history.list_cases(engine, CaseFilter(field_name="West field")) == []
+    assert len(history.list_cases(engine)) == 3
+
+
+def test_filter_by_label_prefers_the_confirmed_label(engine):
+    model_only = history.save_case(engine, new_case(model_label="late_blight"))
+    corrected = history.save_case(engine, new_case(model_label="late_blight"))
+    confirmed = history.save_case(engine, new_case(model_label="healthy"))
+    assert history.confirm_case(engine, corrected, "early_blight")
+    assert history.confirm_case(engine, confirmed, "late_blight")
+
+    late = history.list_cases(engine, CaseFilter(label="late_blight"))
+    assert sorted(ids(late)) == sorted([model_only, confirmed])
+    assert ids(history.list_cases(engine, CaseFilter(label="early_blight"))) == [corrected]
+    assert history.list_cases(engine, CaseFilter(label="healthy")) == []
+
+
+def test_filter_by_date_range_includes_whole_days(engine):
+    history.save_case(engine, new_case(created_at=at(1, 23, 59)))
+    first = history.save_case(engine, new_case(created_at=at(2, 0, 0)))
+    last = history.save_case(engine, new_case(created_at=at(4, 23, 59)))
+    history.save_case(engine, new_case(created_at=at(5, 0, 0)))
+
+    between = CaseFilter(date_from=date(2025, 3, 2), date_to=date(2025, 3, 4))
+    assert ids(history.list_cases(engine, between)) == [last, first]
+    since = history.list_cases(engine, CaseFilter(date_from=date(2025, 3, 5)))
+    until = history.list_cases(engine, CaseFilter(date_to=date(2025, 3, 1)))
+    assert len(since) == 1 and len(until) == 1
+    assert history.list_cases(engine, CaseFilter(date_from=date(2025, 3, 6))) == []
+
+
+def test_filters_combine(engine):
+    wanted = history.save_case(engine, new_case(field_name="North", created_at=at(2)))
+    history.save_case(engine, new_case(field_name="North", created_at=at(9)))
+    history.save_case(engine, new_case(field_name="South", created_at=at(2)))
+    history.save_case(engine, new_case(field_name="North", created_at=at(2), model_label="pest"))
+    combined = CaseFilter("North", "early_blight", date(2025, 3, 1), date(2025, 3, 3))
+    assert ids(history.list_cases(engine, combined)) == [wanted]
+
+
+def test_field_names_are_distinct_and_sorted(engine):
+    for name in ["South", "North", None, "South", "east"]:
+        history.save_case(engine, new_case(field_name=name))
+    assert history.field_names(engine) == sorted(["South", "North", "east"])
+
+
+# Review and deletion ----------------------------------------------------------------
+
+
+def test_confirm_correct_and_clear(engine):
+    case_id = history.save_case(engine, new_case(model_label="early_blight"))
+
+    assert history.confirm_case(engine, case_id, "early_blight")  # confirmation
+    confirmed = history.get_case(engine, case_id)
+    assert confirmed.confirmed_label == "early_blight"
+    assert confirmed.confirmed_at is not None and confirmed.confirmed_at.tzinfo is not None
+
+    assert history.confirm_case(engine, case_id, "late_blight")  # correction
+    corrected = history.get_case(engine, case_id)
+    assert (corrected.model_label, corrected.confirmed_label) == ("early_blight", "late_blight")
+    assert corrected.label == "late_blight"
+    assert corrected.confirmed_at >= confirmed.confirmed_at
+
+    assert history.confirm_case(engine, case_id, None)  # cleared
+    cleared = history.get_case(engine, case_id)
+    assert (cleared.confirmed_label, cleared.confirmed_at, cleared.label) == (
+        None,
+        None,
+        "early_blight",
+    )
+
+
+def test_confirm_refuses_unknown_labels_and_missing_cases(engine):
+    case_id = history.save_case(engine, new_case())
+    with pytest.raises(ValueError, match="not a known label"):
+        history.confirm_case(engine, case_id, "rust")
+    assert history.get_case(engine, case_id).confirmed_label is None
+    assert history.confirm_case(engine, case_id + 1, "healthy") is False
+
+
+def test_delete(engine):
+    kept = history.save_case(engine, new_case())
+    deleted = history.save_case(engine, new_case())
+    assert history.delete_case(engine, deleted) is True
+    assert history.get_case(engine, deleted) is None
+    assert history.delete_case(engine, deleted) is False
+    assert ids(history.list_cases(engine)) == [kept]
+
+
+# Trends -----------------------------------------------------------------------------
+
+
+def test_cases_by_label_over_time(engine):
+    history.save_case(engine, new_case(created_at=at(3, 8)))  # Monday
+    history.save_case(engine, new_case(created_at=at(3, 18)))
+    corrected = history.save_case(engine, new_case(created_at=at(4)))
+    history.save_case(engine, new_case(created_at=at(10), model_label="healthy"))  # next Monday
+    history.save_case(engine, new_case(created_at=at(10), field_name="South"))
+    history.confirm_case(engine, corrected, "late_blight")
+
+    by_day = history.cases_by_label_over_time(engine, CaseFilter(), "day")
+    assert by_day == [
+        LabelCount(date(2025, 3, 3), "early_blight", 2),
+        LabelCount(date(2025, 3, 4), "late_blight", 1),
+        LabelCount(date(2025, 3, 10), "early_blight", 1),
+        LabelCount(date(2025, 3, 10), "healthy", 1),
+    ]
+    by_week = history.cases_by_label_over_time(engine, CaseFilter(), "week")
+    assert by_week == [
+        (date(2025, 3, 3), "early_blight", 2),
+        (date(2025, 3, 3), "late_blight", 1),
+        (date(2025, 3, 10), "early_blight", 1),
+        (date(2025, 3, 10), "healthy", 1),
+    ]
+    north = CaseFilter(field_name="North field", date_from=date(2025, 3, 4), limit=1)
+    assert history.cases_by_label_over_time(engine, north, "week") == [
+        (date(2025, 3, 3), "late_blight", 1),
+        (date(2025, 3, 10), "healthy", 1),
+    ]
+    assert history.cases_by_label_over_time(engine, CaseFilter(label="pest")) == []
+    with pytest.raises(ValueError, match="period"):
+        history.cases_by_label_over_time(engine, CaseFilter(), "month")
+
+
+# CSV export -------------------------------------------------------------------------
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+
+def test_csv_export_has_a_header_and_one_row_per_case(engine):
+    first = history.save_case(engine, new_case(created_at=at(1), notes="Mildiú, «tache»"))
+    second = history.save_case(
+        engine, new_case(created_at=at(2), latitude=-33.9, longitude=-70.6, model_label="virus")
+    )
+    history.confirm_case(engine, first, "late_blight")
+    data = history.cases_to_csv(history.list_cases(engine))
+
+    assert data.decode("utf-8").splitlines()[0] == ",".join(history.CSV_COLUMNS)
+    assert "thumbnail" not in data.decode("utf-8")
+    rows = read_csv(data)
+    assert [int(row["id"]) for row in rows] == [second, first]
+    newest, oldest = rows
+    assert newest["created_at"] == "2025-03-02T12:00:00+00:00"
+    assert (newest["label"], newest["model_label"], newest["confirmed_label"]) == (
+        "virus",
+        "virus",
+        "",
+    )
+    assert (newest["latitude"], newest["longitude"]) == ("-33.9", "-70.6")  # numbers, not text
+    assert (oldest["label"], oldest["confirmed_label"]) == ("late_blight", "late_blight")
+    assert oldest["notes"] == "Mildiú, «tache»"
+    assert oldest["model_confidence"] == "0.91"
+
+
+def test_csv_export_of_nothing_is_just_the_header():
+    assert history.cases_to_csv([]).decode("utf-8") == ",".join(history.CSV_COLUMNS) + "\r\n"
+
+
+@pytest.mark.parametrize("dangerous", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"])
+def test_csv_export_defuses_formulas(engine, dangerous):
+    case = new_case(notes=dangerous, photo_name=dangerous, field_name=dangerous, plot="ok")
+    history.save_case(engine, case)
+    [row] = read_csv(history.cases_to_csv(history.list_cases(engine)))
+    assert row["notes"] == row["photo_name"] == row["field_name"] == "'" + dangerous
+    assert row["plot"] == "ok"
+
+
+# Concurrency and setup --------------------------------------------------------------
+
+
+def test_concurrent_saves_from_several_threads(engine):
+    threads_count, saves_each = 8, 10
+    start = threading.Barrier(threads_count)
+    saved: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def work(worker: int) -> None:
+        try:
+            start.wait()
+            for index in range(saves_each):
+                case_id = history.save_case(engine, new_case(plot=f"{worker}-{index}"))
+                with lock:
+                    saved.append(case_id)
+        except BaseException as error:  # reported below, not lost in the thread
+            errors.append(error)
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads_count)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert errors == []
+    assert len(set(saved)) == threads_count * saves_each
+    records = history.list_cases(engine, CaseFilter(limit=None))
+    assert sorted(ids(records)) == sorted(saved)
+    assert {record.plot for record in records} == {
+        f"{worker}-{index}" for worker in range(threads_count) for index in range(saves_each)
+    }
+
+
+def test_init_db_is_idempotent_and_safe_from_several_instances_at_once(settings):
+    instances = 4
+    engines = [make_engine(settings) for _ in range(instances)]
+    start = threading.Barrier(instances)
+    errors: list[BaseException] = []
+
+    def start_instance(instance_engine: Engine) -> None:
+        try:
+            start.wait()
+            init_db(instance_engine)
+        except BaseException as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=start_instance, args=(each,)) for each in engines]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    try:
+        assert errors == []
+        init_db(engines[0])  # and once more, on existing tables
+        case_id = history.save_case(engines[1], new_case())
+        assert history.get_case(engines[2], case_id) is not None
+    finally:
+        for each in engines:
+            each.dispose()
+
+
+# Engine configuration ---------------------------------------------------------------
+
+
+def test_sqlite_file_is_created_under_the_app_data_dir_with_wal_and_foreign_keys(tmp_path):
+    settings = settings_from_env({}, app_data_dir=tmp_path / "nested" / "app-data")
+    engine = make_engine(settings)
+    try:
+        init_db(engine)
+        assert (tmp_path / "nested" / "app-data" / "history.sqlite3").is_file()
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("given", "driver", "database"),
+    [
+        ("postgres://user:secret@db.example:5432/app", "postgresql+psycopg", "app"),
+        ("postgresql://user:secret@db.example/app", "postgresql+psycopg", "app"),
+        ("postgresql+psycopg://user@db.example/app", "postgresql+psycopg", "app"),
+        ("sqlite:////srv/elsewhere.sqlite3", "sqlite", "/srv/elsewhere.sqlite3"),
+    ],
+)
+def test_database_urls_go_to_the_installed_drivers(given, driver, database):
+    url = database_url(settings_from_env({}, database_url=given))
+    assert (url.drivername, url.database) == (driver, database)
+
+
+def test_the_default_database_is_a_sqlite_file_in_the_app_data_dir(tmp_path):
+    url = database_url(settings_from_env({}, app_data_dir=tmp_path))
+    assert (url.drivername, url.database) == ("sqlite+pysqlite", str(tmp_path / "history.sqlite3"))
+
+
+def test_the_database_password_is_never_logged(caplog):
+    url = "postgres://agronomist:s3cret-pass@127.0.0.1:1/app"
+    with caplog.at_level(logging.DEBUG, logger="potato_disease"):
+        engine = make_engine(settings_from_env({}, database_url=url))  # connects lazily
+    engine.dispose()
+    assert "127.0.0.1" in caplog.text
+    assert "s3cret-pass" not in caplog.text
+
+
+# The page ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def page_settings(settings: Settings, monkeypatch) -> Iterator[Settings]:
+    """Point the app's settings at the test database and start from empty caches."""
+    monkeypatch.setenv("APP_DATA_DIR", str(settings.app_data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    yield settings
+    st.cache_resource.clear()  # disposes the page's engine before the database goes
+    get_settings.cache_clear()
+
+
+def run_page() -> AppTest:
+    return AppTest.from_file(HISTORY_PAGE, default_timeout=30).run()
+
+
+def test_page_shows_the_table_chart_and_download(page_settings, engine):
+    history.save_case(engine, new_case(created_at=at(1), field_name="North", notes="=cmd"))
+    history.save_case(engine, new_case(created_at=at(2), field_name="South", model_label="pest"))
+    page = run_page()
+    assert not page.exception
+    table = page.dataframe[0].value
+    assert list(table["Field"]) == ["South", "North"]
+    assert list(table["Agronomist's diagnosis"]) == ["Not reviewed", "Not reviewed"]
+    assert table["Photo"][0].startswith("data:image/jpeg;base64,")
+    assert table["Model's diagnosis"][0] == "Insect pest damage (91%)"
+    assert len(page.get("vega_lite_chart")) == 1
+    assert len(page.download_button) == 1
+    assert not page.info
+
+    page.sidebar.selectbox[0].select("North").run()  # the field filter
+    assert not page.exception
+    assert list(page.dataframe[0].value["Field"]) == ["North"]
+
+
+def test_page_confirms_and_deletes_a_case(page_settings, engine):
+    case_id = history.save_case(engine, new_case(field_name="North"))
+    page = run_page()
+    review = next(box for box in page.selectbox if box.label.startswith("Agronomist"))
+    review.select("late_blight")
+    page.button("history_save_review").click().run()
+    assert not page.exception
+    assert history.get_case(engine, case_id).confirmed_label == "late_blight"
+    assert "review saved" in page.success[0].value
+
+    page.button("history_delete").click().run()
+    assert history.get_case(engine, case_id) is not None  # asks first
+    assert "cannot be undone" in page.warning[0].value
+    page.button("history_delete_yes").click().run()
+    assert not page.exception
+    assert history.get_case(engine, case_id) is None
+    assert "No diagnoses have been saved yet" in page.info[0].value
+
+
+def test_page_with_an_empty_history_explains_how_to_add_cases(page_settings, engine):
+    page = run_page()
+    assert not page.exception
+    assert "No diagnoses have been saved yet" in page.info[0].value
+    assert not page.dataframe
+
+
+def test_page_shows_a_plain_message_when_the_database_is_down(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody:secret@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    try:
+        page = run_page()
+    finally:
+        st.cache_resource.clear()
+        get_settings.cache_clear()
+    assert not page.exception
+    assert "cannot be reached" in page.error[0].value
+    assert "secret" not in page.error[0].value

@@ -1,0 +1,90 @@
+"""The Diagnose page, driven by Streamlit's AppTest: upload, verdict, advice, save, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from potato_disease.config import get_settings
+from potato_disease.database import make_engine
+from potato_disease.history import list_cases
+from tests.conftest import ROOT, sample_photos
+
+
+@pytest.fixture
+def app_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("APP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    yield tmp_path
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+
+
+def page() -> AppTest:
+    return AppTest.from_file(str(ROOT / "pages" / "diagnose.py"), default_timeout=60)
+
+
+def test_without_photos_the_page_explains_what_to_do(app_data: Path) -> None:
+    at = page().run()
+    assert not at.exception
+    assert "Upload or take a photo" in at.info[0].value
+
+
+def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -> None:
+    leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value((leaf.name, leaf.read_bytes(), "image/jpeg")).run()
+    assert not at.exception
+    verdicts = [m.value for m in (*at.success, *at.warning)]
+    assert any("Late blight" in text for text in verdicts), verdicts
+    assert any("Phytophthora infestans" in m.value for m in at.markdown)
+    assert [t.label for t in at.tabs][:3] == [
+        "What it is",
+        "Confirm in the field",
+        "What to do now",
+    ]
+
+    field = next(w for w in at.text_input if w.label == "Field")
+    field.input("North field")
+    next(w for w in at.text_area if w.label == "Notes").input("spots after rain")
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    assert any("Saved to history as case #1" in m.value for m in at.success)
+    cases = list_cases(make_engine(get_settings()))
+    assert [(c.field_name, c.notes, c.model_label) for c in cases] == [
+        ("North field", "spots after rain", "late_blight")
+    ]
+
+
+def test_bad_files_get_a_clear_message_and_good_ones_still_work(
+    app_data: Path, data_dir: Path
+) -> None:
+    leaf = sample_photos(data_dir, "field-java", "healthy", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value(
+        [
+            ("notes.jpg", b"this is a text file", "image/jpeg"),
+            ("broken.jpg", leaf.read_bytes()[:500], "image/jpeg"),
+            (leaf.name, leaf.read_bytes(), "image/jpeg"),
+        ]
+    ).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("not a photo we can read" in e for e in errors)
+    assert any("damaged or incomplete" in e for e in errors)
+    assert len(at.subheader) == 3 and at.subheader[2].value == leaf.name
+    assert any(b.label == "Save to history" for b in at.button)
+
+
+def test_a_non_leaf_photo_is_refused_with_photo_advice(app_data: Path, data_dir: Path) -> None:
+    tuber = sample_photos(data_dir, "not-leaf", "tuber", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value((tuber.name, tuber.read_bytes(), "image/jpeg")).run()
+    assert not at.exception
+    assert "does not look like a potato leaf" in at.error[0].value
+    assert [t.label for t in at.tabs][:2] == ["Why it was refused", "How to take a good photo"]
