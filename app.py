@@ -9,10 +9,10 @@ require_password()
 
 navigation = st.navigation(
     [
-        st.Page("pages/diagnose.py", title="Diagnose", icon="🔬", default=True),
-        st.Page("pages/assistant.py", title="Assistant", icon="💬"),
-        st.Page("pages/history.py", title="History", icon="📒"),
-        st.Page("pages/about.py", title="About", icon="ℹ️"),
+        st.Page("pages/diagnose.py", title="Diagnose", icon=":material/biotech:", default=True),
+        st.Page("pages/assistant.py", title="Assistant", icon=":material/chat:"),
+        st.Page("pages/history.py", title="History", icon=":material/history:"),
+        st.Page("pages/about.py", title="About", icon=":material/info:"),
     ]
 )
 navigation.run()

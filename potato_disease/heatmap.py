@@ -19,7 +19,7 @@ _COLOUR_STOPS = np.array(
 
 def class_activation_map(feature_map: np.ndarray, class_weights: np.ndarray) -> np.ndarray:
     """A (h, w) map in [0, 1] of positive evidence for one class."""
-    evidence = np.maximum(feature_map @ class_weights, 0)
+    evidence = np.maximum(np.einsum("hwc,c->hw", feature_map, class_weights), 0)  # no BLAS
     peak = evidence.max()
     return evidence / peak if peak > 0 else evidence
 

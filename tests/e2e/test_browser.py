@@ -118,8 +118,8 @@ def test_diagnose_save_find_in_history_and_ask(
     page.get_by_text("What to do now").first.wait_for()
     shot(page, "1-diagnosis")
 
-    page.get_by_label("Field or plot").first.fill("E2E North field")
-    page.get_by_label("Notes").first.fill("lesions on lower leaves")
+    page.get_by_label("Field", exact=True).first.fill("E2E North field")
+    page.get_by_label("Notes", exact=True).first.fill("lesions on lower leaves")
     page.get_by_role("button", name="Save to history").first.click()
     page.get_by_text("Saved to history").wait_for()
     shot(page, "2-saved")
