@@ -1,14 +1,31 @@
-"""About: the model card and version."""
+"""About: version, privacy note and the model card."""
 
 import streamlit as st
 
 from potato_disease import __version__
 from potato_disease.config import get_settings
 
+PRIVACY = """
+- Photos are diagnosed in memory on this server and are not kept, unless you press
+  **Save to history**: then a small thumbnail (at most 256 px), the diagnosis, and the
+  field, plot, notes and location you typed are stored in this app's database.
+- The **Assistant** sends your question, the current case and its photo to Google
+  Gemini only when the operator has configured a Gemini key; otherwise everything is
+  answered on this server from the built-in guide.
+- The app's logs record errors and timings, never photos, questions, notes or keys.
+- Delete a saved case at any time from the **History** page.
+"""
+
 st.title("About this app")
-st.write(f"Version {__version__}.")
+st.write(
+    f"Potato leaf diagnosis, version {__version__}. A photo diagnosis is a first opinion: "
+    "confirm it in the field, and call an expert for anything that drives spraying or "
+    "quarantine decisions."
+)
+st.subheader("Privacy")
+st.markdown(PRIVACY)
 card = get_settings().model_dir / "README.md"
 if card.exists():
-    st.markdown(card.read_text())
+    st.markdown(card.read_text(encoding="utf-8"))
 else:
     st.info("The model card is not available in this installation.")
