@@ -91,8 +91,8 @@ if question:
             text = st.write_stream(reply.chunks)
         except ValueError as error:  # the question itself: empty or too long
             st.error(str(error))
-        except Exception:
-            LOGGER.exception("The assistant failed to answer")
+        except Exception as error:  # never a traceback on screen, no user text in logs
+            LOGGER.error("The assistant failed to answer (%s)", type(error).__name__)
             st.error("Sorry, the assistant could not answer just now. Please try again.")
         else:
             st.session_state["gemini_calls_used"] = reply.calls_used

@@ -31,7 +31,7 @@ if "history_delete_pending" not in st.session_state:
 
 def stop_on_database_error(error: DatabaseError) -> NoReturn:
     """Log the error for the operator, show a plain message, end this run."""
-    logger.error("History database error: %s", error, exc_info=error)
+    logger.error("History database error (%s)", type(error).__name__)  # no user data
     st.error(DATABASE_TROUBLE)
     st.stop()
 

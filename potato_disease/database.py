@@ -55,7 +55,8 @@ def normalise_url(url: str) -> URL:
 def make_engine(settings: Settings) -> Engine:
     """A pooled, thread-safe engine for the configured database."""
     url = database_url(settings)
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: notes and field names never reach exception messages or logs.
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
