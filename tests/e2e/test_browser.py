@@ -124,16 +124,19 @@ def test_diagnose_save_find_in_history_and_ask(
     page.get_by_text("Saved to history").wait_for()
     shot(page, "2-saved")
 
-    page.get_by_role("link", name="History").click()
-    page.get_by_text("E2E North field").first.wait_for()
-    shot(page, "3-history")
-
-    page.get_by_role("link", name="Assistant").click()
+    page.get_by_role("button", name="Ask the assistant about this").first.click()
+    page.get_by_text("Current case").wait_for()
     page.get_by_role("textbox").last.fill("How do I control late blight?")
     page.keyboard.press("Enter")
     page.get_by_text("offline", exact=False).first.wait_for()
     page.get_by_text("fungicide", exact=False).first.wait_for()
-    shot(page, "4-assistant")
+    shot(page, "3-assistant")
+
+    page.get_by_role("link", name="History").click()
+    page.get_by_role("heading", name="Cases over time").wait_for()
+    shot(page, "4-history")
+    page.get_by_text("E2E North field").filter(visible=True).first.wait_for()
+    shot(page, "4-history")
     page.close()
 
 
