@@ -115,7 +115,8 @@ one side of the split. Training: {data["train_photos"]} photos.
 - Blocks 0–{training["frozen_blocks"] - 1} frozen; the last MBConv block, the head
   convolution and a linear classifier fine-tuned for {training["epochs"]} epochs
   (AdamW, cosine decay from {training["learning_rate"]}, batch {training["batch_size"]},
-  dropout {training["dropout_rate"]}) on cached activations of one clean and
+  dropout {training["dropout_rate"]}, weight decay {training["weight_decay"]}, label
+  smoothing {training.get("label_smoothing", 0)}) on cached activations of one clean and
   {training["augmented_views"]} augmented views per photo (rotation, flips, crops
   of 40–100 %, exposure/contrast/saturation/white balance, blur, noise, JPEG 30–90).
 - Every (source, label) pair carries the same total weight (imbalance: from
