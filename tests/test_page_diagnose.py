@@ -52,12 +52,14 @@ def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -
     field = next(w for w in at.text_input if w.label == "Field")
     field.input("North field")
     next(w for w in at.text_area if w.label == "Notes").input("spots after rain")
+    next(w for w in at.number_input if w.label.startswith("Latitude")).set_value(-7.25)
+    next(w for w in at.number_input if w.label.startswith("Longitude")).set_value(109.9)
     next(b for b in at.button if b.label == "Save to history").click().run()
     assert not at.exception
     assert any("Saved to history as case #1" in m.value for m in at.success)
     cases = list_cases(make_engine(get_settings()))
-    assert [(c.field_name, c.notes, c.model_label) for c in cases] == [
-        ("North field", "spots after rain", "late_blight")
+    assert [(c.field_name, c.notes, c.model_label, c.latitude, c.longitude) for c in cases] == [
+        ("North field", "spots after rain", "late_blight", -7.25, 109.9)
     ]
 
 

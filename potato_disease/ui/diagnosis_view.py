@@ -85,22 +85,8 @@ def save_form(
             key=f"confirm-{key}",
         )
         left, right = st.columns(2)
-        latitude = left.number_input(
-            "Latitude (optional)",
-            min_value=-90.0,
-            max_value=90.0,
-            value=None,
-            format="%.5f",
-            key=f"lat-{key}",
-        )
-        longitude = right.number_input(
-            "Longitude (optional)",
-            min_value=-180.0,
-            max_value=180.0,
-            value=None,
-            format="%.5f",
-            key=f"lon-{key}",
-        )
+        latitude = _coordinate_input(left, "Latitude", 90.0, f"lat-{key}")
+        longitude = _coordinate_input(right, "Longitude", 180.0, f"lon-{key}")
         submitted = st.form_submit_button("Save to history")
     if not submitted:
         return
@@ -129,6 +115,20 @@ def save_form(
         return
     st.session_state["current_case"] = case_for_assistant(diagnosis, image, field_name, notes)
     st.success(f"Saved to history as case #{saved[key]}.")
+
+
+def _coordinate_input(
+    column: st.delta_generator.DeltaGenerator, name: str, limit: float, key: str
+) -> float | None:
+    """An optional latitude or longitude in decimal degrees."""
+    return column.number_input(
+        f"{name} (optional)",
+        min_value=-limit,
+        max_value=limit,
+        value=None,
+        format="%.5f",
+        key=key,
+    )
 
 
 def case_for_assistant(
