@@ -23,18 +23,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 COLD_START = """
-import io, sys, time
+import resource, sys, time
 start = time.perf_counter()
 from pathlib import Path
 from potato_disease.diagnosis import Diagnoser
 diagnoser = Diagnoser(Path(sys.argv[1]))
 diagnosis = diagnoser.diagnose_bytes(Path(sys.argv[2]).read_bytes())
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
-def cold_start_seconds(model_dir: Path, photo: Path) -> tuple[float, float]:
-    """(wall seconds from spawning Python to the first diagnosis, seconds inside it)."""
+def cold_start(model_dir: Path, photo: Path) -> tuple[float, float, float]:
+    """Wall seconds from spawning Python to the first diagnosis, seconds inside it, peak MB."""
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", COLD_START, str(model_dir), str(photo)],
@@ -43,7 +43,8 @@ def cold_start_seconds(model_dir: Path, photo: Path) -> tuple[float, float]:
         check=True,
         cwd=ROOT,
     )
-    return time.perf_counter() - started, float(result.stdout.strip().splitlines()[-1])
+    inside, peak_mb = result.stdout.strip().splitlines()[-1].split()
+    return time.perf_counter() - started, float(inside), float(peak_mb)
 
 
 def percentile_ms(samples: list[float], q: float) -> float:
@@ -64,7 +65,7 @@ def main() -> None:
     photos = sorted((get_settings().data_dir / "field-java" / "late_blight").glob("*"))[:64]
     if not photos:
         sys.exit("No photos found: set POTATO_DATA_DIR")
-    cold = [cold_start_seconds(args.model_dir, photos[0]) for _ in range(3)]
+    cold = [cold_start(args.model_dir, photos[0]) for _ in range(3)]
 
     diagnoser = Diagnoser(args.model_dir)
     size = diagnoser.input_size
@@ -111,7 +112,8 @@ def main() -> None:
         "diagnose_many_photos_per_s": round(batched_full, 1),
         "cold_start_to_first_diagnosis_s": round(statistics.median(c[0] for c in cold), 2),
         "cold_start_inside_python_s": round(statistics.median(c[1] for c in cold), 2),
-        "peak_resident_memory_mb": round(
+        "new_process_peak_resident_mb": round(statistics.median(c[2] for c in cold), 1),
+        "benchmark_process_peak_resident_mb": round(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
         ),
     }
