@@ -18,6 +18,7 @@ from PIL import Image
 from potato_disease import heatmap, imaging
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import ModelFiles, load_model_files
+from potato_disease.rejection import mahalanobis_score
 
 NOT_LEAF_INDEX = MODEL_CLASSES.index(NOT_LEAF)
 
@@ -179,10 +180,9 @@ class Diagnoser:
     def ood_score(self, feature_map: np.ndarray) -> float:
         """Squared Mahalanobis distance of the pooled features to the nearest leaf class."""
         pooled = feature_map.reshape(-1, feature_map.shape[-1]).mean(axis=0)
-        # einsum, not BLAS: OpenBLAS threads spin after a matmul and slow the next
-        # LiteRT invoke on a 2-core machine by ~10 ms.
-        projected = np.einsum("c,ck->k", pooled, self.files.ood_projection)
-        return float(((projected - self.files.ood_centres) ** 2).sum(axis=1).min())
+        return float(
+            mahalanobis_score(pooled[None], self.files.ood_projection, self.files.ood_centres)[0]
+        )
 
     def strangeness(self, ood_score: float) -> float:
         """Share of validation leaves less unusual than this photo (0-1)."""

@@ -14,7 +14,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -307,24 +307,8 @@ def _validated_row(new_case: NewCase) -> Case:
 
 
 def _record(row: Case) -> CaseRecord:
-    return CaseRecord(
-        id=row.id,
-        created_at=row.created_at,
-        photo_name=row.photo_name,
-        thumbnail=row.thumbnail,
-        model_label=row.model_label,
-        model_confidence=row.model_confidence,
-        probabilities=dict(row.probabilities or {}),
-        is_leaf=row.is_leaf,
-        confirmed_label=row.confirmed_label,
-        confirmed_at=row.confirmed_at,
-        field_name=row.field_name,
-        plot=row.plot,
-        notes=row.notes,
-        latitude=row.latitude,
-        longitude=row.longitude,
-        model_version=row.model_version,
-    )
+    values = {item.name: getattr(row, item.name) for item in fields(CaseRecord)}
+    return CaseRecord(**values | {"probabilities": dict(row.probabilities or {})})
 
 
 def _effective_label() -> Any:

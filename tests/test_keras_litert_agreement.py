@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from potato_disease.diagnosis import Diagnoser
-from potato_disease.imaging import center_square, load_image
+from potato_disease.imaging import load_image, to_model_input
 from potato_disease.model_files import KERAS_MODEL
 from tests.conftest import sample_photos
 
@@ -34,7 +34,7 @@ def test_keras_and_litert_pick_the_same_class(
         for path in sample_photos(data_dir, source, label, 6)
     ]
     size = diagnoser.input_size
-    pixels = np.stack([np.asarray(center_square(load_image(p), size), np.float32) for p in photos])
+    pixels = np.stack([to_model_input(load_image(p), size) for p in photos])
     keras_outputs = model.predict(pixels, verbose=0)
     served = diagnoser.run(pixels)
     agreement = np.mean(keras_outputs["logits"].argmax(1) == served.logits.argmax(1))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from potato_disease.rejection import mahalanobis_score
 from training import augment, calibration, split, synthetic
 from training.train import sample_weights
 
@@ -24,8 +25,8 @@ def test_mahalanobis_scores_far_points_higher() -> None:
     labels = np.repeat([0, 1, 2], 200)
     features[labels == 1] += 5
     projection, centres = calibration.fit_mahalanobis(features, labels, components=8)
-    near = calibration.mahalanobis_score(features[:50], projection, centres)
-    far = calibration.mahalanobis_score(features[:50] + 20, projection, centres)
+    near = mahalanobis_score(features[:50], projection, centres)
+    far = mahalanobis_score(features[:50] + 20, projection, centres)
     assert np.all(far > near)
 
 

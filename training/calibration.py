@@ -49,12 +49,3 @@ def fit_mahalanobis(
     shrinkage = 1e-2 * eigenvalues.clip(0).mean()  # keeps tiny-variance directions finite
     projection = eigenvectors[:, top] / np.sqrt(eigenvalues[top].clip(0) + shrinkage)
     return projection.astype(np.float32), (centres @ projection).astype(np.float32)
-
-
-def mahalanobis_score(
-    features: np.ndarray, projection: np.ndarray, centres: np.ndarray
-) -> np.ndarray:
-    """Squared distance to the nearest class centre in whitened space (higher = stranger)."""
-    projected = features @ projection
-    distances = ((projected[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-    return distances.min(axis=1)

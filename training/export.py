@@ -18,9 +18,10 @@ from PIL import Image
 from potato_disease import __version__
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.evaluation import summarize
-from potato_disease.imaging import center_square
+from potato_disease.imaging import to_model_input
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import HEAD_ARRAYS, KERAS_MODEL, METADATA, SERVING_MODEL
+from potato_disease.rejection import mahalanobis_score
 from training import calibration, heldout
 from training.model import CLASSIFIER
 
@@ -81,7 +82,7 @@ def serving_outputs(
     size = diagnoser.input_size
     for start in range(0, len(images), BATCH_SIZE):
         chunk = images[start : start + BATCH_SIZE]
-        pixels = np.stack([np.asarray(center_square(im, size), np.float32) for im in chunk])
+        pixels = np.stack([to_model_input(image, size) for image in chunk])
         raw = diagnoser.run(pixels)
         logits.append(raw.logits)
         pooled.append(raw.feature_maps.mean(axis=(1, 2)))
@@ -93,7 +94,7 @@ def keras_agreement(
 ) -> float:
     """Share of photos where Keras and the serving model pick the same class."""
     size = model.input_shape[1]
-    pixels = np.stack([np.asarray(center_square(im, size), np.float32) for im in images])
+    pixels = np.stack([to_model_input(image, size) for image in images])
     keras_logits = model.predict(pixels, batch_size=BATCH_SIZE, verbose=0)["logits"]
     return float(np.mean(keras_logits.argmax(axis=1) == serving_logits.argmax(axis=1)))
 
@@ -130,11 +131,15 @@ def finish(
         pooled[train_leaf], photos.labels[train_leaf], ood_components
     )
     projection = projection.astype(np.float16).astype(np.float32)  # as stored and served
-    validation_scores = calibration.mahalanobis_score(pooled[validation_leaf], projection, centres)
+    validation_scores = mahalanobis_score(pooled[validation_leaf], projection, centres)
     threshold = float(np.quantile(validation_scores, 1 - leaf_refusal_rate))
     quantiles = np.quantile(validation_scores, np.linspace(0, 1, QUANTILE_POINTS))
     write_head(output, kernel, projection, centres, quantiles)
     metadata = base_metadata(input_size, temperature, threshold)
+    metadata["rejection"] |= {
+        "ood_components": ood_components,
+        "leaf_refusal_rate": leaf_refusal_rate,
+    }
     write_metadata(output, metadata)
 
     diagnoser = Diagnoser(output)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from potato_disease.model_files import METADATA
-from training.train import LEAF_REFUSAL_RATE, OOD_COMPONENTS
 
 SOURCES = {
     "plantvillage": "PlantVillage (lab, plain background)",
@@ -72,7 +71,9 @@ def render(metadata: dict[str, Any]) -> str:
         for source, labels in data["counts"].items()
     )
     accepted = ", ".join(heldout["accepted_as_leaf"]) or "none"
-    percentile = f"{100 * (1 - LEAF_REFUSAL_RATE):g}th"
+    rejection = metadata["rejection"]
+    percentile = f"{100 * (1 - rejection['leaf_refusal_rate']):g}th"
+    ood_components = rejection["ood_components"]
     pair_counts = [n for labels in data["counts"].values() for n in labels.values()]
     smallest, largest = min(pair_counts), max(pair_counts)
     return f"""# Model card: potato leaf diagnosis (EfficientNet-Lite0, {metadata["input_size"]} px)
@@ -124,7 +125,7 @@ one side of the split. Training: {data["train_photos"]} photos.
 - Calibration: temperature {metadata["calibration"]["temperature"]:.3f} on the seven
   leaf logits, fitted on validation leaves.
 - Out-of-distribution threshold {metadata["rejection"]["ood_threshold"]:.1f}
-  (squared Mahalanobis distance in {OOD_COMPONENTS} whitened principal directions of the pooled
+  (squared Mahalanobis distance in {ood_components} whitened principal directions of the pooled
   features), the {percentile} percentile of validation leaves.
 - Seed {training["seed"]}; training took {training["seconds"] / 60:.0f} min on 2 CPU cores.
 
