@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from potato_disease.rejection import mahalanobis_score
-from training import augment, calibration, split, synthetic
-from training.train import sample_weights
+from training import augment, calibration, finetune, photo_pack, split, synthetic
+from training.dataset import sample_weights
 
 
 def test_temperature_fit_recovers_the_true_temperature() -> None:
@@ -64,3 +64,49 @@ def test_synthetic_non_leaf_pictures_cover_every_kind() -> None:
     images = synthetic.synthetic_images(len(synthetic.KINDS) * 2, 64, seed=0)
     assert len(images) == 14 and all(image.size == (64, 64) for image in images)
     assert len({np.asarray(image).tobytes() for image in images}) == 14
+
+
+def test_photo_pack_round_trip_keeps_labels_split_and_pixels(tmp_path) -> None:
+    rng = np.random.default_rng(4)
+    images = [Image.fromarray(rng.integers(0, 255, (240, 200, 3), np.uint8)) for _ in range(3)]
+    images[0] = Image.new("RGB", (300, 300), (40, 160, 60))
+    pack = photo_pack.PhotoPack(
+        images=images,
+        labels=np.array([0, 3, 7]),
+        sources=np.array(["plantvillage", "field-java", "synthetic"]),
+        paths=np.array(["plantvillage/Early_Blight/a.jpg", "field-java/Bacteria/b.jpg", "x"]),
+        validation=np.array([False, True, False]),
+        groups=np.array([0, 1, 0]),
+    )
+    path = tmp_path / "photos.npz"
+    photo_pack.save_pack(path, pack, size=96)
+    loaded = photo_pack.load_pack(path)
+    assert [image.size for image in loaded.images] == [(96, 96)] * 3
+    assert np.abs(np.asarray(loaded.images[0], dtype=int) - (40, 160, 60)).max() <= 3
+    assert loaded.labels.tolist() == [0, 3, 7]
+    assert loaded.validation_indices.tolist() == [1]
+    assert loaded.train_indices.tolist() == [0, 2]
+    paths, validation, groups = photo_pack.load_split(path)
+    assert paths.tolist() == pack.paths.tolist()
+    assert validation.tolist() == [False, True, False]
+    assert groups.tolist() == [0, 1, 0]
+
+
+def test_fine_tuning_views_do_not_depend_on_how_work_is_split(monkeypatch) -> None:
+    rng = np.random.default_rng(5)
+    images = [Image.fromarray(rng.integers(0, 255, (64, 64, 3), np.uint8)) for _ in range(4)]
+    monkeypatch.setattr(finetune, "_worker_images", images)
+    whole = finetune._augment_task(([0, 1, 2, 3], 2, 11, 32))
+    parts = np.concatenate(
+        [finetune._augment_task(([0, 1], 2, 11, 32)), finetune._augment_task(([2, 3], 2, 11, 32))]
+    )
+    other_epoch = finetune._augment_task(([0, 1, 2, 3], 3, 11, 32))
+    assert whole.shape == (4, 32, 32, 3)
+    assert np.array_equal(whole, parts)
+    assert not np.array_equal(whole, other_epoch)
+
+
+def test_fine_tuned_weights_and_record_sit_side_by_side(tmp_path) -> None:
+    weights = finetune.weights_path(tmp_path / "a192")
+    assert weights.name == "a192.weights.h5"
+    assert finetune.record_name(weights) == "a192.json"

@@ -11,7 +11,8 @@ import pytest
 
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.imaging import load_image
-from tests.conftest import sample_photos
+from potato_disease.model_files import KERAS_MODEL
+from tests.conftest import ROOT, sample_photos
 
 pytestmark = pytest.mark.slow
 
@@ -47,3 +48,33 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path: Path, data_dir: Pat
     diagnoser = Diagnoser(output)
     photo = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
     assert diagnoser.diagnose(load_image(photo)).label in metadata["classes"]
+
+
+def test_two_stage_run_packs_fine_tunes_and_exports(tmp_path: Path, data_dir: Path) -> None:
+    """photo_pack -> finetune (every layer, on pixels) -> train --finetuned (export)."""
+    pack, tuned, output = tmp_path / "photos.npz", tmp_path / "tuned", tmp_path / "model"
+    subset = ["--limit", "3", "--synthetic", "7"]
+    run_module("training.photo_pack", "--data", str(data_dir), "--output", str(pack),
+               "--no-pretrained", *subset)  # fmt: skip
+    stage1 = str(ROOT / "model" / KERAS_MODEL)
+    run_module("training.finetune", "--pack", str(pack), "--init", stage1, "--output",
+               str(tuned), "--size", "64", "--epochs", "1", "--batch-size", "16",
+               "--workers", "1")  # fmt: skip
+    record = json.loads((tmp_path / "tuned.json").read_text())
+    assert record["input_size"] == 64 and len(record["validation_accuracy_clean_8_class"]) == 2
+    run_module("training.train", "--data", str(data_dir), "--output", str(output), "--pack",
+               str(pack), "--finetuned", str(tmp_path / "tuned.weights.h5"), "--stage1",
+               str(ROOT / "model"), "--serve-size", "80", *subset)  # fmt: skip
+    metadata = json.loads((output / "metadata.json").read_text())
+    assert metadata["input_size"] == 80  # exported above the fine-tuning size
+    assert metadata["training"]["full_fine_tuning"]["epochs"] == 1
+    assert metadata["data"]["train_photos"] + metadata["data"]["validation_photos"] == 33 + 7
+    photo = sample_photos(data_dir, "field-java", "virus", 1)[0]
+    assert Diagnoser(output).diagnose(load_image(photo)).label in metadata["classes"]
+
+
+def run_module(module: str, *arguments: str) -> None:
+    """Run ``python -m module arguments`` and fail with its error output if it fails."""
+    command = [sys.executable, "-m", module, *arguments]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]

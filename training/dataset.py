@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from potato_disease.photo_files import labelled_sources
 
 
@@ -40,3 +42,10 @@ def count_by(records: list[Record]) -> dict[str, dict[str, int]]:
     for record in records:
         counts.setdefault(record.source, Counter())[record.label] += 1
     return {source: dict(sorted(counter.items())) for source, counter in sorted(counts.items())}
+
+
+def sample_weights(strata: list[str]) -> np.ndarray:
+    """Weights that give every (source, label) pair the same total weight."""
+    _, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
+    weights = 1.0 / counts[inverse]
+    return weights * len(weights) / weights.sum()

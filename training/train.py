@@ -13,7 +13,14 @@ Method
    training leaves and its threshold on validation leaves; export Keras (source of
    truth) and LiteRT (serving) models, and evaluate the exported one.
 
-Usage: ``python -m training.train [--data DIR] [--output model] [--epochs N]``
+Stage 2 (:mod:`training.finetune`, on a GPU) fine-tunes every layer from this
+result; ``--finetuned`` then skips steps 3-4 and runs step 5 on its weights, with the
+split it was trained on (stored in the photo pack of :mod:`training.photo_pack`).
+
+Usage: ``python -m training.train [--data DIR] [--output model] [--epochs N]``, or
+``python -m training.train --finetuned cache/finetuned/potato_leaf.weights.h5``.
+``--serve-size`` exports the fine-tuned weights at another input size (convolutions
+do not depend on it).
 """
 
 from __future__ import annotations
@@ -32,16 +39,18 @@ from PIL import Image
 
 from potato_disease.config import get_settings
 from potato_disease.labels import MODEL_CLASSES, NOT_LEAF
-from training import augment, export, features, split, synthetic
+from potato_disease.model_files import METADATA
+from training import augment, export, features, finetune, split, synthetic
 from training.convert_backbone import DEFAULT_OUTPUT as BACKBONE_DIR
 from training.convert_backbone import WEIGHTS_FILE
-from training.dataset import Record, count_by, index_dataset
+from training.dataset import Record, count_by, index_dataset, sample_weights
 from training.model import (
     build_diagnosis_model,
     build_trainable_top,
     copy_weights_by_name,
     load_imagenet_backbone,
 )
+from training.photo_pack import DEFAULT_PACK, load_split
 
 log = logging.getLogger("training")
 
@@ -58,6 +67,7 @@ DROPOUT_RATE = 0.4
 LABEL_SMOOTHING = 0.1  # field labels are noisy ("Fungi" is mostly, not only, early blight)
 OOD_COMPONENTS = 512
 LEAF_REFUSAL_RATE = 0.015  # the OOD threshold refuses this share of validation leaves
+STAGE1_DIR = Path("cache") / "stage1"
 
 
 @dataclass
@@ -107,13 +117,6 @@ def _augmenter(rng: np.random.Generator) -> Callable[[Image.Image, int], Image.I
     return lambda image, size: augment.augment(image, size, rng)
 
 
-def sample_weights(strata: list[str]) -> np.ndarray:
-    """Weights that give every (source, label) pair the same total weight."""
-    _, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
-    weights = 1.0 / counts[inverse]
-    return weights * len(weights) / weights.sum()
-
-
 def train_top(
     activations: np.ndarray,
     photos: Photos,
@@ -152,6 +155,56 @@ def train_top(
     return top
 
 
+def load_records_and_photos(
+    data_dir: Path, limit: int, synthetic_count: int
+) -> tuple[list[Record], Photos]:
+    """Index the data folder (optionally ``limit`` photos per class) and decode it all."""
+    records = index_dataset(data_dir)
+    if limit:
+        records = limit_per_class(records, limit)
+    photos = load_photos(records, synthetic_count, SEED)
+    log.info("Photos: %s, synthetic not_leaf: %d", count_by(records), synthetic_count)
+    return records, photos
+
+
+def photo_ids(records: list[Record], photos: Photos) -> list[str]:
+    """A stable name per photo: its path under the data folder, or ``synthetic/<n>``."""
+    names = [f"{r.source}/{r.path.parent.name}/{r.path.name}" for r in records]
+    return names + [f"synthetic/{k}" for k in range(len(photos.labels) - len(records))]
+
+
+def split_from_descriptors(
+    descriptors: np.ndarray, photos: Photos
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Train and validation indices, near-duplicates grouped; and the group ids."""
+    groups = split.near_duplicate_groups(descriptors)
+    train, validation = split.grouped_split(photos.strata, groups, SEED)
+    log.info(
+        "Near-duplicate groups: %d for %d photos (largest %d); train %d, validation %d",
+        groups.max() + 1,
+        len(groups),
+        np.bincount(groups).max(),
+        len(train),
+        len(validation),
+    )
+    return train, validation, groups
+
+
+def clean_view_descriptors(photos: Photos, model: keras.Model) -> np.ndarray:
+    """Pooled frozen-block activations of each photo's clean view (what the split uses)."""
+    runner = features.BatchRunner(features.to_litert(features.lower_model(model, SPLIT_BLOCK)))
+    return features.extract(photos.images, runner, INPUT_SIZE).astype(np.float32).mean(axis=(1, 2))
+
+
+def split_photos(photos: Photos, pretrained: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The grouped split of :func:`main` (train, validation, groups), without caching
+    augmented views."""
+    model = build_diagnosis_model(INPUT_SIZE, DROPOUT_RATE)
+    if pretrained:
+        load_imagenet_backbone(model, BACKBONE_DIR / WEIGHTS_FILE)
+    return split_from_descriptors(clean_view_descriptors(photos, model), photos)
+
+
 def main() -> None:
     """Train, export and evaluate the model from the command line."""
     parser = argparse.ArgumentParser(description="Train the potato leaf diagnosis model.")
@@ -165,39 +218,53 @@ def main() -> None:
     parser.add_argument(
         "--no-pretrained", action="store_true", help="random backbone (tests without torch)"
     )
+    parser.add_argument(
+        "--finetuned",
+        type=Path,
+        help="skip training: export these fully fine-tuned weights (training.finetune) "
+        "with the split stored in --pack",
+    )
+    parser.add_argument("--pack", type=Path, default=DEFAULT_PACK)
+    parser.add_argument(
+        "--serve-size",
+        type=int,
+        default=INPUT_SIZE,
+        help="with --finetuned: input size to export at",
+    )
+    parser.add_argument(
+        "--stage1",
+        type=Path,
+        default=STAGE1_DIR,
+        help="with --finetuned: the stage-1 model directory, whose training record is kept",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.time()
     keras.utils.set_random_seed(SEED)
 
-    records = index_dataset(args.data)
-    if args.limit:
-        records = limit_per_class(records, args.limit)
-    photos = load_photos(records, args.synthetic, SEED)
-    log.info("Photos: %s, synthetic not_leaf: %d", count_by(records), args.synthetic)
-
-    model = build_diagnosis_model(INPUT_SIZE, DROPOUT_RATE)
-    if not args.no_pretrained:
-        load_imagenet_backbone(model, BACKBONE_DIR / WEIGHTS_FILE)
-    tag = f"{INPUT_SIZE}px_b{SPLIT_BLOCK}_v{args.views}_n{len(photos.images)}"
-    tag += "_random" if args.no_pretrained else ""
-    activations = cache_activations(
-        photos, model, args.views, args.cache / f"activations_{tag}.npz", SEED
-    )
-
-    descriptors = activations[0].astype(np.float32).mean(axis=(1, 2))
-    groups = split.near_duplicate_groups(descriptors)
-    train, validation = split.grouped_split(photos.strata, groups, SEED)
-    log.info(
-        "Near-duplicate groups: %d for %d photos (largest %d); train %d, validation %d",
-        groups.max() + 1,
-        len(groups),
-        np.bincount(groups).max(),
-        len(train),
-        len(validation),
-    )
-
-    train_top(activations, photos, train, model, args.epochs, SEED)
+    records, photos = load_records_and_photos(args.data, args.limit, args.synthetic)
+    if args.finetuned:
+        model, train, validation, groups, stage = load_finetuned(
+            args.finetuned, args.pack, records, photos, args.serve_size
+        )
+        stage1_metadata = json.loads((args.stage1 / METADATA).read_text())
+        training = stage1_metadata["training"] | {"full_fine_tuning": stage}
+    else:
+        model, train, validation, groups = train_frozen_lower(photos, args)
+        training = {
+            "seed": SEED,
+            "input_size": model.input_shape[1],
+            "frozen_blocks": SPLIT_BLOCK,
+            "augmented_views": args.views,
+            "epochs": args.epochs,
+            "batch_size": BATCH_SIZE,
+            "learning_rate": LEARNING_RATE,
+            "weight_decay": WEIGHT_DECAY,
+            "dropout_rate": DROPOUT_RATE,
+            "label_smoothing": LABEL_SMOOTHING,
+            "pretrained": not args.no_pretrained,
+            "seconds": round(time.time() - started, 1),
+        }
     report = export.finish(
         model=model,
         photos=photos,
@@ -211,28 +278,53 @@ def main() -> None:
     report["data"] = {
         "counts": count_by(records),
         "synthetic_not_leaf": args.synthetic,
-        "near_duplicate_groups": int(groups.max() + 1),
         "train_photos": len(train),
         "validation_photos": len(validation),
+        "near_duplicate_groups": int(groups.max() + 1),
     }
-    report["training"] = {
-        "seed": SEED,
-        "input_size": INPUT_SIZE,
-        "frozen_blocks": SPLIT_BLOCK,
-        "augmented_views": args.views,
-        "epochs": args.epochs,
-        "batch_size": BATCH_SIZE,
-        "learning_rate": LEARNING_RATE,
-        "weight_decay": WEIGHT_DECAY,
-        "dropout_rate": DROPOUT_RATE,
-        "label_smoothing": LABEL_SMOOTHING,
-        "pretrained": not args.no_pretrained,
-        "seconds": round(time.time() - started, 1),
-    }
+    report["training"] = training
+    report["export_seconds"] = round(time.time() - started, 1)
     export.write_metadata(args.output, report)
     log.info(
         "Done in %.0f s: %s", time.time() - started, json.dumps(report["validation"], indent=1)
     )
+
+
+def train_frozen_lower(
+    photos: Photos, args: argparse.Namespace
+) -> tuple[keras.Model, np.ndarray, np.ndarray, np.ndarray]:
+    """Stage 1: cache the frozen blocks' activations, split, train the top on them."""
+    model = build_diagnosis_model(INPUT_SIZE, DROPOUT_RATE)
+    if not args.no_pretrained:
+        load_imagenet_backbone(model, BACKBONE_DIR / WEIGHTS_FILE)
+    tag = f"{INPUT_SIZE}px_b{SPLIT_BLOCK}_v{args.views}_n{len(photos.images)}"
+    tag += "_random" if args.no_pretrained else ""
+    activations = cache_activations(
+        photos, model, args.views, args.cache / f"activations_{tag}.npz", SEED
+    )
+    descriptors = activations[0].astype(np.float32).mean(axis=(1, 2))
+    train, validation, groups = split_from_descriptors(descriptors, photos)
+    train_top(activations, photos, train, model, args.epochs, SEED)
+    return model, train, validation, groups
+
+
+def load_finetuned(
+    weights: Path,
+    pack_path: Path,
+    records: list[Record],
+    photos: Photos,
+    serve_size: int,
+) -> tuple[keras.Model, np.ndarray, np.ndarray, np.ndarray, dict]:
+    """Stage 2 result: the fine-tuned network, the split it was trained with and the
+    near-duplicate groups, and the fine-tuning record."""
+    paths, validation, groups = load_split(pack_path)
+    if list(paths) != photo_ids(records, photos):
+        raise ValueError(f"{pack_path} was packed from other photos than the {len(records)} here")
+    stage = json.loads(weights.with_name(finetune.record_name(weights)).read_text())
+    # Convolutions do not depend on the input size: the same weights serve at any size.
+    model = build_diagnosis_model(serve_size, stage["dropout_rate"])
+    model.load_weights(weights)
+    return model, np.flatnonzero(~validation), np.flatnonzero(validation), groups, stage
 
 
 def limit_per_class(records: list[Record], limit: int) -> list[Record]:

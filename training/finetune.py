@@ -1,0 +1,233 @@
+"""Stage 2: fine-tune the whole network on pixels, with fresh field-like views each epoch.
+
+Stage 1 (:mod:`training.train`) trains only the top of the network on cached frozen
+activations, which two CPU cores can do. This stage starts from that model (linear-
+probe-then-fine-tune, Kumar et al. 2022: fine-tuning from a fitted head distorts the
+pretrained features less, which helps on unseen farms and cameras) and trains every
+layer with a low learning rate on new augmented views of every photo each epoch.
+
+It is plain Keras 3, so it runs on any backend: on a GPU machine with
+``KERAS_BACKEND=jax`` it takes minutes; on two CPU cores, hours. Augmentation runs in
+worker processes while the accelerator trains. Photos come from a pack written by
+:mod:`training.photo_pack`, which also fixes the validation split.
+
+Usage::
+
+    KERAS_BACKEND=jax python -m training.finetune --pack cache/photos.npz \\
+        --init cache/stage1/potato_leaf.keras --output cache/finetuned/potato_leaf
+
+writes ``potato_leaf.weights.h5`` and ``potato_leaf.json`` (settings and the
+per-epoch validation accuracy); ``python -m training.train --finetuned
+cache/finetuned/potato_leaf.weights.h5`` then calibrates, exports and evaluates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import multiprocessing
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+from PIL import Image
+
+from potato_disease.imaging import center_square
+from potato_disease.labels import MODEL_CLASSES
+from training import augment
+from training.dataset import sample_weights
+from training.model import CLASSIFIER, build_diagnosis_model, copy_weights_by_name
+from training.photo_pack import PhotoPack, load_pack
+
+log = logging.getLogger("training.finetune")
+
+SEED = 20261127
+INPUT_SIZE = 192
+EPOCHS = 30
+BATCH_SIZE = 64
+LEARNING_RATE = 3e-4
+WARMUP_EPOCHS = 1
+WEIGHT_DECAY = 2e-2
+DROPOUT_RATE = 0.4
+LABEL_SMOOTHING = 0.1
+WEIGHTS_SUFFIX = ".weights.h5"
+TASK_SIZE = 64  # photos per augmentation task handed to a worker
+
+_worker_images: list[Image.Image] = []
+
+
+def _load_worker_images(pack_path: str) -> None:
+    global _worker_images
+    _worker_images = load_pack(Path(pack_path)).images
+
+
+def _augment_task(task: tuple[list[int], int, int, int]) -> np.ndarray:
+    """Augmented views of some pack photos; each photo's generator is seeded by
+    (seed, epoch, index), so the views do not depend on how work is split."""
+    indices, epoch, seed, size = task
+    views = []
+    for index in indices:
+        rng = np.random.default_rng([seed, epoch, index])
+        views.append(np.asarray(augment.augment(_worker_images[index], size, rng)))
+    return np.stack(views)
+
+
+class AugmentedEpochs:
+    """Worker processes that prepare the next epoch's views while the current trains."""
+
+    def __init__(
+        self, pack_path: Path, indices: np.ndarray, size: int, seed: int, workers: int
+    ) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a running accelerator
+        self.pool = context.Pool(workers, _load_worker_images, (str(pack_path),))
+        self.indices, self.size, self.seed = indices, size, seed
+        self.pending: Any = None
+
+    def _submit(self, epoch: int) -> Any:
+        chunks = [
+            (self.indices[start : start + TASK_SIZE].tolist(), epoch, self.seed, self.size)
+            for start in range(0, len(self.indices), TASK_SIZE)
+        ]
+        return self.pool.map_async(_augment_task, chunks)
+
+    def get(self, epoch: int, last: int) -> np.ndarray:
+        """Views of every photo for ``epoch``; starts preparing the next one."""
+        pending = self.pending or self._submit(epoch)
+        self.pending = self._submit(epoch + 1) if epoch + 1 < last else None
+        return np.concatenate(pending.get())
+
+    def close(self) -> None:
+        self.pool.terminate()
+
+
+def initial_model(init: str, size: int, dropout_rate: float) -> keras.Model:
+    """The network at ``size`` pixels, with the weights of the model saved at ``init``."""
+    model = build_diagnosis_model(size, dropout_rate)
+    source = keras.saving.load_model(init, compile=False)
+    copied = copy_weights_by_name(source, model)
+    expected = sum(1 for layer in model.layers if layer.weights)
+    if copied != expected:
+        raise ValueError(f"{init} filled {copied} of {expected} layers")
+    return model
+
+
+def source_accuracy(
+    model: keras.Model, pack: PhotoPack, indices: np.ndarray, size: int
+) -> dict[str, float]:
+    """Top-1 accuracy (8 classes) on clean centre crops, per source."""
+    pixels = np.stack([np.asarray(center_square(pack.images[i], size)) for i in indices])
+    predicted = model.predict(pixels.astype(np.float32), batch_size=256, verbose=0).argmax(axis=1)
+    correct = predicted == pack.labels[indices]
+    sources = pack.sources[indices]
+    return {str(s): round(float(correct[sources == s].mean()), 4) for s in np.unique(sources)}
+
+
+def weights_path(output: Path) -> Path:
+    """Where the fine-tuned weights of ``output`` (a path without suffix) are saved."""
+    return output.with_name(output.name + WEIGHTS_SUFFIX)
+
+
+def record_name(weights: Path) -> str:
+    """File name of the JSON record written beside ``weights``."""
+    return weights.name.removesuffix(WEIGHTS_SUFFIX) + ".json"
+
+
+def finetune(args: argparse.Namespace) -> dict[str, Any]:
+    """Train every layer; return the settings and validation history."""
+    keras.utils.set_random_seed(args.seed)
+    pack = load_pack(args.pack)
+    train, validation = pack.train_indices, pack.validation_indices
+    epochs = AugmentedEpochs(args.pack, train, args.size, args.seed, args.workers)
+    try:
+        model = initial_model(args.init, args.size, args.dropout)
+        classifier = keras.Model(model.input, model.get_layer(CLASSIFIER).output)
+        steps_per_epoch = int(np.ceil(len(train) / args.batch_size))
+        schedule = keras.optimizers.schedules.CosineDecay(
+            0.0,
+            decay_steps=max(1, (args.epochs - WARMUP_EPOCHS) * steps_per_epoch),
+            warmup_target=args.learning_rate,
+            warmup_steps=WARMUP_EPOCHS * steps_per_epoch,
+        )
+        classifier.compile(
+            optimizer=keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay),
+            loss=keras.losses.CategoricalCrossentropy(
+                from_logits=True, label_smoothing=LABEL_SMOOTHING
+            ),
+            weighted_metrics=["accuracy"],
+        )
+        targets = keras.utils.to_categorical(pack.labels[train], len(MODEL_CLASSES))
+        strata = [f"{s}/{y}" for s, y in zip(pack.sources[train], pack.labels[train])]
+        weights = sample_weights(strata).astype(np.float32)
+        history = [{"epoch": 0, **source_accuracy(classifier, pack, validation, args.size)}]
+        log.info("Before fine-tuning: %s", history[-1])
+        for epoch in range(args.epochs):
+            views = epochs.get(epoch, args.epochs).astype(np.float32)
+            classifier.fit(
+                views,
+                targets,
+                sample_weight=weights,
+                batch_size=args.batch_size,
+                epochs=epoch + 1,
+                initial_epoch=epoch,
+                shuffle=True,
+                verbose=2,
+            )
+            if (epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs:
+                history.append(
+                    {"epoch": epoch + 1, **source_accuracy(classifier, pack, validation, args.size)}
+                )
+                log.info("Validation accuracy: %s", history[-1])
+    finally:
+        epochs.close()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    model.save_weights(weights_path(args.output))
+    return {
+        "input_size": args.size,
+        "init": str(args.init),
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "warmup_epochs": WARMUP_EPOCHS,
+        "weight_decay": args.weight_decay,
+        "dropout_rate": args.dropout,
+        "label_smoothing": LABEL_SMOOTHING,
+        "seed": args.seed,
+        "backend": keras.backend.backend(),
+        "keras_version": keras.__version__,
+        "validation_accuracy_clean_8_class": history,
+    }
+
+
+def main() -> None:
+    """Fine-tune from the command line and write weights plus a JSON record."""
+    parser = argparse.ArgumentParser(description="Fine-tune every layer on a photo pack.")
+    parser.add_argument("--pack", type=Path, default=Path("cache") / "photos.npz")
+    parser.add_argument(
+        "--init", default="cache/stage1/potato_leaf.keras", help="the stage-1 .keras model"
+    )
+    parser.add_argument("--output", type=Path, default=Path("cache") / "finetuned" / "potato_leaf")
+    parser.add_argument("--size", type=int, default=INPUT_SIZE)
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
+    parser.add_argument("--weight-decay", type=float, default=WEIGHT_DECAY)
+    parser.add_argument("--dropout", type=float, default=DROPOUT_RATE)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1))
+    parser.add_argument("--eval-every", type=int, default=5)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    started = time.time()
+    record = finetune(args)
+    record["seconds"] = round(time.time() - started, 1)
+    record_path = args.output.with_name(record_name(weights_path(args.output)))
+    record_path.write_text(json.dumps(record, indent=2) + "\n")
+    log.info("Fine-tuned in %.0f s", record["seconds"])
+
+
+if __name__ == "__main__":
+    main()
