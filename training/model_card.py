@@ -177,7 +177,12 @@ Field photos, confusion matrix (rows = truth):
   classes come from one Indonesian data set whose "Fungi" class is mostly, not only,
   early blight, and whose smallest class has {smallest} photos.
 - The temperature and threshold were fitted on the validation photos that the
-  table reports (the cross-fitted ECE above is the honest calibration figure).
+  table reports (the cross-fitted ECE above is the honest calibration figure), and
+  training runs were compared on them (`docs/training-runs.md`): the chosen run's
+  figures carry a little selection optimism.
+- The distance rule refuses more field photos than lab photos, and more of the
+  photos it was trained on than of new ones from the same farms; photos from farms
+  unlike these will be refused more often than the table shows.
 - One photo shows one view: the app says "unsure" below 60 % and asks for a better
   photo; diagnoses that drive spraying or quarantine decisions need field or lab
   confirmation (late blight sporulation, bacterial streaming, root inspection for
