@@ -165,7 +165,9 @@ class Diagnoser:
                 self.strangeness(ood_score),
                 probabilities,
                 False,
-                "It is unlike any potato leaf photo the model has learned from.",
+                "It is unlike the potato leaf photos the model has learned from. If it "
+                "is a potato leaf, the photo may be blurred, too small, or too bright "
+                "or dark: take a sharp, close photo in even light.",
                 ood_score,
             )
         return Diagnosis(

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from potato_disease.diagnosis import Diagnoser
-from potato_disease.imaging import load_image
+from potato_disease.diagnosis import NOT_LEAF_INDEX, Diagnoser
+from potato_disease.imaging import load_image, to_model_input
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import (
     KERAS_MODEL,
@@ -125,3 +125,15 @@ def test_concurrent_use_gives_the_same_answers(diagnoser: Diagnoser, data_dir: P
         for got, want in zip(answers, expected):
             assert got["label"] == want["label"]
             assert got["confidence"] == pytest.approx(want["confidence"], abs=1e-3)
+
+
+def test_far_features_are_refused_with_photo_advice(diagnoser: Diagnoser, data_dir: Path) -> None:
+    photo = load_image(sample_photos(data_dir, "field-java", "virus", 1)[0])
+    raw = diagnoser.run(to_model_input(photo, diagnoser.input_size)[None])
+    logits, feature_map = raw.logits[0], raw.feature_maps[0]
+    logits[NOT_LEAF_INDEX] = logits.min() - 1  # only the distance rule can refuse now
+    assert diagnoser.interpret(logits, feature_map).is_leaf
+    noise = np.random.default_rng(0).normal(0, 3, feature_map.shape).astype(np.float32)
+    far = diagnoser.interpret(logits, feature_map + noise)
+    assert far.label == NOT_LEAF and not far.is_leaf
+    assert "blurred" in far.refusal_reason

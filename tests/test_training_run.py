@@ -13,6 +13,7 @@ from potato_disease.diagnosis import Diagnoser
 from potato_disease.imaging import load_image
 from potato_disease.model_files import KERAS_MODEL
 from tests.conftest import ROOT, sample_photos
+from training import robustness
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +46,7 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path: Path, data_dir: Pat
     assert metadata["data"]["train_photos"] + metadata["data"]["validation_photos"] == 69
     assert {"field-java", "plantvillage", "not-leaf", "all"} <= set(metadata["validation"])
     assert metadata["training"]["pretrained"] is False
+    assert list(metadata["robustness"]) == list(robustness.SHIFTS)
     diagnoser = Diagnoser(output)
     photo = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
     assert diagnoser.diagnose(load_image(photo)).label in metadata["classes"]

@@ -22,7 +22,7 @@ from potato_disease.imaging import to_model_input
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import HEAD_ARRAYS, KERAS_MODEL, METADATA, SERVING_MODEL
 from potato_disease.rejection import mahalanobis_score
-from training import calibration, heldout
+from training import calibration, heldout, robustness
 from training.model import CLASSIFIER
 
 if TYPE_CHECKING:
@@ -151,6 +151,12 @@ def finish(
         model, validation_images, logits[validation]
     )
     metadata["heldout_not_leaf"] = heldout.refusal_report(diagnoser)
+    metadata["robustness"] = robustness.robustness_report(
+        diagnoser,
+        [photos.images[i] for i in validation_leaf],
+        [MODEL_CLASSES[photos.labels[i]] for i in validation_leaf],
+        [photos.sources[i] for i in validation_leaf],
+    )
     metadata["calibration"]["fitted_on"] = f"{len(validation_leaf)} validation leaf photos"
     log.info("Temperature %.3f, OOD threshold %.1f", temperature, threshold)
     return metadata
