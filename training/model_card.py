@@ -69,7 +69,7 @@ def robustness_table(robustness: dict[str, Any]) -> str:
         "| field macro-F1 | field leaves refused |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for shift, sources in robustness.items():
+    for shift, sources in sorted(robustness.items(), key=lambda item: item[0] != "none"):
         lab, field = sources["plantvillage"], sources["field-java"]
         rows.append(
             f"| {shift} | {percent(lab['accuracy'])} | {percent(field['accuracy'])} "
