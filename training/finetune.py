@@ -29,6 +29,7 @@ import logging
 import multiprocessing
 import os
 import time
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +86,9 @@ class AugmentedEpochs:
         context = multiprocessing.get_context("spawn")  # no fork of a running accelerator
         self.pool = context.Pool(workers, _load_worker_images, (str(pack_path),))
         self.indices, self.size, self.seed = indices, size, seed
-        self.pending: Any = None
+        self.pending: AsyncResult | None = None
 
-    def _submit(self, epoch: int) -> Any:
+    def _submit(self, epoch: int) -> AsyncResult:
         chunks = [
             (self.indices[start : start + TASK_SIZE].tolist(), epoch, self.seed, self.size)
             for start in range(0, len(self.indices), TASK_SIZE)
