@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from PIL import ImageFilter
 from streamlit.testing.v1 import AppTest
 
 from potato_disease.config import get_settings
 from potato_disease.database import make_engine
 from potato_disease.history import list_cases
-from tests.conftest import ROOT, sample_photos
+from potato_disease.imaging import load_image
+from tests.conftest import ROOT, encode, sample_photos
 
 
 @pytest.fixture
@@ -90,3 +92,12 @@ def test_a_non_leaf_photo_is_refused_with_photo_advice(app_data: Path, data_dir:
     assert not at.exception
     assert "does not look like a potato leaf" in at.error[0].value
     assert [t.label for t in at.tabs][:2] == ["Why it was refused", "How to take a good photo"]
+
+
+def test_a_blurred_photo_gets_a_retake_warning(app_data: Path, data_dir: Path) -> None:
+    leaf = load_image(sample_photos(data_dir, "field-java", "late_blight", 1)[0])
+    blurred = encode(leaf.filter(ImageFilter.GaussianBlur(3)), "JPEG", quality=90)
+    at = page().run()
+    at.file_uploader[0].set_value(("blurred.jpg", blurred, "image/jpeg")).run()
+    assert not at.exception
+    assert any("looks blurred" in w.value for w in at.warning), [w.value for w in at.warning]

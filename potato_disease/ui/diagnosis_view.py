@@ -12,6 +12,7 @@ from potato_disease.diagnosis import Diagnosis
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import NewCase, save_case
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
+from potato_disease.photo_quality import quality_warnings
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
 
@@ -42,6 +43,8 @@ def show_verdict(diagnosis: Diagnosis, image: Image.Image, show_heatmap: bool) -
     getattr(st, said.tone)(f"**{said.headline}**")
     if said.detail:
         st.write(said.detail)
+    for warning in quality_warnings(image):
+        st.warning(warning, icon=":material/photo_camera:")
     if diagnosis.is_leaf:
         with st.expander("Probability of each answer (calibrated)"):
             st.bar_chart(
