@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 SQLITE_FILE_NAME = "history.sqlite3"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30  # writers queue on SQLite's single write lock
+WAL_SWITCH_SECONDS = 10  # how long a new connection keeps asking for WAL mode
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10  # fail with a message instead of hanging the page
 POSTGRES_DRIVER = "postgresql+psycopg"
 # Any fixed number: every app instance takes the same advisory lock to create tables.
@@ -77,10 +79,34 @@ def _set_sqlite_pragmas(connection: sqlite3.Connection, _record: object) -> None
     # WAL lets readers carry on while one session writes; SQLite leaves foreign keys off.
     cursor = connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the database file to WAL mode (it stays so once switched).
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at
+    once, not after its busy timeout, while other new connections hold it: several
+    app instances starting together on a fresh file did. Ask again for a while; if it
+    never succeeds, carry on in the default journal mode, which is slower, not wrong.
+    """
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            mode = "locked"
+        if mode in ("wal", "memory"):  # an in-memory database has no WAL
+            return
+        if time.monotonic() > deadline:
+            logger.warning("SQLite stays in %s journal mode: switching to WAL kept failing", mode)
+            return
+        time.sleep(0.05)
 
 
 def init_db(engine: Engine) -> None:

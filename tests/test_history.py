@@ -483,6 +483,38 @@ def test_concurrent_saves_from_several_threads(engine):
     }
 
 
+def test_a_fresh_sqlite_file_opened_by_many_instances_at_once_never_reports_locked(
+    tmp_path,
+) -> None:
+    """SQLite answers "database is locked" at once to a WAL switch it cannot make
+    alone; without the retry this test failed within its first rounds."""
+    instances, rounds = 6, 100
+    for round_index in range(rounds):
+        settings = settings_from_env({}, app_data_dir=tmp_path / f"round-{round_index}")
+        engines = [make_engine(settings) for _ in range(instances)]
+        start = threading.Barrier(instances)
+        errors: list[BaseException] = []
+
+        def start_instance(instance_engine: Engine, start=start, errors=errors) -> None:
+            try:
+                start.wait()
+                init_db(instance_engine)
+                with instance_engine.connect() as connection:
+                    mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+                    assert mode == "wal"
+            except BaseException as error:
+                errors.append(error)
+
+        workers = [threading.Thread(target=start_instance, args=(each,)) for each in engines]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        for each in engines:
+            each.dispose()
+        assert errors == [], f"round {round_index}"
+
+
 def test_init_db_is_idempotent_and_safe_from_several_instances_at_once(settings):
     instances = 4
     engines = [make_engine(settings) for _ in range(instances)]
