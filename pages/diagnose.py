@@ -3,6 +3,7 @@
 import streamlit as st
 
 from potato_disease import imaging
+from potato_disease.photo_quality import quality_warnings
 from potato_disease.resources import get_diagnoser
 from potato_disease.ui.diagnosis_view import (
     ask_assistant_button,
@@ -41,10 +42,13 @@ for index, photo in enumerate(photos):
     except imaging.ImageError as error:
         st.error(str(error))
     else:
-        if key not in st.session_state["diagnoses"]:
-            st.session_state["diagnoses"][key] = diagnoser.diagnose(image, with_heatmap=True)
-        diagnosis = st.session_state["diagnoses"][key]
-        show_verdict(diagnosis, image, show_heatmap)
+        if key not in st.session_state["diagnoses"]:  # once per upload, not on every rerun
+            st.session_state["diagnoses"][key] = (
+                diagnoser.diagnose(image, with_heatmap=True),
+                quality_warnings(image),
+            )
+        diagnosis, photo_warnings = st.session_state["diagnoses"][key]
+        show_verdict(diagnosis, image, show_heatmap, photo_warnings)
         show_advice(diagnosis.label)
         ask_assistant_button(key, diagnosis, image)
         save_form(key, diagnosis, image, photo.name, diagnoser.model_version)

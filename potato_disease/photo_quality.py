@@ -37,25 +37,24 @@ def _grey(image: Image.Image) -> np.ndarray:
     )
 
 
-def sharpness(image: Image.Image) -> float:
-    """Variance of the Laplacian of the greyscale photo at 224 px (higher is sharper)."""
-    grey = _grey(image)
+def _laplacian_variance(grey: np.ndarray) -> float:
     laplacian = (
         grey[1:-1, :-2] + grey[1:-1, 2:] + grey[:-2, 1:-1] + grey[2:, 1:-1] - 4 * grey[1:-1, 1:-1]
     )
     return float(laplacian.var())
 
 
-def burnt_out_fraction(image: Image.Image) -> float:
-    """Share of pixels at or above ``BURNT_OUT_LEVEL`` in greyscale."""
-    return float((_grey(image) >= BURNT_OUT_LEVEL).mean())
+def sharpness(image: Image.Image) -> float:
+    """Variance of the Laplacian of the greyscale photo at 224 px (higher is sharper)."""
+    return _laplacian_variance(_grey(image))
 
 
 def quality_warnings(image: Image.Image) -> list[str]:
     """Plain-language warnings for one decoded photo; empty when it looks fine."""
+    grey = _grey(image)  # once: the photo may be 12 megapixels
     warnings = []
-    if sharpness(image) < MIN_SHARPNESS:
+    if _laplacian_variance(grey) < MIN_SHARPNESS:
         warnings.append(BLURRED)
-    if burnt_out_fraction(image) > MAX_BURNT_OUT:
+    if float((grey >= BURNT_OUT_LEVEL).mean()) > MAX_BURNT_OUT:
         warnings.append(GLARE)
     return warnings

@@ -14,7 +14,7 @@ import math
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -483,6 +483,35 @@ def test_concurrent_saves_from_several_threads(engine):
     }
 
 
+def errors_when_started_together(
+    engines: list[Engine], action: Callable[[Engine], None], timeout: float
+) -> list[BaseException]:
+    """Run ``action`` on every engine in its own thread, all released at once."""
+    start = threading.Barrier(len(engines))
+    errors: list[BaseException] = []
+
+    def start_instance(instance_engine: Engine) -> None:
+        try:
+            start.wait()
+            action(instance_engine)
+        except BaseException as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=start_instance, args=(each,)) for each in engines]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=timeout)
+    return errors
+
+
+def init_db_in_wal_mode(instance_engine: Engine) -> None:
+    init_db(instance_engine)
+    with instance_engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        assert mode == "wal"
+
+
 def test_a_fresh_sqlite_file_opened_by_many_instances_at_once_never_reports_locked(
     tmp_path,
 ) -> None:
@@ -492,24 +521,7 @@ def test_a_fresh_sqlite_file_opened_by_many_instances_at_once_never_reports_lock
     for round_index in range(rounds):
         settings = settings_from_env({}, app_data_dir=tmp_path / f"round-{round_index}")
         engines = [make_engine(settings) for _ in range(instances)]
-        start = threading.Barrier(instances)
-        errors: list[BaseException] = []
-
-        def start_instance(instance_engine: Engine, start=start, errors=errors) -> None:
-            try:
-                start.wait()
-                init_db(instance_engine)
-                with instance_engine.connect() as connection:
-                    mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
-                    assert mode == "wal"
-            except BaseException as error:
-                errors.append(error)
-
-        workers = [threading.Thread(target=start_instance, args=(each,)) for each in engines]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=60)
+        errors = errors_when_started_together(engines, init_db_in_wal_mode, timeout=60)
         for each in engines:
             each.dispose()
         assert errors == [], f"round {round_index}"
@@ -518,21 +530,7 @@ def test_a_fresh_sqlite_file_opened_by_many_instances_at_once_never_reports_lock
 def test_init_db_is_idempotent_and_safe_from_several_instances_at_once(settings):
     instances = 4
     engines = [make_engine(settings) for _ in range(instances)]
-    start = threading.Barrier(instances)
-    errors: list[BaseException] = []
-
-    def start_instance(instance_engine: Engine) -> None:
-        try:
-            start.wait()
-            init_db(instance_engine)
-        except BaseException as error:
-            errors.append(error)
-
-    workers = [threading.Thread(target=start_instance, args=(each,)) for each in engines]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
+    errors = errors_when_started_together(engines, init_db, timeout=120)
     try:
         assert errors == []
         init_db(engines[0])  # and once more, on existing tables

@@ -196,12 +196,18 @@ def clean_view_descriptors(photos: Photos, model: keras.Model) -> np.ndarray:
     return features.extract(photos.images, runner, INPUT_SIZE).astype(np.float32).mean(axis=(1, 2))
 
 
-def split_photos(photos: Photos, pretrained: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The grouped split of :func:`main` (train, validation, groups), without caching
-    augmented views."""
+def starting_model(pretrained: bool) -> keras.Model:
+    """The network stage 1 starts from: ImageNet backbone, or random for tests."""
     model = build_diagnosis_model(INPUT_SIZE, DROPOUT_RATE)
     if pretrained:
         load_imagenet_backbone(model, BACKBONE_DIR / WEIGHTS_FILE)
+    return model
+
+
+def split_photos(photos: Photos, pretrained: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The grouped split of :func:`main` (train, validation, groups), without caching
+    augmented views."""
+    model = starting_model(pretrained)
     return split_from_descriptors(clean_view_descriptors(photos, model), photos)
 
 
@@ -294,9 +300,7 @@ def train_frozen_lower(
     photos: Photos, args: argparse.Namespace
 ) -> tuple[keras.Model, np.ndarray, np.ndarray, np.ndarray]:
     """Stage 1: cache the frozen blocks' activations, split, train the top on them."""
-    model = build_diagnosis_model(INPUT_SIZE, DROPOUT_RATE)
-    if not args.no_pretrained:
-        load_imagenet_backbone(model, BACKBONE_DIR / WEIGHTS_FILE)
+    model = starting_model(not args.no_pretrained)
     tag = f"{INPUT_SIZE}px_b{SPLIT_BLOCK}_v{args.views}_n{len(photos.images)}"
     tag += "_random" if args.no_pretrained else ""
     activations = cache_activations(

@@ -12,7 +12,6 @@ from potato_disease.diagnosis import Diagnosis
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import NewCase, save_case
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
-from potato_disease.photo_quality import quality_warnings
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
 
@@ -29,8 +28,10 @@ PHOTO_TABS = (
 )
 
 
-def show_verdict(diagnosis: Diagnosis, image: Image.Image, show_heatmap: bool) -> None:
-    """The photo, its heatmap and the diagnosis in plain words."""
+def show_verdict(
+    diagnosis: Diagnosis, image: Image.Image, show_heatmap: bool, photo_warnings: list[str]
+) -> None:
+    """The photo, its heatmap, the diagnosis in plain words and photo-quality warnings."""
     said = verdict(diagnosis)
     left, right = st.columns(2)
     left.image(image, caption="Your photo", width="stretch")
@@ -43,7 +44,7 @@ def show_verdict(diagnosis: Diagnosis, image: Image.Image, show_heatmap: bool) -
     getattr(st, said.tone)(f"**{said.headline}**")
     if said.detail:
         st.write(said.detail)
-    for warning in quality_warnings(image):
+    for warning in photo_warnings:
         st.warning(warning, icon=":material/photo_camera:")
     if diagnosis.is_leaf:
         with st.expander("Probability of each answer (calibrated)"):
