@@ -14,7 +14,13 @@ from potato_disease.guide import (
     parse_document,
     search_guide,
 )
-from potato_disease.guide.search import mentioned_labels, stem, tokenize
+from potato_disease.guide.search import (
+    SYNONYM_WEIGHT,
+    mentioned_labels,
+    query_weights,
+    stem,
+    tokenize,
+)
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 
 # Written out again here (not imported) so a change to the required structure is deliberate.
@@ -215,10 +221,45 @@ def test_search_validates_its_arguments():
         (("infection", "infected", "infects"), True),
         (("virus", "viruses"), True),
         (("early", "ear"), False),
+        (("mineral", "miners"), False),
     ],
 )
 def test_stem_joins_word_forms(words, same):
     assert (len({stem(word) for word in words}) == 1) is same
+
+
+@pytest.mark.parametrize(
+    ("question", "other_form"),
+    [
+        ("spraying schedule", "sprays schedule"),
+        ("yellow leaves", "yellow leaf"),
+        ("rotting tubers", "rotted tubers"),
+        ("infected seed", "infection in seed"),
+    ],
+)
+def test_word_forms_of_a_question_find_the_same_sections(question, other_form):
+    found = search_guide(question, None, limit=5)
+    assert found
+    assert found == search_guide(other_form, None, limit=5)
+
+
+def test_mineral_oil_is_not_mistaken_for_leaf_miners():
+    # Snowball alone stems 'mineral' to 'miner', which would rank leaf-miner sections here.
+    found = search_guide("mineral oil", None, limit=2)
+    assert all("mineral" in section.text.lower() for section in found), found
+
+
+def test_related_words_count_less_than_the_questions_own(monkeypatch):
+    question = "What weather suits the virus?"
+    weights = query_weights(question)
+    assert weights[stem("weather")] == 1.0
+    assert weights[stem("humidity")] == SYNONYM_WEIGHT < 1
+    assert query_weights("spray fungicide")[stem("fungicide")] == 1.0  # own word, not synonym
+    # The virus section says 'weather'; late blight's only has related words (humidity, rain).
+    best = search_guide(question, None)[0]
+    assert (best.label, best.heading) == ("virus", "Conditions that favour it")
+    monkeypatch.setattr("potato_disease.guide.search.SYNONYM_WEIGHT", 1.0)
+    assert search_guide(question, None)[0].label == "late_blight"
 
 
 def test_tokenize_drops_stopwords_and_keeps_group_codes():

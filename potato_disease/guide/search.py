@@ -1,12 +1,19 @@
-"""Find the guide sections that best answer a question: BM25 over sections, no dependencies."""
+"""Find the guide sections that best answer a question: BM25 over sections.
+
+Words are reduced to their Snowball (Porter2) English stems with ``snowballstemmer`` and
+sections are ranked with ``bm25s``; both are small and need nothing beyond numpy.
+"""
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
+import threading
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+
+import bm25s
+import numpy as np
+import snowballstemmer
 
 from potato_disease.guide.documents import GuideEntry, load_guide
 from potato_disease.labels import MODEL_CLASSES
@@ -28,43 +35,31 @@ if in into is it its itself just like look looks me more most my no nor now of o
 only or other our ours out over own please same she should so some such than that the their
 them then there these they this those through to too under until up us very was we were what
 when where which while who whom why will with would you your yours
-bad best better good know lot make many much need one really see thing things use used using
-want way well worse
+bad best better good know lot make many much need one really see several thing things use used
+using want way well worse
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
-IRREGULAR = {"leaves": "leaf", "lice": "louse", "mice": "mouse", "larvae": "larva"}
+IRREGULAR = {"leaves": "leaf", "mineral": "mineral"}
+"""Where Snowball's stem is wrong for the guide: it stems 'leaves' to 'leav' (with 'leave'),
+missing 'leaf'; and 'mineral' to 'miner', so 'mineral oil' would find leaf miners."""
 
-SUFFIXES = (
-    ("ational", "ate"),
-    ("ations", "ate"),
-    ("ation", "ate"),
-    ("ions", ""),
-    ("ion", ""),
-    ("ies", "y"),
-    ("ied", "y"),
-    ("ing", ""),
-    ("ed", ""),
-    ("es", ""),
-    ("s", ""),
-)
+_ENGLISH = snowballstemmer.stemmer("english")
+_STEMMER_LOCK = threading.Lock()  # a Snowball stemmer keeps the word it works on as its state
 
 
+@lru_cache(maxsize=8192)
 def stem(word: str) -> str:
-    """A light suffix-stripping stemmer: close enough that 'spraying' meets 'sprays'."""
+    """A lower-case word's Snowball English stem: 'spraying' and 'sprays' both become 'spray'.
+
+    Words with digits (FRAC and IRAC group codes such as 'm03' or '22a') are kept as they are.
+    """
     if word in IRREGULAR:
         return IRREGULAR[word]
-    if len(word) <= 3 or not word.isalpha() or word.endswith(("ss", "us", "is")):
+    if not word.isalpha():
         return word
-    for suffix, replacement in SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)] + replacement
-            break
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
-        word = word[:-1]  # rotting -> rott -> rot
-    if len(word) > 4 and word.endswith("e"):
-        word = word[:-1]  # cause, causes, caused -> caus
-    return word
+    with _STEMMER_LOCK:
+        return _ENGLISH.stemWord(word)
 
 
 def tokenize(text: str) -> list[str]:
@@ -156,10 +151,7 @@ class GuideSection:
 @dataclass(frozen=True)
 class _Index:
     sections: tuple[GuideSection, ...]
-    term_counts: tuple[Counter[str], ...]
-    lengths: tuple[int, ...]
-    average_length: float
-    inverse_frequency: dict[str, float]
+    retriever: bm25s.BM25
 
 
 def passages(entry: GuideEntry) -> list[GuideSection]:
@@ -180,27 +172,19 @@ def passages(entry: GuideEntry) -> list[GuideSection]:
 @cache
 def _index() -> _Index:
     sections = tuple(section for entry in load_guide().values() for section in passages(entry))
-    term_counts = tuple(
-        Counter(
-            tokenize(section.heading) * HEADING_WEIGHT
-            + tokenize(section.title) * TITLE_WEIGHT
-            + tokenize(section.text)
-        )
+    # Field weighting by repetition: a heading word counts as HEADING_WEIGHT body words.
+    corpus = [
+        tokenize(section.heading) * HEADING_WEIGHT
+        + tokenize(section.title) * TITLE_WEIGHT
+        + tokenize(section.text)
         for section in sections
-    )
-    lengths = tuple(sum(counts.values()) for counts in term_counts)
-    document_frequency = Counter(term for counts in term_counts for term in counts)
-    total = len(sections)
-    return _Index(
-        sections=sections,
-        term_counts=term_counts,
-        lengths=lengths,
-        average_length=sum(lengths) / total,
-        inverse_frequency={
-            term: math.log(1 + (total - count + 0.5) / (count + 0.5))
-            for term, count in document_frequency.items()
-        },
-    )
+    ]
+    # "lucene" is BM25 with idf log(1 + (N - df + 0.5) / (df + 0.5)); it leaves out the
+    # (k1 + 1) numerator, a constant factor that changes no ranking. float64 keeps near-ties
+    # in the same order as exact arithmetic would.
+    retriever = bm25s.BM25(k1=K1, b=B, method="lucene", dtype="float64")
+    retriever.index(corpus, show_progress=False)
+    return _Index(sections=sections, retriever=retriever)
 
 
 def query_weights(question: str) -> dict[str, float]:
@@ -222,26 +206,15 @@ def search_guide(question: str, label: str | None = None, limit: int = 3) -> lis
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
     index = _index()
-    weights = query_weights(question)
+    scores = np.zeros(len(index.sections))
+    for term, weight in query_weights(question).items():
+        # One term at a time, since each term has its own weight; unknown terms score 0.
+        scores += weight * index.retriever.get_scores([term])
     topics = mentioned_labels(question)
-    scored = []
-    for position, counts in enumerate(index.term_counts):
-        normaliser = K1 * (1 - B + B * index.lengths[position] / index.average_length)
-        score = sum(
-            weight
-            * index.inverse_frequency[term]
-            * counts[term]
-            * (K1 + 1)
-            / (counts[term] + normaliser)
-            for term, weight in weights.items()
-            if counts[term]
-        )
-        if score > 0:
-            section_label = index.sections[position].label
-            if section_label in topics:
-                score *= TOPIC_BOOST
-            if section_label == label:
-                score *= LABEL_BOOST
-            scored.append((score, position))
-    scored.sort(key=lambda pair: (-pair[0], pair[1]))
-    return [index.sections[position] for _, position in scored[:limit]]
+    for position, section in enumerate(index.sections):
+        if section.label in topics:
+            scores[position] *= TOPIC_BOOST
+        if section.label == label:
+            scores[position] *= LABEL_BOOST
+    ranked = sorted(np.flatnonzero(scores > 0), key=lambda position: (-scores[position], position))
+    return [index.sections[position] for position in ranked[:limit]]
