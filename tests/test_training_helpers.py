@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from potato_disease.diagnosis import RawOutputs
 from potato_disease.rejection import mahalanobis_score
-from training import augment, calibration, finetune, photo_pack, split, synthetic
+from training import augment, calibration, export, finetune, photo_pack, split, synthetic
 from training.dataset import sample_weights
+from training.train import Photos
 
 
 def test_temperature_fit_recovers_the_true_temperature() -> None:
@@ -110,3 +112,30 @@ def test_fine_tuned_weights_and_record_sit_side_by_side(tmp_path) -> None:
     weights = finetune.weights_path(tmp_path / "a192")
     assert weights.name == "a192.weights.h5"
     assert finetune.record_name(weights) == "a192.json"
+
+
+class _MeanColourNetwork:
+    """Stands in for the served network: the 'pooled features' are the mean colour."""
+
+    input_size = 32
+
+    def run(self, pixels: np.ndarray) -> RawOutputs:
+        colour = pixels.mean(axis=(1, 2), keepdims=True)
+        return RawOutputs(logits=np.zeros((len(pixels), 8)), feature_maps=colour)
+
+
+def test_distance_rule_is_fitted_on_clean_and_augmented_views_of_training_leaves() -> None:
+    rng = np.random.default_rng(5)
+    images = [Image.fromarray(rng.integers(0, 255, (48, 48, 3), np.uint8)) for _ in range(6)]
+    photos = Photos(images, np.array([0, 1, 7, 2, 0, 7]), ["field-java"] * 6)
+    train_leaf = np.array([0, 1, 3])
+    clean = np.arange(18, dtype=np.float64).reshape(6, 3)
+    network = _MeanColourNetwork()
+
+    features, labels = export.leaf_features_with_views(network, photos, train_leaf, clean, 2, 9)
+    again, _ = export.leaf_features_with_views(network, photos, train_leaf, clean, 2, 9)
+
+    assert features.shape == (9, 3) and np.array_equal(features[:3], clean[train_leaf])
+    assert labels.tolist() == [0, 1, 2] * 3
+    assert not np.allclose(features[3:6], features[6:9])  # each view is a new augmentation
+    assert np.array_equal(features, again)  # and seeded

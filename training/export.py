@@ -22,7 +22,7 @@ from potato_disease.imaging import to_model_input
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import HEAD_ARRAYS, KERAS_MODEL, METADATA, SERVING_MODEL
 from potato_disease.rejection import mahalanobis_score
-from training import calibration, heldout, robustness
+from training import augment, calibration, heldout, robustness
 from training.model import CLASSIFIER
 
 if TYPE_CHECKING:
@@ -107,6 +107,7 @@ def finish(
     output: Path,
     seed: int,
     ood_components: int,
+    ood_views: int,
     leaf_refusal_rate: float,
 ) -> dict[str, Any]:
     """Export, calibrate, fit rejection, evaluate; return the metadata written."""
@@ -118,7 +119,8 @@ def finish(
     features = kernel.shape[0]
     write_head(output, kernel, np.zeros((features, 1)), np.zeros((1, 1)), np.zeros(2))
     write_metadata(output, base_metadata(input_size, 1.0, float("inf")))
-    logits, pooled = serving_outputs(Diagnoser(output), photos.images)
+    uncalibrated = Diagnoser(output)
+    logits, pooled = serving_outputs(uncalibrated, photos.images)
 
     leaf = photos.labels != MODEL_CLASSES.index(NOT_LEAF)
     train_leaf, validation_leaf = train[leaf[train]], validation[leaf[validation]]
@@ -127,9 +129,10 @@ def finish(
     ece_cross_fitted = calibration.cross_fitted_ece(
         leaf_logits, photos.labels[validation_leaf], seed
     )
-    projection, centres = calibration.fit_mahalanobis(
-        pooled[train_leaf], photos.labels[train_leaf], ood_components
+    ood_features, ood_labels = leaf_features_with_views(
+        uncalibrated, photos, train_leaf, pooled, ood_views, seed
     )
+    projection, centres = calibration.fit_mahalanobis(ood_features, ood_labels, ood_components)
     projection = projection.astype(np.float16).astype(np.float32)  # as stored and served
     validation_scores = mahalanobis_score(pooled[validation_leaf], projection, centres)
     threshold = float(np.quantile(validation_scores, 1 - leaf_refusal_rate))
@@ -138,6 +141,8 @@ def finish(
     metadata = base_metadata(input_size, temperature, threshold)
     metadata["rejection"] |= {
         "ood_components": ood_components,
+        "ood_fitted_on": f"{len(train_leaf)} training leaf photos, clean and "
+        f"{ood_views} augmented views of each",
         "leaf_refusal_rate": leaf_refusal_rate,
     }
     write_metadata(output, metadata)
@@ -160,6 +165,30 @@ def finish(
     metadata["calibration"]["fitted_on"] = f"{len(validation_leaf)} validation leaf photos"
     log.info("Temperature %.3f, OOD threshold %.1f", temperature, threshold)
     return metadata
+
+
+def leaf_features_with_views(
+    diagnoser: Diagnoser,
+    photos: Photos,
+    train_leaf: np.ndarray,
+    pooled: np.ndarray,
+    views: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled features and labels of the training leaves, clean and ``views`` field-like
+    augmented views of each (the training augmentation).
+
+    Fitting the distance rule on clean photos only made it refuse leaves that were merely
+    blurred, compressed or badly exposed (the spread of real cameras); fitted on augmented
+    views too, it accepts those and still refuses non-leaf photos (docs/training-runs.md).
+    """
+    features, labels = [pooled[train_leaf]], [photos.labels[train_leaf]]
+    for view in range(views):
+        rng = np.random.default_rng([seed, view, 1])
+        images = [augment.augment(photos.images[i], diagnoser.input_size, rng) for i in train_leaf]
+        features.append(serving_outputs(diagnoser, images)[1])
+        labels.append(photos.labels[train_leaf])
+    return np.concatenate(features), np.concatenate(labels)
 
 
 def per_source_metrics(photos: Photos, indices: np.ndarray, diagnoses: list) -> dict[str, Any]:

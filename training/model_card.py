@@ -115,6 +115,7 @@ def render(metadata: dict[str, Any]) -> str:
     rejection = metadata["rejection"]
     percentile = f"{100 * (1 - rejection['leaf_refusal_rate']):g}th"
     ood_components = rejection["ood_components"]
+    fitted_on = rejection["ood_fitted_on"]
     pair_counts = [n for labels in data["counts"].values() for n in labels.values()]
     smallest, largest = min(pair_counts), max(pair_counts)
     stage2 = stage_two(training, metadata["input_size"])
@@ -167,9 +168,11 @@ one side of the split. Training: {data["train_photos"]} photos.
   {smallest} to {largest} photos per pair).
 - Calibration: temperature {metadata["calibration"]["temperature"]:.3f} on the seven
   leaf logits, fitted on validation leaves.
-- Out-of-distribution threshold {metadata["rejection"]["ood_threshold"]:.1f}
-  (squared Mahalanobis distance in {ood_components} whitened principal directions of the pooled
-  features), the {percentile} percentile of validation leaves.
+- Out-of-distribution threshold {metadata["rejection"]["ood_threshold"]:.1f} (the
+  {percentile} percentile of validation leaves) on the squared Mahalanobis distance in
+  {ood_components} whitened principal directions of the pooled features.
+  Fitted on {fitted_on},
+  so that blurred, compressed or oddly lit leaves are not taken for strangers.
 - Seed {training["seed"]}; stage 1 took {training["seconds"] / 60:.0f} min on 2 CPU cores.
 
 ## Validation results (exported LiteRT model, package code path)
@@ -187,7 +190,7 @@ Field photos, confusion matrix (rows = truth):
 No photo here comes from another farm, country or camera. As a proxy, every
 validation leaf photo was shifted one way at a time and diagnosed again
 (`training/robustness.py`); training augmentation covers milder versions of most
-shifts. Blur and low resolution mostly turn into refusals: ask for a sharp photo.
+shifts. Blur and low resolution cost the most, partly as refusals: ask for a sharp photo.
 
 {robustness_table(metadata["robustness"])}
 
@@ -204,8 +207,7 @@ shifts. Blur and low resolution mostly turn into refusals: ask for a sharp photo
   table reports (the cross-fitted ECE above is the honest calibration figure), and
   training runs were compared on them (`docs/training-runs.md`): the chosen run's
   figures carry a little selection optimism.
-- The distance rule refuses more field photos than lab photos, and more of the
-  photos it was trained on than of new ones from the same farms; photos from farms
+- The distance rule refuses more field photos than lab photos; photos from farms
   unlike these will be refused more often than the table shows.
 - One photo shows one view: the app says "unsure" below 60 % and asks for a better
   photo; diagnoses that drive spraying or quarantine decisions need field or lab

@@ -10,8 +10,8 @@ Method
 4. Fine-tune the last MBConv block, the head convolution and a linear classifier on
    those activations, every (source, label) pair weighted equally.
 5. Fit a temperature on validation leaves, a Mahalanobis out-of-distribution score on
-   training leaves and its threshold on validation leaves; export Keras (source of
-   truth) and LiteRT (serving) models, and evaluate the exported one.
+   training leaves (clean and augmented views) and its threshold on validation leaves;
+   export Keras (source of truth) and LiteRT (serving) models, and evaluate the export.
 
 Stage 2 (:mod:`training.finetune`, on a GPU) fine-tunes every layer from this
 result; ``--finetuned`` then skips steps 3-4 and runs step 5 on its weights, with the
@@ -44,6 +44,7 @@ from training import augment, export, features, finetune, split, synthetic
 from training.convert_backbone import DEFAULT_OUTPUT as BACKBONE_DIR
 from training.convert_backbone import WEIGHTS_FILE
 from training.dataset import Record, count_by, index_dataset, sample_weights
+from training.efficientnet_lite import HEAD_FILTERS
 from training.model import (
     build_diagnosis_model,
     build_trainable_top,
@@ -65,7 +66,8 @@ LEARNING_RATE = 1e-3
 WEIGHT_DECAY = 2e-2
 DROPOUT_RATE = 0.4
 LABEL_SMOOTHING = 0.1  # field labels are noisy ("Fungi" is mostly, not only, early blight)
-OOD_COMPONENTS = 512
+OOD_COMPONENTS = HEAD_FILTERS  # every direction of the pooled features (shrunk covariance)
+OOD_VIEWS = 4  # augmented views of each training leaf the distance rule is fitted on
 LEAF_REFUSAL_RATE = 0.015  # the OOD threshold refuses this share of validation leaves
 STAGE1_DIR = Path("cache") / "stage1"
 
@@ -279,6 +281,7 @@ def main() -> None:
         output=args.output,
         seed=SEED,
         ood_components=OOD_COMPONENTS,
+        ood_views=OOD_VIEWS,
         leaf_refusal_rate=LEAF_REFUSAL_RATE,
     )
     report["data"] = {
