@@ -22,7 +22,7 @@ from potato_disease.imaging import to_model_input
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import HEAD_ARRAYS, KERAS_MODEL, METADATA, SERVING_MODEL
 from potato_disease.rejection import mahalanobis_score
-from training import augment, calibration, heldout, robustness
+from training import augment, calibration, heldout, heldout_artwork, robustness
 from training.model import CLASSIFIER
 
 if TYPE_CHECKING:
@@ -156,6 +156,7 @@ def finish(
         model, validation_images, logits[validation]
     )
     metadata["heldout_not_leaf"] = heldout.refusal_report(diagnoser)
+    metadata["heldout_artwork"] = heldout_artwork.refusal_report(diagnoser, seed)
     metadata["robustness"] = robustness.robustness_report(
         diagnoser,
         [photos.images[i] for i in validation_leaf],

@@ -103,6 +103,28 @@ def stage_two(training: dict[str, Any], served_size: int) -> str:
 """
 
 
+def artwork_section(report: dict[str, Any] | None) -> str:
+    """The larger held-out set of Debian artwork (``training.heldout_artwork``)."""
+    if report is None or "missing" in report:
+        how = report["missing"] if report else "python -m training.train"
+        return f"The larger Debian artwork set was not measured for this model (`{how}`)."
+    rows = "\n".join(
+        f"| {category} | {counts['views']} | {percent(counts['refused'] / counts['views'])} |"
+        for category, counts in sorted(report["refused_by_category"].items())
+    )
+    accepted = ", ".join(report["accepted_as_leaf"]) or "none"
+    total_accepted = sum(c["views"] - c["refused"] for c in report["refused_by_category"].values())
+    return f"""A larger set, also never used in training: {report["views"]} pictures from the
+{report["source"]} (wallpapers whole and in corner crops; Tux Paint stamps
+on white, a plain colour or a wallpaper crop): {percent(report["refused"])} refused.
+
+| category | pictures | refused |
+| --- | ---: | ---: |
+{rows}
+
+Accepted as leaves ({len(report["accepted_as_leaf"])} of {total_accepted} listed): {accepted}."""
+
+
 def render(metadata: dict[str, Any]) -> str:
     """The whole model card."""
     data, training, validation = metadata["data"], metadata["training"], metadata["validation"]
@@ -198,6 +220,8 @@ shifts. Blur and low resolution cost the most, partly as refusals: ask for a sha
 {heldout["views"]} views of photos never used in training ({heldout["source"]}):
 {percent(heldout["refused"])} refused. Accepted as leaves: {accepted}.
 
+{artwork_section(metadata.get("heldout_artwork"))}
+
 ## Known limits
 - Validation photos come from the same two collections as the training photos;
   photos from other farms, countries and cameras will score lower. The field
@@ -215,7 +239,9 @@ shifts. Blur and low resolution cost the most, partly as refusals: ask for a sha
   nematodes).
 - Non-leaf refusal is learned from tubers and synthetic pictures plus a distance
   rule; leaves of other plants, or potato leaves far from the training photos, may
-  be refused or accepted in ways these figures do not show.
+  be refused or accepted in ways these figures do not show. Of the held-out
+  pictures, animals (birds, small mammals) and flowers are the ones most often
+  taken for a leaf.
 """
 
 

@@ -1,0 +1,131 @@
+"""A larger held-out non-leaf set: the photos and drawings of Debian artwork packages.
+
+Where these packages are installed (``apt-get install`` the names in
+``DEBIAN_PACKAGES``), they give over a thousand pictures that training never sees:
+desktop wallpapers (landscapes, gardens, sky, abstract art) as whole frames and
+corner crops, and Tux Paint's stamps (animals, food including a potato tuber,
+clothes, tools, vehicles, people, buildings, letters, flowers), each set on white,
+on a plain colour or on a piece of a wallpaper, the way an object is photographed.
+Refusal is reported per category. Where the packages are missing the report says
+so; nothing fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
+
+from training.heldout import views
+
+if TYPE_CHECKING:
+    from potato_disease.diagnosis import Diagnoser
+
+DEBIAN_PACKAGES = (
+    "tuxpaint-stamps-default",
+    "plasma-workspace-wallpapers",
+    "mate-backgrounds",
+    "ukui-wallpapers",
+    "gnome-backgrounds",
+)
+WALLPAPER_DIRS = (Path("/usr/share/wallpapers"), Path("/usr/share/backgrounds"))
+STAMP_DIR = Path("/usr/share/tuxpaint/stamps")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+WALLPAPER_SIDE = 1024  # wallpapers come at up to 5K: shrink before cropping
+STAMP_SIDE = 400
+BATCH = 32
+LISTED_ACCEPTED = 30
+
+
+def wallpaper_files() -> list[Path]:
+    """One file per wallpaper: KDE ships each in several sizes, so keep the largest."""
+    chosen: dict[Path, Path] = {}
+    for root in WALLPAPER_DIRS:
+        for path in sorted(root.rglob("*")):
+            if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+                continue
+            key = next((p for p in path.parents if (p / "contents").is_dir()), path)
+            if key not in chosen or path.stat().st_size > chosen[key].stat().st_size:
+                chosen[key] = path
+    return sorted(chosen.values())
+
+
+def load_wallpaper(path: Path) -> Image.Image:
+    """A wallpaper at most ``WALLPAPER_SIDE`` pixels on its long side, at least 300 short."""
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+    image.thumbnail((WALLPAPER_SIDE, WALLPAPER_SIDE))
+    if min(image.size) < 300:
+        image = image.resize((max(300, image.width), max(300, image.height)))
+    return image
+
+
+def stamp_scene(
+    stamp: Image.Image, turn: int, wallpapers: list[Image.Image], rng: np.random.Generator
+) -> Image.Image:
+    """The stamp centred on white, a plain colour or a wallpaper crop (by ``turn`` % 3)."""
+    stamp = stamp.convert("RGBA")
+    stamp.thumbnail((STAMP_SIDE, STAMP_SIDE))
+    side = int(max(stamp.size) * 1.25)
+    if turn % 3 == 0 or not wallpapers:
+        background = Image.new("RGBA", (side, side), (255, 255, 255, 255))
+    elif turn % 3 == 1:
+        colour = tuple(int(c) for c in rng.integers(60, 200, 3))
+        background = Image.new("RGBA", (side, side), (*colour, 255))
+    else:
+        wallpaper = wallpapers[turn % len(wallpapers)]
+        x = int(rng.integers(0, wallpaper.width - 255))
+        y = int(rng.integers(0, wallpaper.height - 255))
+        background = wallpaper.crop((x, y, x + 256, y + 256)).resize((side, side)).convert("RGBA")
+    background.alpha_composite(stamp, ((side - stamp.width) // 2, (side - stamp.height) // 2))
+    return background.convert("RGB")
+
+
+def artwork_views(seed: int = 0) -> Iterator[tuple[str, str, Image.Image]]:
+    """(category, name, picture) for every wallpaper view and every stamp scene."""
+    paths = wallpaper_files()
+    wallpapers = [load_wallpaper(path) for path in paths]
+    for path, wallpaper in zip(paths, wallpapers):
+        for index, view in enumerate(views(wallpaper)):
+            yield "wallpaper", f"{path.stem}[{index}]", view
+    rng = np.random.default_rng(seed)
+    for turn, path in enumerate(sorted(STAMP_DIR.rglob("*.png"))):
+        category = path.relative_to(STAMP_DIR).parts[0]
+        with Image.open(path) as stamp:
+            yield f"stamp: {category}", path.stem, stamp_scene(stamp, turn, wallpapers, rng)
+
+
+def refusal_report(diagnoser: Diagnoser, seed: int = 0) -> dict[str, Any]:
+    """Share of artwork pictures refused, per category; or why it was not measured."""
+    if not STAMP_DIR.is_dir() or not wallpaper_files():
+        return {"missing": f"apt-get install {' '.join(DEBIAN_PACKAGES)}"}
+    counts: dict[str, list[int]] = {}
+    accepted: list[str] = []
+    batch: list[tuple[str, str, Image.Image]] = []
+
+    def diagnose_batch() -> None:
+        diagnoses = diagnoser.diagnose_many([image for _, _, image in batch])
+        for (category, name, _), diagnosis in zip(batch, diagnoses):
+            refused_total = counts.setdefault(category, [0, 0])
+            refused_total[0] += not diagnosis.is_leaf
+            refused_total[1] += 1
+            if diagnosis.is_leaf:
+                accepted.append(f"{category}/{name} -> {diagnosis.label}")
+        batch.clear()
+
+    for item in artwork_views(seed):
+        batch.append(item)
+        if len(batch) == BATCH:
+            diagnose_batch()
+    diagnose_batch()
+    total = sum(n for _, n in counts.values())
+    return {
+        "source": "Debian packages " + ", ".join(DEBIAN_PACKAGES),
+        "views": total,
+        "refused": round(sum(r for r, _ in counts.values()) / total, 4),
+        "refused_by_category": {k: {"refused": r, "views": n} for k, (r, n) in counts.items()},
+        "accepted_as_leaf": accepted[:LISTED_ACCEPTED],
+    }
