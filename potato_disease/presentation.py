@@ -8,6 +8,7 @@ from potato_disease.diagnosis import Diagnosis
 from potato_disease.labels import DISPLAY_NAMES
 
 UNSURE_BELOW = 0.6
+ALSO_POSSIBLE_FROM = 0.15  # a runner-up this likely is named even when the answer is confident
 RETAKE_ADVICE = (
     "Retake the photo: one leaf filling the frame, close up, in daylight without harsh "
     "shadow, and in focus. Photograph both sides if symptoms are faint."
@@ -34,8 +35,8 @@ def verdict(diagnosis: Diagnosis) -> Verdict:
             True,
         )
     name = DISPLAY_NAMES[diagnosis.label]
+    runner_up = sorted(diagnosis.probabilities, key=diagnosis.probabilities.__getitem__)[-2]
     if diagnosis.confidence < UNSURE_BELOW:
-        runner_up = sorted(diagnosis.probabilities, key=diagnosis.probabilities.get)[-2]
         return Verdict(
             f"Unsure: possibly {name.lower()} ({diagnosis.confidence:.0%})",
             f"The model is not confident; {DISPLAY_NAMES[runner_up].lower()} is also "
@@ -44,4 +45,11 @@ def verdict(diagnosis: Diagnosis) -> Verdict:
             True,
         )
     tone = "success" if diagnosis.label == "healthy" else "warning"
-    return Verdict(f"{name} ({diagnosis.confidence:.0%} confidence)", "", tone, False)
+    detail = ""
+    if diagnosis.probabilities[runner_up] >= ALSO_POSSIBLE_FROM:
+        detail = (
+            f"Also possible: {DISPLAY_NAMES[runner_up].lower()} "
+            f"({diagnosis.probabilities[runner_up]:.0%}). The look-alikes and field checks "
+            "below tell them apart."
+        )
+    return Verdict(f"{name} ({diagnosis.confidence:.0%} confidence)", detail, tone, False)

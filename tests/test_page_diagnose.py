@@ -45,8 +45,9 @@ def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -
     verdicts = [m.value for m in (*at.success, *at.warning)]
     assert any("Late blight" in text for text in verdicts), verdicts
     assert any("Phytophthora infestans" in m.value for m in at.markdown)
-    assert [t.label for t in at.tabs][:3] == [
+    assert [t.label for t in at.tabs][:4] == [
         "What it is",
+        "Look-alikes",
         "Confirm in the field",
         "What to do now",
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.labels import DISEASE_LABELS, NOT_LEAF
-from potato_disease.presentation import UNSURE_BELOW, verdict
+from potato_disease.presentation import ALSO_POSSIBLE_FROM, UNSURE_BELOW, verdict
 
 
 def make(label: str, confidence: float, runner_up: str = "healthy") -> Diagnosis:
@@ -18,6 +18,14 @@ def make(label: str, confidence: float, runner_up: str = "healthy") -> Diagnosis
 def test_confident_disease_is_named_with_its_confidence() -> None:
     said = verdict(make("late_blight", 0.93))
     assert said.headline == "Late blight (93% confidence)" and not said.unsure
+    assert said.detail == ""  # the 7% runner-up is not worth a mention
+
+
+def test_confident_answer_still_names_a_likely_runner_up() -> None:
+    confidence = 1 - ALSO_POSSIBLE_FROM - 0.05
+    said = verdict(make("early_blight", confidence, runner_up="pest"))
+    assert said.headline == "Early blight (80% confidence)" and not said.unsure
+    assert said.detail.startswith("Also possible: insect pest damage (20%)")
 
 
 def test_low_confidence_says_unsure_names_the_alternative_and_how_to_retake() -> None:

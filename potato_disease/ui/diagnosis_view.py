@@ -17,6 +17,7 @@ from potato_disease.resources import get_engine
 
 ADVICE_TABS = (
     ("What it is", "What it is"),
+    ("Look-alikes", "Look-alikes"),
     ("Confirm in the field", "How to confirm in the field"),
     ("What to do now", TREATMENT_SECTION),
     ("How fast it spreads", "How it spreads (and how fast)"),
