@@ -13,7 +13,7 @@ from potato_disease.diagnosis import Diagnoser
 from potato_disease.imaging import load_image
 from potato_disease.model_files import KERAS_MODEL
 from tests.conftest import ROOT, sample_photos
-from training import robustness
+from training import artwork, robustness
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +47,10 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path: Path, data_dir: Pat
     assert {"field-java", "plantvillage", "not-leaf", "all"} <= set(metadata["validation"])
     assert metadata["training"]["pretrained"] is False
     assert set(metadata["robustness"]) == set(robustness.SHIFTS)
+    if artwork.installed():  # Debian artwork packages: refit not_leaf, measure the rest
+        assert metadata["data"]["artwork_not_leaf"] > 0 and metadata["heldout_artwork"]["views"]
+    else:
+        assert metadata["data"]["artwork_not_leaf"] == 0 and metadata["heldout_artwork"]["missing"]
     diagnoser = Diagnoser(output)
     photo = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
     assert diagnoser.diagnose(load_image(photo)).label in metadata["classes"]
@@ -66,10 +70,11 @@ def test_two_stage_run_packs_fine_tunes_and_exports(tmp_path: Path, data_dir: Pa
     assert record["input_size"] == 64 and len(record["validation_accuracy_clean_8_class"]) == 2
     run_module("training.train", "--data", str(data_dir), "--output", str(output), "--pack",
                str(pack), "--finetuned", str(tmp_path / "tuned.weights.h5"), "--stage1",
-               str(ROOT / "model"), "--serve-size", "80", *subset)  # fmt: skip
+               str(ROOT / "model"), "--serve-size", "80", "--no-artwork", *subset)  # fmt: skip
     metadata = json.loads((output / "metadata.json").read_text())
     assert metadata["input_size"] == 80  # exported above the fine-tuning size
     assert metadata["training"]["full_fine_tuning"]["epochs"] == 1
+    assert metadata["data"]["artwork_not_leaf"] == 0  # --no-artwork
     assert metadata["data"]["train_photos"] + metadata["data"]["validation_photos"] == 33 + 7
     photo = sample_photos(data_dir, "field-java", "virus", 1)[0]
     assert Diagnoser(output).diagnose(load_image(photo)).label in metadata["classes"]

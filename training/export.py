@@ -22,7 +22,7 @@ from potato_disease.imaging import to_model_input
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import HEAD_ARRAYS, KERAS_MODEL, METADATA, SERVING_MODEL
 from potato_disease.rejection import mahalanobis_score
-from training import augment, calibration, heldout, heldout_artwork, robustness
+from training import artwork, augment, calibration, heldout, not_leaf_head, robustness
 from training.model import CLASSIFIER
 
 if TYPE_CHECKING:
@@ -99,6 +99,17 @@ def keras_agreement(
     return float(np.mean(keras_logits.argmax(axis=1) == serving_logits.argmax(axis=1)))
 
 
+def export_network(model: keras.Model, output: Path) -> Diagnoser:
+    """Save the Keras and LiteRT files with a neutral head; a diagnoser for raw outputs."""
+    output.mkdir(parents=True, exist_ok=True)
+    model.save(output / KERAS_MODEL)
+    (output / SERVING_MODEL).write_bytes(to_serving_model(model))
+    kernel = model.get_layer(CLASSIFIER).get_weights()[0]
+    write_head(output, kernel, np.zeros((kernel.shape[0], 1)), np.zeros((1, 1)), np.zeros(2))
+    write_metadata(output, base_metadata(model.input_shape[1], 1.0, float("inf")))
+    return Diagnoser(output)
+
+
 def finish(
     model: keras.Model,
     photos: Photos,
@@ -109,28 +120,48 @@ def finish(
     ood_components: int,
     ood_views: int,
     leaf_refusal_rate: float,
+    not_leaf_pictures: list[Image.Image],
 ) -> dict[str, Any]:
-    """Export, calibrate, fit rejection, evaluate; return the metadata written."""
-    output.mkdir(parents=True, exist_ok=True)
-    model.save(output / KERAS_MODEL)
-    (output / SERVING_MODEL).write_bytes(to_serving_model(model))
-    input_size = model.input_shape[1]
-    kernel = model.get_layer(CLASSIFIER).get_weights()[0]
-    features = kernel.shape[0]
-    write_head(output, kernel, np.zeros((features, 1)), np.zeros((1, 1)), np.zeros(2))
-    write_metadata(output, base_metadata(input_size, 1.0, float("inf")))
-    uncalibrated = Diagnoser(output)
+    """Export, teach not_leaf real pictures, calibrate, fit rejection, evaluate; return
+    the metadata written."""
+    uncalibrated = export_network(model, output)
     logits, pooled = serving_outputs(uncalibrated, photos.images)
-
     leaf = photos.labels != MODEL_CLASSES.index(NOT_LEAF)
     train_leaf, validation_leaf = train[leaf[train]], validation[leaf[validation]]
+    ood_features, ood_labels = leaf_features_with_views(
+        uncalibrated, photos, train_leaf, pooled, ood_views, seed
+    )
+    if not_leaf_pictures:
+        views = slice(len(train_leaf), None)
+        strata = photos.strata
+        not_leaf_head.teach(
+            model,
+            features=np.concatenate(
+                [
+                    pooled[train],
+                    ood_features[views],
+                    serving_outputs(uncalibrated, not_leaf_pictures)[1],
+                ]
+            ),
+            labels=np.concatenate(
+                [
+                    photos.labels[train],
+                    ood_labels[views],
+                    np.full(len(not_leaf_pictures), MODEL_CLASSES.index(NOT_LEAF)),
+                ]
+            ),
+            strata=[strata[i] for i in train]
+            + [strata[i] for i in train_leaf] * ood_views
+            + [f"artwork/{NOT_LEAF}"] * len(not_leaf_pictures),
+        )
+        logits, pooled = serving_outputs(export_network(model, output), photos.images)
+
+    input_size = model.input_shape[1]
+    kernel = model.get_layer(CLASSIFIER).get_weights()[0]
     leaf_logits = logits[validation_leaf, : len(DISEASE_LABELS)]
     temperature = calibration.fit_temperature(leaf_logits, photos.labels[validation_leaf])
     ece_cross_fitted = calibration.cross_fitted_ece(
         leaf_logits, photos.labels[validation_leaf], seed
-    )
-    ood_features, ood_labels = leaf_features_with_views(
-        uncalibrated, photos, train_leaf, pooled, ood_views, seed
     )
     projection, centres = calibration.fit_mahalanobis(ood_features, ood_labels, ood_components)
     projection = projection.astype(np.float16).astype(np.float32)  # as stored and served
@@ -144,6 +175,9 @@ def finish(
         "ood_fitted_on": f"{len(train_leaf)} training leaf photos, clean and "
         f"{ood_views} augmented views of each",
         "leaf_refusal_rate": leaf_refusal_rate,
+        "not_leaf_column_refitted_with": f"{len(not_leaf_pictures)} artwork pictures"
+        if not_leaf_pictures
+        else "no artwork pictures (not installed or not asked for)",
     }
     write_metadata(output, metadata)
 
@@ -156,7 +190,7 @@ def finish(
         model, validation_images, logits[validation]
     )
     metadata["heldout_not_leaf"] = heldout.refusal_report(diagnoser)
-    metadata["heldout_artwork"] = heldout_artwork.refusal_report(diagnoser, seed)
+    metadata["heldout_artwork"] = artwork.refusal_report(diagnoser, seed)
     metadata["robustness"] = robustness.robustness_report(
         diagnoser,
         [photos.images[i] for i in validation_leaf],

@@ -103,8 +103,19 @@ def stage_two(training: dict[str, Any], served_size: int) -> str:
 """
 
 
+def artwork_training(count: int) -> str:
+    """How many real non-leaf pictures taught the not_leaf class, in words."""
+    if not count:
+        return ""
+    return (
+        f", and {count} real non-leaf pictures (Debian artwork: wallpapers, and Tux Paint "
+        "stamps of mammals, buildings, household things, vehicles, symbols...) that "
+        "refitted only the not_leaf column of the classifier (`training/not_leaf_head.py`)"
+    )
+
+
 def artwork_section(report: dict[str, Any] | None) -> str:
-    """The larger held-out set of Debian artwork (``training.heldout_artwork``)."""
+    """The held-out part of the Debian artwork pictures (``training.artwork``)."""
     if report is None or "missing" in report:
         how = report["missing"] if report else "python -m training.train"
         return f"The larger Debian artwork set was not measured for this model (`{how}`)."
@@ -114,9 +125,11 @@ def artwork_section(report: dict[str, Any] | None) -> str:
     )
     accepted = ", ".join(report["accepted_as_leaf"]) or "none"
     total_accepted = sum(c["views"] - c["refused"] for c in report["refused_by_category"].values())
-    return f"""A larger set, also never used in training: {report["views"]} pictures from the
-{report["source"]} (wallpapers whole and in corner crops; Tux Paint stamps
-on white, a plain colour or a wallpaper crop): {percent(report["refused"])} refused.
+    return f"""A larger set: the held-out part of the pictures from the {report["source"]}
+(`training/artwork.py`: every second wallpaper, whole and in corner crops, and the Tux
+Paint stamp categories not used for training, on white, a plain colour or a wallpaper
+crop), {report["views"]} pictures of kinds the model never saw:
+{percent(report["refused"])} refused.
 
 | category | pictures | refused |
 | --- | ---: | ---: |
@@ -168,7 +181,8 @@ shows where the model found its answer.
 {counts}
 
 Plus {data["synthetic_not_leaf"]} procedural non-leaf pictures (blank, noise, textures,
-text screenshots, shapes, patterns). Validation: {data["validation_photos"]} photos
+text screenshots, shapes, patterns){artwork_training(data["artwork_not_leaf"])}.
+Validation: {data["validation_photos"]} photos
 (20%, stratified by source and label), with near-duplicate photos (cosine similarity
 of frozen ImageNet descriptors > 0.95; {data["near_duplicate_groups"]} groups) kept on
 one side of the split. Training: {data["train_photos"]} photos.
@@ -239,9 +253,8 @@ shifts. Blur and low resolution cost the most, partly as refusals: ask for a sha
   nematodes).
 - Non-leaf refusal is learned from tubers and synthetic pictures plus a distance
   rule; leaves of other plants, or potato leaves far from the training photos, may
-  be refused or accepted in ways these figures do not show. Of the held-out
-  pictures, animals (birds, small mammals) and flowers are the ones most often
-  taken for a leaf.
+  be refused or accepted in ways these figures do not show. Animals are the
+  held-out pictures most often taken for a leaf.
 """
 
 

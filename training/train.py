@@ -9,12 +9,14 @@ Method
    ``AUGMENTED_VIEWS`` field-like augmented views of every photo (LiteRT, cached).
 4. Fine-tune the last MBConv block, the head convolution and a linear classifier on
    those activations, every (source, label) pair weighted equally.
-5. Fit a temperature on validation leaves, a Mahalanobis out-of-distribution score on
+5. Refit the ``not_leaf`` column of the classifier on real non-leaf pictures
+   (``training.artwork``, where installed; ``training.not_leaf_head``).
+6. Fit a temperature on validation leaves, a Mahalanobis out-of-distribution score on
    training leaves (clean and augmented views) and its threshold on validation leaves;
    export Keras (source of truth) and LiteRT (serving) models, and evaluate the export.
 
 Stage 2 (:mod:`training.finetune`, on a GPU) fine-tunes every layer from this
-result; ``--finetuned`` then skips steps 3-4 and runs step 5 on its weights, with the
+result; ``--finetuned`` then skips steps 3-4 and runs steps 5-6 on its weights, with the
 split it was trained on (stored in the photo pack of :mod:`training.photo_pack`).
 
 Usage: ``python -m training.train [--data DIR] [--output model] [--epochs N]``, or
@@ -40,7 +42,7 @@ from PIL import Image
 from potato_disease.config import get_settings
 from potato_disease.labels import MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import METADATA
-from training import augment, export, features, finetune, split, synthetic
+from training import artwork, augment, export, features, finetune, split, synthetic
 from training.convert_backbone import DEFAULT_OUTPUT as BACKBONE_DIR
 from training.convert_backbone import WEIGHTS_FILE
 from training.dataset import Record, count_by, index_dataset, sample_weights
@@ -234,6 +236,11 @@ def main() -> None:
     )
     parser.add_argument("--pack", type=Path, default=DEFAULT_PACK)
     parser.add_argument(
+        "--no-artwork",
+        action="store_true",
+        help="do not refit not_leaf on the Debian artwork pictures (training.artwork)",
+    )
+    parser.add_argument(
         "--serve-size",
         type=int,
         default=INPUT_SIZE,
@@ -273,6 +280,13 @@ def main() -> None:
             "pretrained": not args.no_pretrained,
             "seconds": round(time.time() - started, 1),
         }
+    not_leaf_pictures = [] if args.no_artwork else artwork.training_pictures(SEED)
+    if not not_leaf_pictures and not args.no_artwork:
+        log.warning(
+            "Debian artwork packages missing: not_leaf keeps what it learned from tubers "
+            "and procedural pictures (apt-get install %s)",
+            " ".join(artwork.DEBIAN_PACKAGES),
+        )
     report = export.finish(
         model=model,
         photos=photos,
@@ -283,10 +297,12 @@ def main() -> None:
         ood_components=OOD_COMPONENTS,
         ood_views=OOD_VIEWS,
         leaf_refusal_rate=LEAF_REFUSAL_RATE,
+        not_leaf_pictures=not_leaf_pictures,
     )
     report["data"] = {
         "counts": count_by(records),
         "synthetic_not_leaf": args.synthetic,
+        "artwork_not_leaf": len(not_leaf_pictures),
         "train_photos": len(train),
         "validation_photos": len(validation),
         "near_duplicate_groups": int(groups.max() + 1),

@@ -1,20 +1,25 @@
-"""A larger held-out non-leaf set: the photos and drawings of Debian artwork packages.
+"""Real non-leaf pictures from Debian artwork packages: some teach refusal, the rest test it.
 
 Where these packages are installed (``apt-get install`` the names in
-``DEBIAN_PACKAGES``), they give over a thousand pictures that training never sees:
-desktop wallpapers (landscapes, gardens, sky, abstract art) as whole frames and
-corner crops, and Tux Paint's stamps (animals, food including a potato tuber,
-clothes, tools, vehicles, people, buildings, letters, flowers), each set on white,
-on a plain colour or on a piece of a wallpaper, the way an object is photographed.
-Refusal is reported per category. Where the packages are missing the report says
-so; nothing fails.
+``DEBIAN_PACKAGES``) they give 1,236 pictures: desktop wallpapers (landscapes,
+gardens, sky, abstract art) as whole frames and corner crops, and Tux Paint's stamps
+(animals, food including a potato tuber, clothes, tools, vehicles, people, buildings,
+letters, flowers), each set on white, on a plain colour or on a piece of a
+wallpaper, the way an object is photographed.
+
+They are split by kind, so that what is tested is a kind of picture training never
+saw: every other wallpaper and the stamp categories in ``TRAINING_CATEGORIES``
+(mammals, fish, buildings, household things, vehicles, letters and symbols, ...)
+teach the ``not_leaf`` class (:mod:`training.not_leaf_head`); the other wallpapers
+and every other category (birds, insects, flowers, food, people, clothes, ...) are
+held out and only measured. Where the packages are missing the report says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from PIL import Image
@@ -33,11 +38,32 @@ DEBIAN_PACKAGES = (
 )
 WALLPAPER_DIRS = (Path("/usr/share/wallpapers"), Path("/usr/share/backgrounds"))
 STAMP_DIR = Path("/usr/share/tuxpaint/stamps")
+TRAINING_CATEGORIES = frozenset(
+    {
+        "animals/mammals",
+        "animals/fish",
+        "animals/marsupials",
+        "household",
+        "seasonal",
+        "sports",
+        "symbols",
+        "town",
+        "vehicles",
+    }
+)
+"""Stamp categories that train; with every second wallpaper. All others are held out."""
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 WALLPAPER_SIDE = 1024  # wallpapers come at up to 5K: shrink before cropping
 STAMP_SIDE = 400
 BATCH = 32
 LISTED_ACCEPTED = 30
+
+Part = Literal["training", "held_out"]
+
+
+def installed() -> bool:
+    """Whether the artwork packages are there to read."""
+    return STAMP_DIR.is_dir() and bool(wallpaper_files())
 
 
 def wallpaper_files() -> list[Path]:
@@ -84,23 +110,46 @@ def stamp_scene(
     return background.convert("RGB")
 
 
-def artwork_views(seed: int = 0) -> Iterator[tuple[str, str, Image.Image]]:
-    """(category, name, picture) for every wallpaper view and every stamp scene."""
+def stamp_category(path: Path) -> str:
+    """'animals/birds' for animals and plants (which differ a lot), else the top folder."""
+    parts = path.relative_to(STAMP_DIR).parts
+    if parts[0] in ("animals", "plants") and len(parts) > 2:
+        return f"{parts[0]}/{parts[1]}"
+    return parts[0]
+
+
+def artwork_views(part: Part, seed: int = 0) -> Iterator[tuple[str, str, Image.Image]]:
+    """(category, name, picture) of one part: wallpaper views, then stamp scenes.
+
+    Every stamp is staged (in the same order, from the same generator) whichever part
+    is asked for, so a picture looks the same in both.
+    """
     paths = wallpaper_files()
     wallpapers = [load_wallpaper(path) for path in paths]
-    for path, wallpaper in zip(paths, wallpapers):
-        for index, view in enumerate(views(wallpaper)):
-            yield "wallpaper", f"{path.stem}[{index}]", view
+    wanted_wallpaper = 0 if part == "training" else 1
+    for index, (path, wallpaper) in enumerate(zip(paths, wallpapers)):
+        if index % 2 == wanted_wallpaper:
+            for crop, view in enumerate(views(wallpaper)):
+                yield "wallpaper", f"{path.stem}[{crop}]", view
     rng = np.random.default_rng(seed)
     for turn, path in enumerate(sorted(STAMP_DIR.rglob("*.png"))):
-        category = path.relative_to(STAMP_DIR).parts[0]
+        category = stamp_category(path)
         with Image.open(path) as stamp:
-            yield f"stamp: {category}", path.stem, stamp_scene(stamp, turn, wallpapers, rng)
+            scene = stamp_scene(stamp, turn, wallpapers, rng)
+        if (category in TRAINING_CATEGORIES) == (part == "training"):
+            yield f"stamp: {category}", path.stem, scene
+
+
+def training_pictures(seed: int = 0) -> list[Image.Image]:
+    """The training part, for the ``not_leaf`` class (empty where not installed)."""
+    if not installed():
+        return []
+    return [image for _, _, image in artwork_views("training", seed)]
 
 
 def refusal_report(diagnoser: Diagnoser, seed: int = 0) -> dict[str, Any]:
-    """Share of artwork pictures refused, per category; or why it was not measured."""
-    if not STAMP_DIR.is_dir() or not wallpaper_files():
+    """Share of held-out artwork pictures refused, per category; or why not measured."""
+    if not installed():
         return {"missing": f"apt-get install {' '.join(DEBIAN_PACKAGES)}"}
     counts: dict[str, list[int]] = {}
     accepted: list[str] = []
@@ -116,7 +165,7 @@ def refusal_report(diagnoser: Diagnoser, seed: int = 0) -> dict[str, Any]:
                 accepted.append(f"{category}/{name} -> {diagnosis.label}")
         batch.clear()
 
-    for item in artwork_views(seed):
+    for item in artwork_views("held_out", seed):
         batch.append(item)
         if len(batch) == BATCH:
             diagnose_batch()

@@ -1,4 +1,4 @@
-"""The Debian artwork held-out set: which files, how stamps are staged, how it is counted."""
+"""Debian artwork pictures: which files, how stamps are staged, the split, the counting."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from training import heldout_artwork, model_card
+from training import artwork, model_card
 
 
 @dataclass
@@ -36,7 +36,7 @@ def _save(path: Path, colour: tuple[int, ...], size: tuple[int, int], mode: str 
 
 
 @pytest.fixture
-def artwork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def artwork_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A KDE wallpaper in two sizes, a loose background, and three stamps."""
     kde, loose, stamps = tmp_path / "wallpapers", tmp_path / "backgrounds", tmp_path / "stamps"
     (kde / "Dune" / "contents").mkdir(parents=True)
@@ -49,22 +49,24 @@ def artwork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     _save(stamps / "animals" / "cat.png", (120, 90, 60, 255), (80, 60), "RGBA")
     _save(stamps / "plants" / "fern.png", (20, 200, 30, 255), (90, 90), "RGBA")
     _save(stamps / "food" / "potato.png", (180, 140, 80, 255), (50, 40), "RGBA")
-    monkeypatch.setattr(heldout_artwork, "WALLPAPER_DIRS", (kde, loose))
-    monkeypatch.setattr(heldout_artwork, "STAMP_DIR", stamps)
+    _save(stamps / "town" / "house.png", (200, 30, 30, 255), (60, 60), "RGBA")
+    _save(stamps / "animals" / "mammals" / "dog.png", (150, 120, 90, 255), (70, 50), "RGBA")
+    monkeypatch.setattr(artwork, "WALLPAPER_DIRS", (kde, loose))
+    monkeypatch.setattr(artwork, "STAMP_DIR", stamps)
     return tmp_path
 
 
-def test_one_file_per_wallpaper_the_largest(artwork: Path) -> None:
-    names = sorted(path.name for path in heldout_artwork.wallpaper_files())
+def test_one_file_per_wallpaper_the_largest(artwork_dirs: Path) -> None:
+    names = sorted(path.name for path in artwork.wallpaper_files())
     assert names == ["1200x900.png", "sky.jpg"]
 
 
-def test_stamps_are_staged_on_white_a_colour_or_a_wallpaper(artwork: Path) -> None:
+def test_stamps_are_staged_on_white_a_colour_or_a_wallpaper(artwork_dirs: Path) -> None:
     stamp = Image.new("RGBA", (40, 40), (255, 0, 0, 255))
-    noisy = [p for p in heldout_artwork.wallpaper_files() if p.name == "1200x900.png"]
-    wallpaper = heldout_artwork.load_wallpaper(noisy[0])
+    noisy = [p for p in artwork.wallpaper_files() if p.name == "1200x900.png"]
+    wallpaper = artwork.load_wallpaper(noisy[0])
     scenes = [
-        np.asarray(heldout_artwork.stamp_scene(stamp, turn, [wallpaper], np.random.default_rng(1)))
+        np.asarray(artwork.stamp_scene(stamp, turn, [wallpaper], np.random.default_rng(1)))
         for turn in range(3)
     ]
     for scene in scenes:
@@ -75,25 +77,37 @@ def test_stamps_are_staged_on_white_a_colour_or_a_wallpaper(artwork: Path) -> No
     assert len(np.unique(scenes[2][:5, :5].reshape(-1, 3), axis=0)) > 1  # a wallpaper's texture
 
 
-def test_refusals_are_counted_per_category(artwork: Path) -> None:
-    report = heldout_artwork.refusal_report(_GreenIsLeaf())
-    assert report["views"] == 2 * 5 + 3
-    assert report["refused_by_category"]["wallpaper"] == {"refused": 10, "views": 10}
+def test_training_and_held_out_parts_never_share_a_picture(artwork_dirs: Path) -> None:
+    training = [(c, n) for c, n, _ in artwork.artwork_views("training")]
+    held_out = [(c, n) for c, n, _ in artwork.artwork_views("held_out")]
+    assert {c for c, _ in training} == {"wallpaper", "stamp: town", "stamp: animals/mammals"}
+    assert {c for c, _ in held_out} == {"wallpaper", "stamp: animals", "stamp: plants",
+                                        "stamp: food"}  # fmt: skip
+    assert len(training) == 5 + 2 and len(held_out) == 5 + 3
+    assert not set(training) & set(held_out)
+    assert len(artwork.training_pictures()) == len(training)
+
+
+def test_refusals_are_counted_per_category_on_the_held_out_part(artwork_dirs: Path) -> None:
+    report = artwork.refusal_report(_GreenIsLeaf())
+    assert report["views"] == 5 + 3
+    assert report["refused_by_category"]["wallpaper"] == {"refused": 5, "views": 5}
     assert report["refused_by_category"]["stamp: plants"] == {"refused": 0, "views": 1}
     assert report["accepted_as_leaf"] == ["stamp: plants/fern -> healthy"]
-    assert report["refused"] == round(12 / 13, 4)
+    assert report["refused"] == round(7 / 8, 4)
 
 
 def test_missing_packages_are_reported_not_failed(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(heldout_artwork, "STAMP_DIR", tmp_path / "absent")
-    report = heldout_artwork.refusal_report(_GreenIsLeaf())
-    assert report == {"missing": "apt-get install " + " ".join(heldout_artwork.DEBIAN_PACKAGES)}
+    monkeypatch.setattr(artwork, "STAMP_DIR", tmp_path / "absent")
+    report = artwork.refusal_report(_GreenIsLeaf())
+    assert report == {"missing": "apt-get install " + " ".join(artwork.DEBIAN_PACKAGES)}
+    assert artwork.training_pictures() == []
 
 
-def test_model_card_shows_the_artwork_figures_or_why_they_are_missing(artwork: Path) -> None:
-    report = heldout_artwork.refusal_report(_GreenIsLeaf())
+def test_model_card_shows_the_artwork_figures_or_why_they_are_missing(artwork_dirs: Path) -> None:
+    report = artwork.refusal_report(_GreenIsLeaf())
     section = model_card.artwork_section(report)
-    assert "13 pictures" in section and "92.3% refused" in section
+    assert "8 pictures" in section and "87.5% refused" in section
     assert "| stamp: plants | 1 | 0.0% |" in section
     assert "(1 of 1 listed): stamp: plants/fern -> healthy" in section
     missing = model_card.artwork_section({"missing": "apt-get install x"})
