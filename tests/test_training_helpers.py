@@ -139,3 +139,23 @@ def test_distance_rule_is_fitted_on_clean_and_augmented_views_of_training_leaves
     assert labels.tolist() == [0, 1, 2] * 3
     assert not np.allclose(features[3:6], features[6:9])  # each view is a new augmentation
     assert np.array_equal(features, again)  # and seeded
+
+
+def test_not_leaf_training_set_lines_up_features_labels_and_strata() -> None:
+    rng = np.random.default_rng(6)
+    images = [Image.fromarray(rng.integers(0, 255, (40, 40, 3), np.uint8)) for _ in range(5)]
+    photos = Photos(images, np.array([0, 7, 2, 7, 1]), ["pv", "tuber", "field", "tuber", "pv"])
+    train = np.array([0, 1, 2, 3])
+    pooled = np.arange(15, dtype=np.float64).reshape(5, 3)
+    views = (np.full((4, 3), -1.0), np.array([0, 2, 0, 2]))  # 2 views of the 2 training leaves
+    pictures = [Image.new("RGB", (40, 40), (200, 10, 10))] * 3
+
+    features, labels, strata = export.not_leaf_training_set(
+        _MeanColourNetwork(), photos, train, pooled, views, pictures
+    )
+
+    assert features.shape == (4 + 4 + 3, 3) and len(labels) == len(strata) == 11
+    assert labels.tolist() == [0, 7, 2, 7, 0, 2, 0, 2, 7, 7, 7]
+    assert strata[4:8] == ["pv/early_blight", "field/healthy"] * 2
+    assert strata[8:] == ["artwork/not_leaf"] * 3
+    assert np.allclose(features[8:], [200, 10, 10])  # the pictures' own (mean-colour) features

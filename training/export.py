@@ -133,26 +133,16 @@ def finish(
     )
     if not_leaf_pictures:
         views = slice(len(train_leaf), None)
-        strata = photos.strata
         not_leaf_head.teach(
             model,
-            features=np.concatenate(
-                [
-                    pooled[train],
-                    ood_features[views],
-                    serving_outputs(uncalibrated, not_leaf_pictures)[1],
-                ]
+            *not_leaf_training_set(
+                uncalibrated,
+                photos,
+                train,
+                pooled,
+                (ood_features[views], ood_labels[views]),
+                not_leaf_pictures,
             ),
-            labels=np.concatenate(
-                [
-                    photos.labels[train],
-                    ood_labels[views],
-                    np.full(len(not_leaf_pictures), MODEL_CLASSES.index(NOT_LEAF)),
-                ]
-            ),
-            strata=[strata[i] for i in train]
-            + [strata[i] for i in train_leaf] * ood_views
-            + [f"artwork/{NOT_LEAF}"] * len(not_leaf_pictures),
         )
         logits, pooled = serving_outputs(export_network(model, output), photos.images)
 
@@ -200,6 +190,29 @@ def finish(
     metadata["calibration"]["fitted_on"] = f"{len(validation_leaf)} validation leaf photos"
     log.info("Temperature %.3f, OOD threshold %.1f", temperature, threshold)
     return metadata
+
+
+def not_leaf_training_set(
+    diagnoser: Diagnoser,
+    photos: Photos,
+    train: np.ndarray,
+    pooled: np.ndarray,
+    leaf_views: tuple[np.ndarray, np.ndarray],
+    pictures: list[Image.Image],
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Pooled features, labels and strata the ``not_leaf`` column is refitted on: the
+    training photos, augmented views of the training leaves, and real non-leaf pictures."""
+    view_features, view_labels = leaf_views
+    not_leaf = MODEL_CLASSES.index(NOT_LEAF)
+    train_strata = [photos.strata[i] for i in train]
+    leaf_strata = [s for i, s in zip(train, train_strata) if photos.labels[i] != not_leaf]
+    views_per_leaf = len(view_labels) // max(len(leaf_strata), 1)  # view by view, each over all leaves
+    features = np.concatenate(
+        [pooled[train], view_features, serving_outputs(diagnoser, pictures)[1]]
+    )
+    labels = np.concatenate([photos.labels[train], view_labels, np.full(len(pictures), not_leaf)])
+    strata = train_strata + leaf_strata * views_per_leaf + [f"artwork/{NOT_LEAF}"] * len(pictures)
+    return features, labels, strata
 
 
 def leaf_features_with_views(
