@@ -206,7 +206,8 @@ def not_leaf_training_set(
     not_leaf = MODEL_CLASSES.index(NOT_LEAF)
     train_strata = [photos.strata[i] for i in train]
     leaf_strata = [s for i, s in zip(train, train_strata) if photos.labels[i] != not_leaf]
-    views_per_leaf = len(view_labels) // max(len(leaf_strata), 1)  # view by view, each over all leaves
+    # The views come view by view, each over all training leaves in order.
+    views_per_leaf = len(view_labels) // max(len(leaf_strata), 1)
     features = np.concatenate(
         [pooled[train], view_features, serving_outputs(diagnoser, pictures)[1]]
     )

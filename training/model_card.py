@@ -163,9 +163,10 @@ was measured by the training run that produced these files (`python -m training.
 Takes one photo and answers one of seven leaf labels (`{"`, `".join(metadata["leaf_labels"])}`)
 with a calibrated probability, or refuses it as `not_leaf`. Refusal happens when the
 classifier's own `not_leaf` class wins (trained on tubers and procedural non-leaf
-pictures) or when the photo's features are far from every leaf class (a Mahalanobis
-distance above the {percentile} percentile of validation leaves). A class activation map
-shows where the model found its answer.
+pictures, its final column refitted with real non-leaf pictures where available) or
+when the photo's features are far from every leaf class (a Mahalanobis distance above
+the {percentile} percentile of validation leaves). A class activation map shows where
+the model found its answer.
 
 ## Files
 | file | role |
