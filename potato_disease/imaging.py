@@ -133,3 +133,11 @@ def center_square(image: Image.Image, size: int) -> Image.Image:
 def to_model_input(image: Image.Image, size: int) -> np.ndarray:
     """A ``(size, size, 3)`` float32 array of 0-255 pixels (the model normalises)."""
     return np.asarray(center_square(image, size), dtype=np.float32)
+
+
+def display_copy(image: Image.Image, side: int = 1280) -> Image.Image:
+    """A copy at most ``side`` pixels on its long side, for showing and keeping in a page
+    (a page of twenty 12-megapixel photos would otherwise hold 700 MB)."""
+    copy = image.copy()
+    copy.thumbnail((side, side))
+    return copy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from potato_disease.diagnosis import Diagnosis
@@ -53,3 +54,22 @@ def verdict(diagnosis: Diagnosis) -> Verdict:
             "below tell them apart."
         )
     return Verdict(f"{name} ({diagnosis.confidence:.0%} confidence)", detail, tone, False)
+
+
+def summary_row(name: str, diagnosis: Diagnosis | None) -> dict[str, str]:
+    """One line of the several-photos table: photo, answer, confidence (or why none)."""
+    if diagnosis is None:
+        return {"Photo": name, "Answer": "Could not be read", "Confidence": ""}
+    answer = DISPLAY_NAMES[diagnosis.label]
+    if diagnosis.is_leaf and diagnosis.confidence < UNSURE_BELOW:
+        answer = f"Unsure: possibly {answer.lower()}"
+    confidence = f"{diagnosis.confidence:.0%}" if diagnosis.is_leaf else ""
+    return {"Photo": name, "Answer": answer, "Confidence": confidence}
+
+
+def summary_counts(diagnoses: list[Diagnosis | None]) -> str:
+    """How many photos got each answer, most frequent first: '2 × Late blight · 1 × …'."""
+    counts = Counter(
+        "Could not be read" if d is None else DISPLAY_NAMES[d.label] for d in diagnoses
+    )
+    return " · ".join(f"{n} × {answer}" for answer, n in counts.most_common())

@@ -96,3 +96,10 @@ def test_heic_from_phones_is_read() -> None:
 def test_model_input_is_a_centre_square_of_raw_pixels() -> None:
     pixels = imaging.to_model_input(leafish((300, 200)), 96)
     assert pixels.shape == (96, 96, 3) and pixels.dtype == np.float32 and pixels.max() > 1
+
+
+def test_display_copy_is_bounded_and_keeps_the_aspect() -> None:
+    big = Image.new("RGB", (4000, 3000), (10, 120, 30))
+    copy = imaging.display_copy(big)
+    assert copy.size == (1280, 960) and big.size == (4000, 3000)
+    assert imaging.display_copy(Image.new("RGB", (300, 200))).size == (300, 200)

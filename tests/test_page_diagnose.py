@@ -82,8 +82,12 @@ def test_bad_files_get_a_clear_message_and_good_ones_still_work(
     errors = [e.value for e in at.error]
     assert any("not a photo we can read" in e for e in errors)
     assert any("damaged or incomplete" in e for e in errors)
-    assert len(at.subheader) == 3 and at.subheader[2].value == leaf.name
+    assert [h.value for h in at.subheader] == ["3 photos", "notes.jpg", "broken.jpg", leaf.name]
     assert any(b.label == "Save to history" for b in at.button)
+    summary = at.dataframe[0].value
+    assert summary["Photo"].tolist() == ["notes.jpg", "broken.jpg", leaf.name]
+    assert summary["Answer"].tolist()[:2] == ["Could not be read"] * 2
+    assert any(m.value.startswith("2 × Could not be read · 1 × ") for m in at.markdown)
 
 
 def test_a_non_leaf_photo_is_refused_with_photo_advice(app_data: Path, data_dir: Path) -> None:

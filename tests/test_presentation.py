@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.labels import DISEASE_LABELS, NOT_LEAF
-from potato_disease.presentation import ALSO_POSSIBLE_FROM, UNSURE_BELOW, verdict
+from potato_disease.presentation import (
+    ALSO_POSSIBLE_FROM,
+    UNSURE_BELOW,
+    summary_counts,
+    summary_row,
+    verdict,
+)
 
 
 def make(label: str, confidence: float, runner_up: str = "healthy") -> Diagnosis:
@@ -37,3 +43,17 @@ def test_low_confidence_says_unsure_names_the_alternative_and_how_to_retake() ->
 def test_refused_photo_says_it_is_not_a_potato_leaf() -> None:
     said = verdict(make(NOT_LEAF, 0.99))
     assert said.headline == "This does not look like a potato leaf" and said.tone == "error"
+
+
+def test_several_photos_are_summarised_in_one_table_and_a_count() -> None:
+    answers = [make("late_blight", 0.9), make("late_blight", 0.5), make(NOT_LEAF, 0.99), None]
+    rows = [summary_row(f"p{k}.jpg", a) for k, a in enumerate(answers)]
+    assert rows == [
+        {"Photo": "p0.jpg", "Answer": "Late blight", "Confidence": "90%"},
+        {"Photo": "p1.jpg", "Answer": "Unsure: possibly late blight", "Confidence": "50%"},
+        {"Photo": "p2.jpg", "Answer": "Not a potato leaf", "Confidence": ""},
+        {"Photo": "p3.jpg", "Answer": "Could not be read", "Confidence": ""},
+    ]
+    assert summary_counts(answers) == (
+        "2 × Late blight · 1 × Not a potato leaf · 1 × Could not be read"
+    )
