@@ -2,9 +2,6 @@
 
 import streamlit as st
 
-from potato_disease import imaging
-from potato_disease.photo_quality import quality_warnings
-from potato_disease.presentation import summary_counts, summary_row
 from potato_disease.resources import get_diagnoser
 from potato_disease.ui.diagnosis_view import (
     ask_assistant_button,
@@ -12,20 +9,19 @@ from potato_disease.ui.diagnosis_view import (
     show_advice,
     show_verdict,
 )
-
-st.session_state.setdefault("diagnoses", {})
+from potato_disease.ui.uploads import diagnose_uploads, show_summary
 
 st.title("Diagnose a potato leaf")
 st.caption("One leaf per photo, close up, in daylight. Several photos can be uploaded at once.")
 
-uploads = st.file_uploader(
+uploaded_files = st.file_uploader(
     "Leaf photos (JPEG, PNG, WebP or HEIC)",
     type=["jpg", "jpeg", "png", "webp", "heic", "heif"],
     accept_multiple_files=True,
 )
 with st.expander("Or take a photo with the camera"):
     camera_photo = st.camera_input("Take a photo")
-photos = list(uploads or []) + ([camera_photo] if camera_photo else [])
+photos = list(uploaded_files or []) + ([camera_photo] if camera_photo else [])
 show_heatmap = st.toggle("Show where the model looked (heatmap)", value=True)
 
 if not photos:
@@ -34,42 +30,23 @@ if not photos:
 
 diagnoser = get_diagnoser()
 progress = st.progress(0.0, text="Diagnosing…")
-results = []  # (photo, display copy or None, error message or None)
-for index, photo in enumerate(photos):
-    try:
-        image = imaging.decode_image(photo.getvalue())
-    except imaging.ImageError as error:
-        results.append((photo, None, str(error)))
-    else:
-        if photo.file_id not in st.session_state["diagnoses"]:  # once per upload, not per rerun
-            st.session_state["diagnoses"][photo.file_id] = (
-                diagnoser.diagnose(image, with_heatmap=True),
-                quality_warnings(image),
-            )
-        results.append((photo, imaging.display_copy(image), None))
-    progress.progress((index + 1) / len(photos), text=f"Diagnosed {index + 1} of {len(photos)}")
+uploads = diagnose_uploads(
+    photos,
+    diagnoser,
+    lambda done: progress.progress(done / len(photos), text=f"Diagnosed {done} of {len(photos)}"),
+)
 progress.empty()
 
-if len(results) > 1:
-    answers = [
-        st.session_state["diagnoses"][photo.file_id][0] if image is not None else None
-        for photo, image, _ in results
-    ]
-    st.subheader(f"{len(results)} photos")
-    st.write(summary_counts(answers))
-    st.dataframe(
-        [summary_row(photo.name, answer) for (photo, _, _), answer in zip(results, answers)],
-        hide_index=True,
-    )
+if len(uploads) > 1:
+    show_summary(uploads)
 
-for photo, image, error in results:
+for upload in uploads:
     st.divider()
-    st.subheader(photo.name)
-    if image is None:
-        st.error(error)
+    st.subheader(upload.name)
+    if upload.diagnosis is None or upload.image is None:
+        st.error(upload.error)
         continue
-    diagnosis, photo_warnings = st.session_state["diagnoses"][photo.file_id]
-    show_verdict(diagnosis, image, show_heatmap, photo_warnings)
-    show_advice(diagnosis.label)
-    ask_assistant_button(photo.file_id, diagnosis, image)
-    save_form(photo.file_id, diagnosis, image, photo.name, diagnoser.model_version)
+    show_verdict(upload.diagnosis, upload.image, show_heatmap, upload.warnings)
+    show_advice(upload.diagnosis.label)
+    ask_assistant_button(upload.key, upload.diagnosis, upload.image)
+    save_form(upload.key, upload.diagnosis, upload.image, upload.name, diagnoser.model_version)

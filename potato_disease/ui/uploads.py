@@ -1,0 +1,75 @@
+"""Uploaded photos on the Diagnose page: decoded and diagnosed once each, and summarised."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import streamlit as st
+from PIL import Image
+
+from potato_disease import imaging
+from potato_disease.diagnosis import Diagnoser, Diagnosis
+from potato_disease.photo_quality import quality_warnings
+from potato_disease.presentation import summary_counts, summary_row
+
+CACHE_KEY = "diagnoses"
+
+
+class UploadedPhoto(Protocol):
+    """What the page needs of a Streamlit upload or camera photo."""
+
+    file_id: str
+    name: str
+
+    def getvalue(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class DiagnosedUpload:
+    """One upload: a display copy and its diagnosis, or why it could not be read."""
+
+    key: str
+    name: str
+    image: Image.Image | None = None
+    diagnosis: Diagnosis | None = None
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def diagnose_uploads(
+    photos: Sequence[UploadedPhoto],
+    diagnoser: Diagnoser,
+    on_progress: Callable[[int], None] = lambda done: None,
+) -> list[DiagnosedUpload]:
+    """Decode every photo and diagnose it once per session (not again on every rerun);
+    keep a display copy, not the full-size decode."""
+    cache = st.session_state.setdefault(CACHE_KEY, {})
+    results = []
+    for done, photo in enumerate(photos, start=1):
+        try:
+            image = imaging.decode_image(photo.getvalue())
+        except imaging.ImageError as error:
+            results.append(DiagnosedUpload(photo.file_id, photo.name, error=str(error)))
+        else:
+            if photo.file_id not in cache:
+                cache[photo.file_id] = (
+                    diagnoser.diagnose(image, with_heatmap=True),
+                    quality_warnings(image),
+                )
+            diagnosis, warnings = cache[photo.file_id]
+            display = imaging.display_copy(image)
+            results.append(DiagnosedUpload(photo.file_id, photo.name, display, diagnosis, warnings))
+        on_progress(done)
+    return results
+
+
+def show_summary(uploads: list[DiagnosedUpload]) -> None:
+    """For several photos: how many got each answer, and a table of them all."""
+    answers = [upload.diagnosis for upload in uploads]
+    st.subheader(f"{len(uploads)} photos")
+    st.write(summary_counts(answers))
+    st.dataframe(
+        [summary_row(upload.name, upload.diagnosis) for upload in uploads], hide_index=True
+    )
