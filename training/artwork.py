@@ -17,7 +17,9 @@ held out and only measured. Where the packages are missing the report says so.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -89,6 +91,12 @@ def load_wallpaper(path: Path) -> Image.Image:
     return image
 
 
+@cache
+def loaded_wallpapers(paths: tuple[Path, ...]) -> list[Image.Image]:
+    """The wallpapers, decoded once per process: both parts stage stamps on them."""
+    return [load_wallpaper(path) for path in paths]
+
+
 def stamp_scene(
     stamp: Image.Image, turn: int, wallpapers: list[Image.Image], rng: np.random.Generator
 ) -> Image.Image:
@@ -125,7 +133,7 @@ def artwork_views(part: Part, seed: int = 0) -> Iterator[tuple[str, str, Image.I
     is asked for, so a picture looks the same in both.
     """
     paths = wallpaper_files()
-    wallpapers = [load_wallpaper(path) for path in paths]
+    wallpapers = loaded_wallpapers(tuple(paths))
     wanted_wallpaper = 0 if part == "training" else 1
     for index, (path, wallpaper) in enumerate(zip(paths, wallpapers)):
         if index % 2 == wanted_wallpaper:
@@ -153,23 +161,15 @@ def refusal_report(diagnoser: Diagnoser, seed: int = 0) -> dict[str, Any]:
         return {"missing": f"apt-get install {' '.join(DEBIAN_PACKAGES)}"}
     counts: dict[str, list[int]] = {}
     accepted: list[str] = []
-    batch: list[tuple[str, str, Image.Image]] = []
-
-    def diagnose_batch() -> None:
-        diagnoses = diagnoser.diagnose_many([image for _, _, image in batch])
-        for (category, name, _), diagnosis in zip(batch, diagnoses):
+    pictures = artwork_views("held_out", seed)
+    while chunk := list(itertools.islice(pictures, BATCH)):  # not all in memory at once
+        diagnoses = diagnoser.diagnose_many([image for _, _, image in chunk])
+        for (category, name, _), diagnosis in zip(chunk, diagnoses):
             refused_total = counts.setdefault(category, [0, 0])
             refused_total[0] += not diagnosis.is_leaf
             refused_total[1] += 1
             if diagnosis.is_leaf:
                 accepted.append(f"{category}/{name} -> {diagnosis.label}")
-        batch.clear()
-
-    for item in artwork_views("held_out", seed):
-        batch.append(item)
-        if len(batch) == BATCH:
-            diagnose_batch()
-    diagnose_batch()
     total = sum(n for _, n in counts.values())
     return {
         "source": "Debian packages " + ", ".join(DEBIAN_PACKAGES),

@@ -43,26 +43,31 @@ def diagnose_uploads(
     diagnoser: Diagnoser,
     on_progress: Callable[[int], None] = lambda done: None,
 ) -> list[DiagnosedUpload]:
-    """Decode every photo and diagnose it once per session (not again on every rerun);
-    keep a display copy, not the full-size decode."""
+    """Decode and diagnose every photo once per session, not again on every rerun of
+    the page; photos no longer on the page are forgotten."""
     cache = st.session_state.setdefault(CACHE_KEY, {})
-    results = []
+    for stale in set(cache) - {photo.file_id for photo in photos}:
+        del cache[stale]
     for done, photo in enumerate(photos, start=1):
-        try:
-            image = imaging.decode_image(photo.getvalue())
-        except imaging.ImageError as error:
-            results.append(DiagnosedUpload(photo.file_id, photo.name, error=str(error)))
-        else:
-            if photo.file_id not in cache:
-                cache[photo.file_id] = (
-                    diagnoser.diagnose(image, with_heatmap=True),
-                    quality_warnings(image),
-                )
-            diagnosis, warnings = cache[photo.file_id]
-            display = imaging.display_copy(image)
-            results.append(DiagnosedUpload(photo.file_id, photo.name, display, diagnosis, warnings))
+        if photo.file_id not in cache:
+            cache[photo.file_id] = diagnose_upload(photo, diagnoser)
         on_progress(done)
-    return results
+    return [cache[photo.file_id] for photo in photos]
+
+
+def diagnose_upload(photo: UploadedPhoto, diagnoser: Diagnoser) -> DiagnosedUpload:
+    """One photo decoded and diagnosed; a display copy is kept, not the full-size decode."""
+    try:
+        image = imaging.decode_image(photo.getvalue())
+    except imaging.ImageError as error:
+        return DiagnosedUpload(photo.file_id, photo.name, error=str(error))
+    return DiagnosedUpload(
+        photo.file_id,
+        photo.name,
+        imaging.display_copy(image),
+        diagnoser.diagnose(image, with_heatmap=True),
+        quality_warnings(image),
+    )
 
 
 def show_summary(uploads: list[DiagnosedUpload]) -> None:
