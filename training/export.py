@@ -187,6 +187,9 @@ def finish(
         [MODEL_CLASSES[photos.labels[i]] for i in validation_leaf],
         [photos.sources[i] for i in validation_leaf],
     )
+    metadata["lab_leaves_in_the_field"] = robustness.lab_leaves_in_the_field_report(
+        diagnoser, photos.images, photos.labels, photos.sources, validation, seed
+    )
     metadata["calibration"]["fitted_on"] = f"{len(validation_leaf)} validation leaf photos"
     log.info("Temperature %.3f, OOD threshold %.1f", temperature, threshold)
     return metadata

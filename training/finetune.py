@@ -5,6 +5,9 @@ activations, which two CPU cores can do. This stage starts from that model (line
 probe-then-fine-tune, Kumar et al. 2022: fine-tuning from a fitted head distorts the
 pretrained features less, which helps on unseen farms and cameras) and trains every
 layer with a low learning rate on new augmented views of every photo each epoch.
+A share of the PlantVillage views first has its leaf cut off the lab board and set on
+a field background (:mod:`training.leaf_cutout`), so the lab classes are learnt from
+the leaf, not the board.
 
 It is plain Keras 3, so it runs on any backend: on a GPU machine with
 ``KERAS_BACKEND=jax`` it takes minutes; on two CPU cores, hours. Augmentation runs in
@@ -39,7 +42,7 @@ from PIL import Image
 
 from potato_disease.imaging import center_square
 from potato_disease.labels import MODEL_CLASSES
-from training import augment
+from training import augment, leaf_cutout
 from training.dataset import sample_weights
 from training.model import CLASSIFIER, build_diagnosis_model, copy_weights_by_name
 from training.photo_pack import PhotoPack, load_pack
@@ -57,13 +60,18 @@ DROPOUT_RATE = 0.4
 LABEL_SMOOTHING = 0.1
 WEIGHTS_SUFFIX = ".weights.h5"
 TASK_SIZE = 64  # photos per augmentation task handed to a worker
+CUTOUT_SHARE = 0.5  # of PlantVillage training views, set on a field background
 
 _worker_images: list[Image.Image] = []
+_worker_cutouts: leaf_cutout.Cutouts | None = None
 
 
-def _load_worker_images(pack_path: str) -> None:
-    global _worker_images
-    _worker_images = load_pack(Path(pack_path)).images
+def _load_worker_images(pack_path: str, cutout_share: float) -> None:
+    global _worker_images, _worker_cutouts
+    pack = load_pack(Path(pack_path))
+    _worker_images = pack.images
+    if cutout_share > 0:
+        _worker_cutouts = leaf_cutout.Cutouts.from_pack(pack, cutout_share)
 
 
 def _augment_task(task: tuple[list[int], int, int, int]) -> np.ndarray:
@@ -73,7 +81,10 @@ def _augment_task(task: tuple[list[int], int, int, int]) -> np.ndarray:
     views = []
     for index in indices:
         rng = np.random.default_rng([seed, epoch, index])
-        views.append(np.asarray(augment.augment(_worker_images[index], size, rng)))
+        image = _worker_images[index]
+        if _worker_cutouts is not None:
+            image = _worker_cutouts.maybe_on_background(index, image, rng)
+        views.append(np.asarray(augment.augment(image, size, rng)))
     return np.stack(views)
 
 
@@ -81,10 +92,16 @@ class AugmentedEpochs:
     """Worker processes that prepare the next epoch's views while the current trains."""
 
     def __init__(
-        self, pack_path: Path, indices: np.ndarray, size: int, seed: int, workers: int
+        self,
+        pack_path: Path,
+        indices: np.ndarray,
+        size: int,
+        seed: int,
+        workers: int,
+        cutout_share: float = CUTOUT_SHARE,
     ) -> None:
         context = multiprocessing.get_context("spawn")  # no fork of a running accelerator
-        self.pool = context.Pool(workers, _load_worker_images, (str(pack_path),))
+        self.pool = context.Pool(workers, _load_worker_images, (str(pack_path), cutout_share))
         self.indices, self.size, self.seed = indices, size, seed
         self.pending: AsyncResult | None = None
 
@@ -142,7 +159,9 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
     keras.utils.set_random_seed(args.seed)
     pack = load_pack(args.pack)
     train, validation = pack.train_indices, pack.validation_indices
-    epochs = AugmentedEpochs(args.pack, train, args.size, args.seed, args.workers)
+    epochs = AugmentedEpochs(
+        args.pack, train, args.size, args.seed, args.workers, args.cutout_share
+    )
     try:
         model = initial_model(args.init, args.size, args.dropout)
         classifier = keras.Model(model.input, model.get_layer(CLASSIFIER).output)
@@ -196,6 +215,7 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
         "weight_decay": args.weight_decay,
         "dropout_rate": args.dropout,
         "label_smoothing": LABEL_SMOOTHING,
+        "plantvillage_cutout_share": args.cutout_share,
         "seed": args.seed,
         "backend": keras.backend.backend(),
         "keras_version": keras.__version__,
@@ -220,6 +240,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1))
     parser.add_argument("--eval-every", type=int, default=5)
+    parser.add_argument(
+        "--cutout-share",
+        type=float,
+        default=CUTOUT_SHARE,
+        help="share of PlantVillage views set on a field background (0 turns it off)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.time()

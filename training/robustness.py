@@ -18,6 +18,8 @@ from PIL import Image, ImageEnhance, ImageFilter
 
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.evaluation import summarize
+from potato_disease.labels import MODEL_CLASSES
+from training import artwork, leaf_cutout
 
 
 def _white_balance(gains: tuple[float, float, float]) -> Callable[[Image.Image], Image.Image]:
@@ -74,4 +76,71 @@ def robustness_report(
             chosen = [k for k, s in enumerate(sources) if s == source]
             metrics = summarize([truth[k] for k in chosen], [diagnoses[k] for k in chosen])
             report[name][source] = {key: metrics[key] for key in REPORTED}
+    return report
+
+
+HELD_OUT_TEXTURES = ("grass", "gravel", "brick")  # scikit-image photos, never trained on
+
+
+def held_out_scenes() -> list[Image.Image]:
+    """Backgrounds of kinds training never sets a leaf on: scikit-image's grass,
+    gravel and brick, and the held-out Debian wallpapers where installed."""
+    from skimage import data
+
+    scenes = [Image.fromarray(getattr(data, name)()).convert("RGB") for name in HELD_OUT_TEXTURES]
+    if artwork.installed():
+        paths = artwork.wallpaper_files()
+        scenes += artwork.loaded_wallpapers(tuple(paths))[1::2]  # the held-out half
+    return scenes
+
+
+def lab_leaves_in_the_field_report(
+    diagnoser: Diagnoser,
+    images: Sequence[Image.Image],
+    labels: Sequence[int],
+    sources: Sequence[str],
+    validation: Sequence[int],
+    seed: int,
+) -> dict[str, Any]:
+    """Validation PlantVillage leaves cut off their board and set on other backgrounds:
+    a proxy for single leaves photographed in another country's fields.
+
+    Each leaf is set once on a validation healthy field photo or tuber photo (kinds
+    training also uses, other photos) and once on a held-out scene (kinds training
+    never uses). ``healthy_vs_late_blight`` is the balanced accuracy over those two
+    classes, as the other-country target.
+    """
+    rng = np.random.default_rng([seed, 2])
+    field = [images[i] for i in leaf_cutout.background_indices(sources, labels, validation)]
+    held_out = held_out_scenes()
+    kinds_of_background = {"validation photos": field, "held-out scenes": held_out}
+    scenes, truth, kinds = [], [], []
+    for index in validation:
+        mask = leaf_cutout.leaf_mask(images[index]) if sources[index] == "plantvillage" else None
+        if mask is None:
+            continue
+        for kind, backgrounds in kinds_of_background.items():
+            if not backgrounds:
+                continue
+            background = backgrounds[int(rng.integers(len(backgrounds)))]
+            scenes.append(leaf_cutout.on_background(images[index], mask, background, rng))
+            truth.append(MODEL_CLASSES[labels[index]])
+            kinds.append(kind)
+    diagnoses = diagnoser.diagnose_many(scenes)
+    report: dict[str, Any] = {
+        "backgrounds": {"validation photos": len(field), "held-out scenes": len(held_out)}
+    }
+    for name in kinds_of_background:
+        chosen = [k for k, kind in enumerate(kinds) if kind == name]
+        if not chosen:
+            continue
+        metrics = summarize([truth[k] for k in chosen], [diagnoses[k] for k in chosen])
+        report[f"on {name}"] = {key: metrics[key] for key in (*REPORTED, "leaf_photos", "ece")}
+    two = [k for k, label in enumerate(truth) if label in ("healthy", "late_blight")]
+    if not two:
+        return report
+    metrics = summarize([truth[k] for k in two], [diagnoses[k] for k in two])
+    report["healthy_vs_late_blight"] = {
+        key: metrics[key] for key in ("balanced_accuracy", "leaves_refused", "leaf_photos")
+    }
     return report
