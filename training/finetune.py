@@ -42,6 +42,7 @@ from PIL import Image
 
 from potato_disease.imaging import center_square
 from potato_disease.labels import MODEL_CLASSES
+from potato_disease.model_files import METADATA
 from training import augment, leaf_cutout
 from training.dataset import sample_weights
 from training.model import CLASSIFIER, build_diagnosis_model, copy_weights_by_name
@@ -154,6 +155,31 @@ def record_name(weights: Path) -> str:
     return weights.name.removesuffix(WEIGHTS_SUFFIX) + ".json"
 
 
+def device_description() -> str:
+    """What trained: the accelerator, or the CPU and its core count."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        if device.platform != "cpu":
+            return f"one {device.platform.upper()} ({device.device_kind})"
+    elif keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        if tf.config.list_physical_devices("GPU"):
+            return "one GPU"
+    return f"{os.cpu_count()} CPU cores"
+
+
+def earlier_fine_tuning(init: str) -> dict[str, Any] | None:
+    """The fine-tuning record of an exported model that ``init`` points into, if any:
+    a run that continues an earlier one keeps its record."""
+    metadata = Path(init).with_name(METADATA)
+    if not metadata.exists():
+        return None
+    return json.loads(metadata.read_text())["training"].get("full_fine_tuning")
+
+
 def finetune(args: argparse.Namespace) -> dict[str, Any]:
     """Train every layer; return the settings and validation history."""
     keras.utils.set_random_seed(args.seed)
@@ -218,8 +244,10 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
         "plantvillage_cutout_share": args.cutout_share,
         "seed": args.seed,
         "backend": keras.backend.backend(),
+        "device": device_description(),
         "keras_version": keras.__version__,
         "validation_accuracy_clean_8_class": history,
+        "continues": earlier_fine_tuning(args.init),
     }
 
 

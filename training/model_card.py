@@ -79,27 +79,63 @@ def robustness_table(robustness: dict[str, Any]) -> str:
 
 
 def stage_two(training: dict[str, Any], served_size: int) -> str:
-    """The full fine-tuning bullet, when the model went through stage 2."""
+    """The full fine-tuning bullets, when the model went through stage 2 (and on)."""
     stage = training.get("full_fine_tuning")
     if not stage:
         return ""
-    history = stage["validation_accuracy_clean_8_class"]
-    before, after = history[0], history[-1]
     served = "" if served_size == stage["input_size"] else f" Served at {served_size} px."
-    settings = (
+    earlier = stage.get("continues")
+    if not earlier:
+        return stage_two_bullet(stage, served)
+    return stage_two_bullet(earlier, "") + continuation_bullet(stage, served)
+
+
+def _settings(stage: dict[str, Any]) -> str:
+    return (
         f"AdamW, {stage['warmup_epochs']}-epoch warm-up to {stage['learning_rate']} then "
         f"cosine decay, batch {stage['batch_size']}, weight decay {stage['weight_decay']}, "
         f"dropout {stage['dropout_rate']}, label smoothing {stage['label_smoothing']}"
     )
-    return f"""- Stage 2 (`training/finetune.py`, Keras on the `{stage["backend"]}` backend, one
-  GPU, {stage["seconds"] / 60:.1f} min): every layer fine-tuned from stage 1
-  (`{stage["init"]}` when it ran) at {stage["input_size"]} px for {stage["epochs"]} epochs
-  ({settings}), on a fresh augmented view of every training photo each epoch.
+
+
+def _check(stage: dict[str, Any]) -> str:
+    before, after = (
+        stage["validation_accuracy_clean_8_class"][0],
+        stage["validation_accuracy_clean_8_class"][-1],
+    )
+    return (
+        f"Its own check (8-way top-1 on clean validation crops) went from "
+        f"{percent(before['field-java'])} to {percent(after['field-java'])} on field photos "
+        f"and from {percent(before['plantvillage'])} to {percent(after['plantvillage'])} "
+        "on PlantVillage."
+    )
+
+
+def stage_two_bullet(stage: dict[str, Any], served: str) -> str:
+    """Every layer fine-tuned from stage 1."""
+    return f"""- Stage 2 (`training/finetune.py`, Keras on the `{stage["backend"]}` backend,
+  {stage.get("device", "one GPU")}, {stage["seconds"] / 60:.1f} min): every layer
+  fine-tuned from stage 1 at {stage["input_size"]} px for {stage["epochs"]} epochs
+  ({_settings(stage)}), on a fresh augmented view of every training photo each epoch.
   Fine-tuning from a fitted head (linear probe, then fine-tune) distorts the
-  pretrained features less. Its own check (8-way top-1 on clean validation crops)
-  went from {percent(before["field-java"])} to {percent(after["field-java"])} on field
-  photos and from {percent(before["plantvillage"])} to {percent(after["plantvillage"])}
-  on PlantVillage.{served}
+  pretrained features less. {_check(stage)}{served}
+"""
+
+
+def continuation_bullet(stage: dict[str, Any], served: str) -> str:
+    """More epochs from the stage-2 model, with lab leaves set on field backgrounds."""
+    share = stage.get("plantvillage_cutout_share", 0)
+    cutouts = (
+        f" In {percent(share)} of the PlantVillage views the leaf is cut off its lab board "
+        "and set on a healthy-field or tuber training photo (`training/leaf_cutout.py`), "
+        "so the lab classes are learnt from the leaf, not the board."
+        if share
+        else ""
+    )
+    return f"""- Stage 3 (`training/finetune.py`, Keras on the `{stage["backend"]}` backend,
+  {stage.get("device", "")}, {stage["seconds"] / 60:.1f} min): every layer trained
+  {stage["epochs"]} more epochs from the stage-2 model ({_settings(stage)}).{cutouts}
+  {_check(stage)}{served}
 """
 
 
