@@ -68,6 +68,9 @@ def test_two_stage_run_packs_fine_tunes_and_exports(tmp_path: Path, data_dir: Pa
                "--workers", "1")  # fmt: skip
     record = json.loads((tmp_path / "tuned.json").read_text())
     assert record["input_size"] == 64 and len(record["validation_accuracy_clean_8_class"]) == 2
+    committed = json.loads((ROOT / "model" / "metadata.json").read_text())
+    assert record["continues"] == committed["training"]["full_fine_tuning"]  # it went on from it
+    assert record["plantvillage_cutout_share"] > 0  # lab leaves set on field backgrounds
     run_module("training.train", "--data", str(data_dir), "--output", str(output), "--pack",
                str(pack), "--finetuned", str(tmp_path / "tuned.weights.h5"), "--stage1",
                str(ROOT / "model"), "--serve-size", "80", "--no-artwork", *subset)  # fmt: skip
