@@ -34,12 +34,14 @@ from training.efficientnet_lite import (
 
 TOLERANCE = 1e-4
 DEFAULT_OUTPUT = Path("cache/backbone")
-WEIGHTS_FILE = "efficientnet_lite0_imagenet.weights.h5"
 
 
 def weights_file(variant: Variant) -> str:
-    """The ported weights' file name for ``variant`` (``WEIGHTS_FILE`` for Lite0)."""
+    """The ported weights' file name for ``variant``."""
     return f"efficientnet_{variant.name}_imagenet.weights.h5"
+
+
+WEIGHTS_FILE = weights_file(LITE0)
 
 
 # Standard ImageNet-1k class indices (the ILSVRC-2012 synset order) for the check photos.

@@ -88,7 +88,6 @@ LITE0 = Variant("lite0", 1.0, 1.0)
 LITE1 = Variant("lite1", 1.0, 1.1)
 LITE2 = Variant("lite2", 1.1, 1.2)
 VARIANTS = {variant.name: variant for variant in (LITE0, LITE1, LITE2)}
-NUM_BLOCKS = LITE0.num_blocks
 
 
 def _batch_norm(name: str) -> layers.Layer:

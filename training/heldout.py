@@ -51,16 +51,17 @@ def heldout_photos() -> dict[str, Image.Image]:
     from skimage import data
     from sklearn.datasets import load_sample_images
 
-    photos = {name: _to_image(getattr(data, name)()) for name in SKIMAGE_PHOTOS}
-    photos["motorcycle"] = _to_image(data.stereo_motorcycle()[0])
+    photos = {name: to_image(getattr(data, name)()) for name in SKIMAGE_PHOTOS}
+    photos["motorcycle"] = to_image(data.stereo_motorcycle()[0])
     for name, array in zip(("china", "flower"), load_sample_images().images):
-        photos[name] = _to_image(array)
+        photos[name] = to_image(array)
     for index, face in enumerate(data.lfw_subset()[:FACES]):
-        photos[f"face_{index}"] = _to_image(face).resize((200, 200), Image.Resampling.BICUBIC)
+        photos[f"face_{index}"] = to_image(face).resize((200, 200), Image.Resampling.BICUBIC)
     return photos
 
 
-def _to_image(array: np.ndarray) -> Image.Image:
+def to_image(array: np.ndarray) -> Image.Image:
+    """An RGB picture of a scikit array: grey or colour, any dtype (stretched to 0-255)."""
     if array.dtype != np.uint8:
         array = array.astype(np.float64)
         array = (255 * (array - array.min()) / max(float(np.ptp(array)), 1e-9)).astype(np.uint8)

@@ -99,10 +99,8 @@ def _settings(stage: dict[str, Any]) -> str:
 
 
 def _check(stage: dict[str, Any]) -> str:
-    before, after = (
-        stage["validation_accuracy_clean_8_class"][0],
-        stage["validation_accuracy_clean_8_class"][-1],
-    )
+    history = stage["validation_accuracy_clean_8_class"]
+    before, after = history[0], history[-1]
     return (
         f"Its own check (8-way top-1 on clean validation crops) went from "
         f"{percent(before['field-java'])} to {percent(after['field-java'])} on field photos "

@@ -19,7 +19,7 @@ from PIL import Image, ImageEnhance, ImageFilter
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.evaluation import summarize
 from potato_disease.labels import MODEL_CLASSES
-from training import artwork, leaf_cutout
+from training import artwork, heldout, leaf_cutout
 
 
 def _white_balance(gains: tuple[float, float, float]) -> Callable[[Image.Image], Image.Image]:
@@ -87,7 +87,7 @@ def held_out_scenes() -> list[Image.Image]:
     gravel and brick, and the held-out Debian wallpapers where installed."""
     from skimage import data
 
-    scenes = [Image.fromarray(getattr(data, name)()).convert("RGB") for name in HELD_OUT_TEXTURES]
+    scenes = [heldout.to_image(getattr(data, name)()) for name in HELD_OUT_TEXTURES]
     if artwork.installed():
         paths = artwork.wallpaper_files()
         scenes += artwork.loaded_wallpapers(tuple(paths))[1::2]  # the held-out half
@@ -116,7 +116,11 @@ def lab_leaves_in_the_field_report(
     kinds_of_background = {"validation photos": field, "held-out scenes": held_out}
     scenes, truth, kinds = [], [], []
     for index in validation:
-        mask = leaf_cutout.leaf_mask(images[index]) if sources[index] == "plantvillage" else None
+        mask = (
+            leaf_cutout.leaf_mask(images[index])
+            if sources[index] == leaf_cutout.LAB_SOURCE
+            else None
+        )
         if mask is None:
             continue
         for kind, backgrounds in kinds_of_background.items():
@@ -128,7 +132,7 @@ def lab_leaves_in_the_field_report(
             kinds.append(kind)
     diagnoses = diagnoser.diagnose_many(scenes)
     report: dict[str, Any] = {
-        "backgrounds": {"validation photos": len(field), "held-out scenes": len(held_out)}
+        "backgrounds": {kind: len(found) for kind, found in kinds_of_background.items()}
     }
     for name in kinds_of_background:
         chosen = [k for k, kind in enumerate(kinds) if kind == name]
