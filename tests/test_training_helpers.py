@@ -21,6 +21,24 @@ def test_temperature_fit_recovers_the_true_temperature() -> None:
     assert calibration.fit_temperature(true_logits * 3.0, labels) == pytest.approx(3.0, rel=0.1)
 
 
+def test_temperature_is_fitted_on_the_views_too() -> None:
+    """Views that the network is overconfident on pull the temperature up, also when
+    cross-fitted (each half's temperature comes from the other half and its views)."""
+    rng = np.random.default_rng(3)
+    true_logits = rng.normal(0, 2, size=(3000, 5))
+    probabilities = np.exp(true_logits) / np.exp(true_logits).sum(axis=1, keepdims=True)
+    labels = np.array([rng.choice(5, p=p) for p in probabilities])
+    clean, overconfident_view = true_logits, true_logits * 3.0
+    logits, stacked = calibration.with_views(clean, labels, [overconfident_view])
+    assert logits.shape == (6000, 5) and np.array_equal(stacked[3000:], labels)
+    alone = calibration.fit_temperature(clean, labels)
+    with_view = calibration.fit_temperature(logits, stacked)
+    assert alone == pytest.approx(1.0, rel=0.1) and 1.3 < with_view < 3.0
+    ece_alone = calibration.cross_fitted_ece(clean, labels, seed=0)
+    ece_with_view = calibration.cross_fitted_ece(clean, labels, seed=0, views=[overconfident_view])
+    assert ece_alone < 0.03 < ece_with_view  # the views moved the fitted temperature
+
+
 def test_mahalanobis_scores_far_points_higher() -> None:
     rng = np.random.default_rng(1)
     features = rng.normal(0, 1, size=(600, 16))

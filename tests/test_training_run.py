@@ -11,7 +11,7 @@ import pytest
 
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.imaging import load_image
-from potato_disease.model_files import KERAS_MODEL
+from potato_disease.model_files import HEAD_ARRAYS, KERAS_MODEL, SERVING_MODEL
 from tests.conftest import ROOT, sample_photos
 from training import artwork, robustness
 
@@ -79,8 +79,24 @@ def test_two_stage_run_packs_fine_tunes_and_exports(tmp_path: Path, data_dir: Pa
     assert metadata["training"]["full_fine_tuning"]["epochs"] == 1
     assert metadata["data"]["artwork_not_leaf"] == 0  # --no-artwork
     assert metadata["data"]["train_photos"] + metadata["data"]["validation_photos"] == 33 + 7
+    assert "augmented views" in metadata["calibration"]["fitted_on"]
+    assert all("ece" in shift["field-java"] for shift in metadata["robustness"].values())
     photo = sample_photos(data_dir, "field-java", "virus", 1)[0]
     assert Diagnoser(output).diagnose(load_image(photo)).label in metadata["classes"]
+
+    # Recalibrating refits only the temperature: the network and rule stay as they are.
+    network, rule = (output / SERVING_MODEL).read_bytes(), (output / HEAD_ARRAYS).read_bytes()
+    spoiled = {"calibration": metadata["calibration"] | {"temperature": 5.0}, "robustness": {}}
+    (output / "metadata.json").write_text(json.dumps(metadata | spoiled))
+    run_module("training.recalibrate", "--model", str(output), "--data", str(data_dir),
+               "--pack", str(pack), "--limit", "3")  # fmt: skip
+    again = json.loads((output / "metadata.json").read_text())
+    assert again["calibration"] == metadata["calibration"]  # the same fit as the export's
+    assert again["validation"] == metadata["validation"]
+    assert set(again["robustness"]) == set(metadata["robustness"])
+    assert (output / SERVING_MODEL).read_bytes() == network
+    assert (output / HEAD_ARRAYS).read_bytes() == rule
+    assert f"{again['calibration']['temperature']:.3f}" in (output / "README.md").read_text()
 
 
 def run_module(module: str, *arguments: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
@@ -20,13 +22,28 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(np.exp(result.x))
 
 
-def cross_fitted_ece(logits: np.ndarray, labels: np.ndarray, seed: int) -> float:
-    """ECE where each half of the data is scaled by the temperature fit on the other."""
+def with_views(
+    logits: np.ndarray, labels: np.ndarray, views: Sequence[np.ndarray] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Logits of the photos and of their augmented views, stacked, with labels to match.
+
+    Each array in ``views`` holds one view of every photo, in the photos' order.
+    """
+    return np.concatenate([logits, *views]), np.tile(labels, 1 + len(views))
+
+
+def cross_fitted_ece(
+    logits: np.ndarray, labels: np.ndarray, seed: int, views: Sequence[np.ndarray] = ()
+) -> float:
+    """ECE of the photos where each half is scaled by the temperature fitted on the
+    other half (its photos, and their augmented ``views`` if given)."""
     order = np.random.default_rng(seed).permutation(len(labels))
     halves = np.array_split(order, 2)
     probabilities = np.zeros_like(logits)
     for fit_half, score_half in (halves, halves[::-1]):
-        temperature = fit_temperature(logits[fit_half], labels[fit_half])
+        temperature = fit_temperature(
+            *with_views(logits[fit_half], labels[fit_half], [view[fit_half] for view in views])
+        )
         probabilities[score_half] = softmax(logits[score_half] / temperature, axis=1)
     correct = probabilities.argmax(axis=1) == labels
     return expected_calibration_error(probabilities.max(axis=1), correct)

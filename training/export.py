@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 32
 QUANTILE_POINTS = 201
+OOD_VIEW_STREAM = 1  # random streams of the augmented views: one per use, seeds kept
+CALIBRATION_VIEW_STREAM = 3
 
 
 def to_serving_model(model: keras.Model) -> bytes:
@@ -121,6 +123,7 @@ def finish(
     ood_views: int,
     leaf_refusal_rate: float,
     not_leaf_pictures: list[Image.Image],
+    calibration_views: int,
 ) -> dict[str, Any]:
     """Export, teach not_leaf real pictures, calibrate, fit rejection, evaluate; return
     the metadata written."""
@@ -144,14 +147,19 @@ def finish(
                 not_leaf_pictures,
             ),
         )
-        logits, pooled = serving_outputs(export_network(model, output), photos.images)
+        uncalibrated = export_network(model, output)
+        logits, pooled = serving_outputs(uncalibrated, photos.images)
 
     input_size = model.input_shape[1]
     kernel = model.get_layer(CLASSIFIER).get_weights()[0]
-    leaf_logits = logits[validation_leaf, : len(DISEASE_LABELS)]
-    temperature = calibration.fit_temperature(leaf_logits, photos.labels[validation_leaf])
-    ece_cross_fitted = calibration.cross_fitted_ece(
-        leaf_logits, photos.labels[validation_leaf], seed
+    leaf_images = [photos.images[i] for i in validation_leaf]
+    temperature, ece_cross_fitted, calibrated_on = calibrate(
+        uncalibrated,
+        leaf_images,
+        photos.labels[validation_leaf],
+        logits[validation_leaf],
+        calibration_views,
+        seed,
     )
     projection, centres = calibration.fit_mahalanobis(ood_features, ood_labels, ood_components)
     projection = projection.astype(np.float16).astype(np.float32)  # as stored and served
@@ -160,6 +168,7 @@ def finish(
     quantiles = np.quantile(validation_scores, np.linspace(0, 1, QUANTILE_POINTS))
     write_head(output, kernel, projection, centres, quantiles)
     metadata = base_metadata(input_size, temperature, threshold)
+    metadata["calibration"]["fitted_on"] = calibrated_on
     metadata["rejection"] |= {
         "ood_components": ood_components,
         "ood_fitted_on": f"{len(train_leaf)} training leaf photos, clean and "
@@ -172,27 +181,66 @@ def finish(
     write_metadata(output, metadata)
 
     diagnoser = Diagnoser(output)
-    validation_images = [photos.images[i] for i in validation]
-    diagnoses = diagnoser.diagnose_many(validation_images)
-    metadata["validation"] = per_source_metrics(photos, validation, diagnoses)
+    metadata |= measure(diagnoser, photos, validation, seed)
     metadata["validation"]["ece_temperature_cross_fitted"] = ece_cross_fitted
     metadata["validation"]["keras_litert_top1_agreement"] = keras_agreement(
-        model, validation_images, logits[validation]
+        model, [photos.images[i] for i in validation], logits[validation]
     )
     metadata["heldout_not_leaf"] = heldout.refusal_report(diagnoser)
     metadata["heldout_artwork"] = artwork.refusal_report(diagnoser, seed)
-    metadata["robustness"] = robustness.robustness_report(
-        diagnoser,
-        [photos.images[i] for i in validation_leaf],
-        [MODEL_CLASSES[photos.labels[i]] for i in validation_leaf],
-        [photos.sources[i] for i in validation_leaf],
-    )
-    metadata["lab_leaves_in_the_field"] = robustness.lab_leaves_in_the_field_report(
-        diagnoser, photos.images, photos.labels, photos.sources, validation, seed
-    )
-    metadata["calibration"]["fitted_on"] = f"{len(validation_leaf)} validation leaf photos"
     log.info("Temperature %.3f, OOD threshold %.1f", temperature, threshold)
     return metadata
+
+
+def calibrate(
+    diagnoser: Diagnoser,
+    leaf_images: list[Image.Image],
+    labels: np.ndarray,
+    logits: np.ndarray,
+    views: int,
+    seed: int,
+) -> tuple[float, float, str]:
+    """Temperature fitted on validation leaves, clean and ``views`` field-like augmented
+    views of each; the cross-fitted ECE; and what it was fitted on.
+
+    Fitted on clean photos only, the temperature was overconfident on blurred, compressed
+    or oddly lit field photos (other cameras); the views, as for the distance rule,
+    teach it that spread (docs/training-runs.md).
+    """
+    leaf_logits = logits[:, : len(DISEASE_LABELS)]
+    view_logits = [
+        view_outputs[0][:, : len(DISEASE_LABELS)]
+        for view_outputs in augmented_outputs(
+            diagnoser, leaf_images, views, seed, CALIBRATION_VIEW_STREAM
+        )
+    ]
+    temperature = calibration.fit_temperature(
+        *calibration.with_views(leaf_logits, labels, view_logits)
+    )
+    cross_fitted = calibration.cross_fitted_ece(leaf_logits, labels, seed, view_logits)
+    fitted_on = f"{len(labels)} validation leaf photos, clean and {views} augmented views of each"
+    return temperature, cross_fitted, fitted_on
+
+
+def measure(
+    diagnoser: Diagnoser, photos: Photos, validation: np.ndarray, seed: int
+) -> dict[str, Any]:
+    """What depends on the calibration: validation metrics per source, the camera and
+    light proxy, and the lab leaves set in other fields."""
+    leaf = validation[photos.labels[validation] != MODEL_CLASSES.index(NOT_LEAF)]
+    diagnoses = diagnoser.diagnose_many([photos.images[i] for i in validation])
+    return {
+        "validation": per_source_metrics(photos, validation, diagnoses),
+        "robustness": robustness.robustness_report(
+            diagnoser,
+            [photos.images[i] for i in leaf],
+            [MODEL_CLASSES[photos.labels[i]] for i in leaf],
+            [photos.sources[i] for i in leaf],
+        ),
+        "lab_leaves_in_the_field": robustness.lab_leaves_in_the_field_report(
+            diagnoser, photos.images, photos.labels, photos.sources, validation, seed
+        ),
+    }
 
 
 def not_leaf_training_set(
@@ -235,12 +283,24 @@ def leaf_features_with_views(
     views too, it accepts those and still refuses non-leaf photos (docs/training-runs.md).
     """
     features, labels = [pooled[train_leaf]], [photos.labels[train_leaf]]
-    for view in range(views):
-        rng = np.random.default_rng([seed, view, 1])
-        images = [augment.augment(photos.images[i], diagnoser.input_size, rng) for i in train_leaf]
-        features.append(serving_outputs(diagnoser, images)[1])
+    images = [photos.images[i] for i in train_leaf]
+    for _, view_features in augmented_outputs(diagnoser, images, views, seed, OOD_VIEW_STREAM):
+        features.append(view_features)
         labels.append(photos.labels[train_leaf])
     return np.concatenate(features), np.concatenate(labels)
+
+
+def augmented_outputs(
+    diagnoser: Diagnoser, images: list[Image.Image], views: int, seed: int, stream: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Serving logits and pooled features of ``views`` field-like augmented views of every
+    image (the training augmentation), one (logits, pooled) pair per view."""
+    outputs = []
+    for view in range(views):
+        rng = np.random.default_rng([seed, view, stream])
+        augmented = [augment.augment(image, diagnoser.input_size, rng) for image in images]
+        outputs.append(serving_outputs(diagnoser, augmented))
+    return outputs
 
 
 def per_source_metrics(photos: Photos, indices: np.ndarray, diagnoses: list) -> dict[str, Any]:

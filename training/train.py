@@ -11,9 +11,10 @@ Method
    those activations, every (source, label) pair weighted equally.
 5. Refit the ``not_leaf`` column of the classifier on real non-leaf pictures
    (``training.artwork``, where installed; ``training.not_leaf_head``).
-6. Fit a temperature on validation leaves, a Mahalanobis out-of-distribution score on
-   training leaves (clean and augmented views) and its threshold on validation leaves;
-   export Keras (source of truth) and LiteRT (serving) models, and evaluate the export.
+6. Fit a temperature on validation leaves and a Mahalanobis out-of-distribution score
+   on training leaves, each on clean photos and field-like augmented views of them, and
+   the score's threshold on clean validation leaves; export Keras (source of truth) and
+   LiteRT (serving) models, and evaluate the export.
 
 Stage 2 (:mod:`training.finetune`, on a GPU) fine-tunes every layer from this
 result; ``--finetuned`` then skips steps 3-4 and runs steps 5-6 on its weights, with the
@@ -70,6 +71,7 @@ DROPOUT_RATE = 0.4
 LABEL_SMOOTHING = 0.1  # field labels are noisy ("Fungi" is mostly, not only, early blight)
 OOD_COMPONENTS = HEAD_FILTERS  # every direction of the pooled features (shrunk covariance)
 OOD_VIEWS = 4  # augmented views of each training leaf the distance rule is fitted on
+CALIBRATION_VIEWS = 3  # augmented views of each validation leaf the temperature is fitted on
 LEAF_REFUSAL_RATE = 0.015  # the OOD threshold refuses this share of validation leaves
 STAGE1_DIR = Path("cache") / "stage1"
 
@@ -298,6 +300,7 @@ def main() -> None:
         ood_views=OOD_VIEWS,
         leaf_refusal_rate=LEAF_REFUSAL_RATE,
         not_leaf_pictures=not_leaf_pictures,
+        calibration_views=CALIBRATION_VIEWS,
     )
     report["data"] = {
         "counts": count_by(records),
@@ -340,14 +343,23 @@ def load_finetuned(
 ) -> tuple[keras.Model, np.ndarray, np.ndarray, np.ndarray, dict]:
     """Stage 2 result: the fine-tuned network, the split it was trained with and the
     near-duplicate groups, and the fine-tuning record."""
-    paths, validation, groups = load_split(pack_path)
-    if list(paths) != photo_ids(records, photos):
-        raise ValueError(f"{pack_path} was packed from other photos than the {len(records)} here")
+    train, validation, groups = pack_split(pack_path, records, photos)
     stage = json.loads(weights.with_name(finetune.record_name(weights)).read_text())
     # Convolutions do not depend on the input size: the same weights serve at any size.
     model = build_diagnosis_model(serve_size, stage["dropout_rate"])
     model.load_weights(weights)
-    return model, np.flatnonzero(~validation), np.flatnonzero(validation), groups, stage
+    return model, train, validation, groups, stage
+
+
+def pack_split(
+    pack_path: Path, records: list[Record], photos: Photos
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The split stored in a photo pack (train, validation, groups), checked against the
+    photos decoded here."""
+    paths, validation, groups = load_split(pack_path)
+    if list(paths) != photo_ids(records, photos):
+        raise ValueError(f"{pack_path} was packed from other photos than the {len(records)} here")
+    return np.flatnonzero(~validation), np.flatnonzero(validation), groups
 
 
 def limit_per_class(records: list[Record], limit: int) -> list[Record]:

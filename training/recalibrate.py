@@ -1,0 +1,76 @@
+"""Refit the temperature of an exported model and measure it again; the network, the
+``not_leaf`` column and the distance rule stay as they are.
+
+How the shipped model took up a change of the calibration method without a new
+training run; a full export (:mod:`training.train`) fits the temperature the same way.
+
+Usage: ``python -m training.recalibrate [--model model] [--pack cache/photos.npz]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from potato_disease.config import get_settings
+from potato_disease.diagnosis import Diagnoser
+from potato_disease.labels import MODEL_CLASSES, NOT_LEAF
+from potato_disease.model_files import METADATA
+from training import export, model_card, train
+from training.photo_pack import DEFAULT_PACK
+
+log = logging.getLogger(__name__)
+
+
+def recalibrate(model_dir: Path, data_dir: Path, pack: Path, limit: int = 0) -> dict:
+    """Refit the temperature in ``model_dir`` on the pack's validation leaves, re-measure
+    what depends on it, and rewrite ``metadata.json`` and the model card.
+
+    ``limit`` is that of the pack (photos per class, for smoke runs; 0 = all).
+    """
+    metadata = json.loads((model_dir / METADATA).read_text())
+    seed = metadata["training"]["seed"]
+    records, photos = train.load_records_and_photos(
+        data_dir, limit, metadata["data"]["synthetic_not_leaf"]
+    )
+    _, validation, _ = train.pack_split(pack, records, photos)
+    leaf = validation[photos.labels[validation] != MODEL_CLASSES.index(NOT_LEAF)]
+    diagnoser = Diagnoser(model_dir)
+    leaf_images = [photos.images[i] for i in leaf]
+    logits, _ = export.serving_outputs(diagnoser, leaf_images)
+    temperature, cross_fitted, fitted_on = export.calibrate(
+        diagnoser, leaf_images, photos.labels[leaf], logits, train.CALIBRATION_VIEWS, seed
+    )
+    log.info("Temperature %.3f -> %.3f", metadata["calibration"]["temperature"], temperature)
+    metadata["calibration"] |= {"temperature": temperature, "fitted_on": fitted_on}
+    export.write_metadata(model_dir, metadata)
+
+    agreement = metadata["validation"]["keras_litert_top1_agreement"]  # same network
+    metadata |= export.measure(Diagnoser(model_dir), photos, validation, seed)
+    metadata["validation"] |= {
+        "ece_temperature_cross_fitted": cross_fitted,
+        "keras_litert_top1_agreement": agreement,
+    }
+    export.write_metadata(model_dir, metadata)
+    written = json.loads((model_dir / METADATA).read_text())  # in the file's key order
+    (model_dir / "README.md").write_text(model_card.render(written))
+    return written
+
+
+def main() -> None:
+    """Recalibrate the model directory given on the command line."""
+    parser = argparse.ArgumentParser(description="Refit the temperature of an exported model.")
+    parser.add_argument("--model", type=Path, default=Path("model"))
+    parser.add_argument("--data", type=Path, default=get_settings().data_dir)
+    parser.add_argument("--pack", type=Path, default=DEFAULT_PACK)
+    parser.add_argument("--limit", type=int, default=0, help="that of the pack (smoke runs)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    metadata = recalibrate(args.model, args.data, args.pack, args.limit)
+    log.info("Validation: %s", json.dumps(metadata["validation"]["all"], indent=1)[:2000])
+
+
+if __name__ == "__main__":
+    main()
