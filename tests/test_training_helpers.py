@@ -34,9 +34,20 @@ def test_temperature_is_fitted_on_the_views_too() -> None:
     alone = calibration.fit_temperature(clean, labels)
     with_view = calibration.fit_temperature(logits, stacked)
     assert alone == pytest.approx(1.0, rel=0.1) and 1.3 < with_view < 3.0
-    ece_alone = calibration.cross_fitted_ece(clean, labels, seed=0)
-    ece_with_view = calibration.cross_fitted_ece(clean, labels, seed=0, views=[overconfident_view])
-    assert ece_alone < 0.03 < ece_with_view  # the views moved the fitted temperature
+    groups = np.arange(3000) // 3  # bursts of three photos
+    alone = calibration.cross_fitted_probabilities(clean, labels, groups, seed=0)
+    moved = calibration.cross_fitted_probabilities(
+        clean, labels, groups, seed=0, views=[overconfident_view]
+    )
+    assert calibration.ece_of(alone, labels) < 0.03 < calibration.ece_of(moved, labels)
+
+
+def test_cross_fitting_keeps_each_burst_on_one_side() -> None:
+    groups = np.repeat(np.arange(40), 5)
+    first = calibration.group_halves(groups, seed=4)
+    assert first.sum() == 100  # 20 of the 40 groups
+    for group in range(40):
+        assert len(set(first[groups == group])) == 1
 
 
 def test_mahalanobis_scores_far_points_higher() -> None:

@@ -32,19 +32,35 @@ def with_views(
     return np.concatenate([logits, *views]), np.tile(labels, 1 + len(views))
 
 
-def cross_fitted_ece(
-    logits: np.ndarray, labels: np.ndarray, seed: int, views: Sequence[np.ndarray] = ()
-) -> float:
-    """ECE of the photos where each half is scaled by the temperature fitted on the
-    other half (its photos, and their augmented ``views`` if given)."""
-    order = np.random.default_rng(seed).permutation(len(labels))
-    halves = np.array_split(order, 2)
+def group_halves(groups: np.ndarray, seed: int) -> np.ndarray:
+    """A random half of the near-duplicate groups, as a mask over the photos: photos of
+    one burst land on the same side."""
+    unique = np.unique(groups)
+    chosen = np.random.default_rng(seed).permutation(unique)[: len(unique) // 2]
+    return np.isin(groups, chosen)
+
+
+def cross_fitted_probabilities(
+    logits: np.ndarray,
+    labels: np.ndarray,
+    groups: np.ndarray,
+    seed: int,
+    views: Sequence[np.ndarray] = (),
+) -> np.ndarray:
+    """Probabilities where each half of the photos (whole near-duplicate groups) is scaled
+    by the temperature fitted on the other half, and on its augmented ``views`` if given."""
+    first = group_halves(groups, seed)
     probabilities = np.zeros_like(logits)
-    for fit_half, score_half in (halves, halves[::-1]):
+    for fit_half, score_half in ((first, ~first), (~first, first)):
         temperature = fit_temperature(
             *with_views(logits[fit_half], labels[fit_half], [view[fit_half] for view in views])
         )
         probabilities[score_half] = softmax(logits[score_half] / temperature, axis=1)
+    return probabilities
+
+
+def ece_of(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """ECE of the top answer of each row of ``probabilities``."""
     correct = probabilities.argmax(axis=1) == labels
     return expected_calibration_error(probabilities.max(axis=1), correct)
 

@@ -117,6 +117,7 @@ def finish(
     photos: Photos,
     train: np.ndarray,
     validation: np.ndarray,
+    groups: np.ndarray,
     output: Path,
     seed: int,
     ood_components: int,
@@ -152,11 +153,11 @@ def finish(
 
     input_size = model.input_shape[1]
     kernel = model.get_layer(CLASSIFIER).get_weights()[0]
-    leaf_images = [photos.images[i] for i in validation_leaf]
     temperature, ece_cross_fitted, calibrated_on = calibrate(
         uncalibrated,
-        leaf_images,
-        photos.labels[validation_leaf],
+        photos,
+        validation_leaf,
+        groups,
         logits[validation_leaf],
         calibration_views,
         seed,
@@ -182,7 +183,7 @@ def finish(
 
     diagnoser = Diagnoser(output)
     metadata |= measure(diagnoser, photos, validation, seed)
-    metadata["validation"]["ece_temperature_cross_fitted"] = ece_cross_fitted
+    add_cross_fitted_ece(metadata["validation"], ece_cross_fitted)
     metadata["validation"]["keras_litert_top1_agreement"] = keras_agreement(
         model, [photos.images[i] for i in validation], logits[validation]
     )
@@ -194,32 +195,53 @@ def finish(
 
 def calibrate(
     diagnoser: Diagnoser,
-    leaf_images: list[Image.Image],
-    labels: np.ndarray,
+    photos: Photos,
+    leaf: np.ndarray,
+    groups: np.ndarray,
     logits: np.ndarray,
     views: int,
     seed: int,
-) -> tuple[float, float, str]:
-    """Temperature fitted on validation leaves, clean and ``views`` field-like augmented
-    views of each; the cross-fitted ECE; and what it was fitted on.
+) -> tuple[float, dict[str, float], str]:
+    """Temperature fitted on the validation leaves ``leaf`` (whose serving ``logits`` are
+    given), clean and ``views`` field-like augmented views of each; the ECE with the
+    temperature cross-fitted between halves of the near-duplicate groups, over all
+    leaves and per source; and what the temperature was fitted on.
 
     Fitted on clean photos only, the temperature was overconfident on blurred, compressed
     or oddly lit field photos (other cameras); the views, as for the distance rule,
     teach it that spread (docs/training-runs.md).
     """
+    labels = photos.labels[leaf]
     leaf_logits = logits[:, : len(DISEASE_LABELS)]
+    images = [photos.images[i] for i in leaf]
     view_logits = [
         view_outputs[0][:, : len(DISEASE_LABELS)]
         for view_outputs in augmented_outputs(
-            diagnoser, leaf_images, views, seed, CALIBRATION_VIEW_STREAM
+            diagnoser, images, views, seed, CALIBRATION_VIEW_STREAM
         )
     ]
     temperature = calibration.fit_temperature(
         *calibration.with_views(leaf_logits, labels, view_logits)
     )
-    cross_fitted = calibration.cross_fitted_ece(leaf_logits, labels, seed, view_logits)
-    fitted_on = f"{len(labels)} validation leaf photos, clean and {views} augmented views of each"
+    probabilities = calibration.cross_fitted_probabilities(
+        leaf_logits, labels, groups[leaf], seed, view_logits
+    )
+    sources = np.array([photos.sources[i] for i in leaf])
+    cross_fitted = {"all": calibration.ece_of(probabilities, labels)} | {
+        source: calibration.ece_of(probabilities[sources == source], labels[sources == source])
+        for source in sorted(set(sources))
+    }
+    fitted_on = f"{len(leaf)} validation leaf photos, clean and {views} augmented views of each"
     return temperature, cross_fitted, fitted_on
+
+
+def add_cross_fitted_ece(validation: dict[str, Any], cross_fitted: dict[str, float]) -> None:
+    """Put the cross-fitted ECE beside the validation metrics: over all leaves under
+    ``ece_temperature_cross_fitted``, per source under ``ece_cross_fitted``."""
+    validation["ece_temperature_cross_fitted"] = cross_fitted["all"]
+    for source, value in cross_fitted.items():
+        if source != "all":
+            validation[source]["ece_cross_fitted"] = value
 
 
 def measure(

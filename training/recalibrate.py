@@ -35,13 +35,12 @@ def recalibrate(model_dir: Path, data_dir: Path, pack: Path, limit: int = 0) -> 
     records, photos = train.load_records_and_photos(
         data_dir, limit, metadata["data"]["synthetic_not_leaf"]
     )
-    _, validation, _ = train.pack_split(pack, records, photos)
+    _, validation, groups = train.pack_split(pack, records, photos)
     leaf = validation[photos.labels[validation] != MODEL_CLASSES.index(NOT_LEAF)]
     diagnoser = Diagnoser(model_dir)
-    leaf_images = [photos.images[i] for i in leaf]
-    logits, _ = export.serving_outputs(diagnoser, leaf_images)
+    logits, _ = export.serving_outputs(diagnoser, [photos.images[i] for i in leaf])
     temperature, cross_fitted, fitted_on = export.calibrate(
-        diagnoser, leaf_images, photos.labels[leaf], logits, train.CALIBRATION_VIEWS, seed
+        diagnoser, photos, leaf, groups, logits, train.CALIBRATION_VIEWS, seed
     )
     log.info("Temperature %.3f -> %.3f", metadata["calibration"]["temperature"], temperature)
     metadata["calibration"] |= {"temperature": temperature, "fitted_on": fitted_on}
@@ -49,10 +48,8 @@ def recalibrate(model_dir: Path, data_dir: Path, pack: Path, limit: int = 0) -> 
 
     agreement = metadata["validation"]["keras_litert_top1_agreement"]  # same network
     metadata |= export.measure(Diagnoser(model_dir), photos, validation, seed)
-    metadata["validation"] |= {
-        "ece_temperature_cross_fitted": cross_fitted,
-        "keras_litert_top1_agreement": agreement,
-    }
+    metadata["validation"]["keras_litert_top1_agreement"] = agreement
+    export.add_cross_fitted_ece(metadata["validation"], cross_fitted)
     export.write_metadata(model_dir, metadata)
     written = json.loads((model_dir / METADATA).read_text())  # in the file's key order
     (model_dir / "README.md").write_text(model_card.render(written))

@@ -294,6 +294,7 @@ def main() -> None:
         photos=photos,
         train=train,
         validation=validation,
+        groups=groups,
         output=args.output,
         seed=SEED,
         ood_components=OOD_COMPONENTS,
