@@ -1,4 +1,5 @@
-"""Metrics for a labelled folder of photos: accuracy, macro-F1, confusion, ECE, refusals."""
+"""Metrics for a labelled folder of photos: accuracy, macro-F1, confusion, ECE, refusals,
+and bootstrap intervals of the first three."""
 
 from __future__ import annotations
 
@@ -94,4 +95,59 @@ def summarize(truth: Sequence[str], diagnoses: Sequence[Diagnosis]) -> dict[str,
         "labels": list(MODEL_CLASSES),
         "rows_true_columns_predicted": matrix.tolist(),
     }
+    return result
+
+
+INTERVAL_RESAMPLES = 1000
+
+
+def bootstrap_intervals(
+    truth: Sequence[str],
+    predicted: Sequence[str],
+    groups: Sequence[int] | None = None,
+    resamples: int = INTERVAL_RESAMPLES,
+    seed: int = 0,
+) -> dict[str, list[float]]:
+    """95 % percentile-bootstrap intervals of accuracy, macro-F1 and balanced accuracy.
+
+    ``truth`` and ``predicted`` are those of leaf photos. With ``groups`` (near-duplicate
+    bursts), whole groups are resampled, since photos of one burst are not independent
+    evidence; without, single photos.
+    """
+    size = len(MODEL_CLASSES)
+    cells = np.array(
+        [MODEL_CLASSES.index(t) * size + MODEL_CLASSES.index(p) for t, p in zip(truth, predicted)]
+    )
+    _, members = np.unique(np.arange(len(cells)) if groups is None else groups, return_inverse=True)
+    group_count = int(members.max()) + 1 if len(cells) else 0
+    rng = np.random.default_rng(seed)
+    samples: dict[str, list[float]] = {"accuracy": [], "macro_f1": [], "balanced_accuracy": []}
+    for _ in range(resamples if group_count else 0):
+        drawn = np.bincount(rng.integers(group_count, size=group_count), minlength=group_count)
+        matrix = np.bincount(cells, weights=drawn[members], minlength=size * size)
+        matrix = matrix.reshape(size, size)
+        present = [MODEL_CLASSES[i] for i in np.flatnonzero(matrix.sum(axis=1))]
+        samples["accuracy"].append(np.trace(matrix) / matrix.sum())
+        samples["macro_f1"].append(macro_f1(matrix, present))
+        samples["balanced_accuracy"].append(balanced_accuracy(matrix, present))
+    return {
+        name: [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+        for name, values in samples.items()
+        if values
+    }
+
+
+def summarize_with_intervals(
+    truth: Sequence[str], diagnoses: Sequence[Diagnosis], groups: Sequence[int] | None = None
+) -> dict[str, Any]:
+    """:func:`summarize`, plus ``intervals_95`` of the leaf-photo metrics where there are
+    leaf photos."""
+    result = summarize(truth, diagnoses)
+    leaf = [k for k, label in enumerate(truth) if label != NOT_LEAF]
+    if leaf:
+        result["intervals_95"] = bootstrap_intervals(
+            [truth[k] for k in leaf],
+            [diagnoses[k].label for k in leaf],
+            None if groups is None else [groups[k] for k in leaf],
+        )
     return result

@@ -64,6 +64,10 @@ def test_evaluate_reports_metrics_for_a_labelled_folder(tmp_path: Path, data_dir
     for key in ("accuracy", "macro_f1", "ece", "leaves_refused", "not_leaf_refused"):
         assert 0 <= report[key] <= 1
     assert sum(map(sum, report["confusion_matrix"]["rows_true_columns_predicted"])) == 9
+    low, high = report["intervals_95"]["accuracy"]
+    assert low <= report["accuracy"] <= high
+    plain = run_cli("evaluate", str(tmp_path)).stdout
+    assert f"accuracy={report['accuracy']:.4f} [{low:.3f}, {high:.3f}]" in plain
 
 
 def test_evaluate_explains_a_folder_without_classes(tmp_path: Path) -> None:

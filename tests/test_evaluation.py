@@ -57,3 +57,24 @@ def test_summary_counts_a_refused_leaf_as_an_error_and_reports_refusals() -> Non
     assert summary["leaves_refused"] == 0.5
     assert summary["not_leaf_refused"] == 0.5
     assert summary["balanced_accuracy"] == 0.5
+
+
+def test_bootstrap_intervals_hold_the_estimate_and_widen_with_bursts() -> None:
+    truth = ["healthy"] * 50 + ["late_blight"] * 50
+    predicted = ["healthy"] * 40 + ["late_blight"] * 10 + ["late_blight"] * 45 + ["healthy"] * 5
+    photos = evaluation.bootstrap_intervals(truth, predicted)
+    low, high = photos["accuracy"]
+    assert low < 0.85 < high and high - low < 0.2  # about 2 standard errors either side
+    assert photos == evaluation.bootstrap_intervals(truth, predicted)  # seeded
+    # Ten bursts of ten identical outcomes carry the evidence of ten photos, not 100.
+    bursts = evaluation.bootstrap_intervals(truth, predicted, groups=[k // 10 for k in range(100)])
+    assert bursts["accuracy"][1] - bursts["accuracy"][0] > 1.5 * (high - low)
+    assert set(photos) == {"accuracy", "macro_f1", "balanced_accuracy"}
+
+
+def test_intervals_cover_leaf_photos_only() -> None:
+    truth = ["late_blight", "healthy", NOT_LEAF]
+    diagnoses = [diagnosis("late_blight"), diagnosis("late_blight"), diagnosis(NOT_LEAF, "healthy")]
+    result = evaluation.summarize_with_intervals(truth, diagnoses)
+    assert result["accuracy"] == 0.5 and result["intervals_95"]["accuracy"][1] <= 1
+    assert "intervals_95" not in evaluation.summarize_with_intervals([NOT_LEAF], diagnoses[2:])

@@ -17,7 +17,7 @@ from PIL import Image
 
 from potato_disease import __version__
 from potato_disease.diagnosis import Diagnoser
-from potato_disease.evaluation import summarize
+from potato_disease.evaluation import summarize_with_intervals
 from potato_disease.imaging import to_model_input
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import HEAD_ARRAYS, KERAS_MODEL, METADATA, SERVING_MODEL
@@ -182,7 +182,7 @@ def finish(
     write_metadata(output, metadata)
 
     diagnoser = Diagnoser(output)
-    metadata |= measure(diagnoser, photos, validation, seed)
+    metadata |= measure(diagnoser, photos, validation, groups, seed)
     add_cross_fitted_ece(metadata["validation"], ece_cross_fitted)
     metadata["validation"]["keras_litert_top1_agreement"] = keras_agreement(
         model, [photos.images[i] for i in validation], logits[validation]
@@ -245,14 +245,14 @@ def add_cross_fitted_ece(validation: dict[str, Any], cross_fitted: dict[str, flo
 
 
 def measure(
-    diagnoser: Diagnoser, photos: Photos, validation: np.ndarray, seed: int
+    diagnoser: Diagnoser, photos: Photos, validation: np.ndarray, groups: np.ndarray, seed: int
 ) -> dict[str, Any]:
     """What depends on the calibration: validation metrics per source, the camera and
     light proxy, and the lab leaves set in other fields."""
     leaf = validation[photos.labels[validation] != MODEL_CLASSES.index(NOT_LEAF)]
     diagnoses = diagnoser.diagnose_many([photos.images[i] for i in validation])
     return {
-        "validation": per_source_metrics(photos, validation, diagnoses),
+        "validation": per_source_metrics(photos, validation, groups, diagnoses),
         "robustness": robustness.robustness_report(
             diagnoser,
             [photos.images[i] for i in leaf],
@@ -325,14 +325,19 @@ def augmented_outputs(
     return outputs
 
 
-def per_source_metrics(photos: Photos, indices: np.ndarray, diagnoses: list) -> dict[str, Any]:
-    """Metrics for every source of the validation photos, and for all of them."""
+def per_source_metrics(
+    photos: Photos, indices: np.ndarray, groups: np.ndarray, diagnoses: list
+) -> dict[str, Any]:
+    """Metrics for every source of the validation photos, and for all of them, with
+    bootstrap intervals that resample whole near-duplicate groups."""
     truth = [MODEL_CLASSES[photos.labels[i]] for i in indices]
     sources = [photos.sources[i] for i in indices]
-    report: dict[str, Any] = {"all": summarize(truth, diagnoses)}
+    report: dict[str, Any] = {"all": summarize_with_intervals(truth, diagnoses, groups[indices])}
     for source in sorted(set(sources)):
         chosen = [k for k, s in enumerate(sources) if s == source]
-        report[source] = summarize([truth[k] for k in chosen], [diagnoses[k] for k in chosen])
+        report[source] = summarize_with_intervals(
+            [truth[k] for k in chosen], [diagnoses[k] for k in chosen], groups[indices[chosen]]
+        )
     return report
 
 

@@ -47,7 +47,7 @@ def recalibrate(model_dir: Path, data_dir: Path, pack: Path, limit: int = 0) -> 
     export.write_metadata(model_dir, metadata)
 
     agreement = metadata["validation"]["keras_litert_top1_agreement"]  # same network
-    metadata |= export.measure(Diagnoser(model_dir), photos, validation, seed)
+    metadata |= export.measure(Diagnoser(model_dir), photos, validation, groups, seed)
     metadata["validation"]["keras_litert_top1_agreement"] = agreement
     export.add_cross_fitted_ece(metadata["validation"], cross_fitted)
     export.write_metadata(model_dir, metadata)
