@@ -338,7 +338,9 @@ shifts. Blur and low resolution cost the most, partly as refusals: ask for a sha
 - Validation photos come from the same two collections as the training photos;
   photos from other farms, countries and cameras will score lower. The field
   classes come from one Indonesian data set whose "Fungi" class is mostly, not only,
-  early blight, and whose smallest class has {smallest} photos.
+  early blight, and whose smallest class has {smallest} photos. Its `bacteria` photos
+  mostly show wilted, rolled plants (as bacterial wilt does); bacterial disease seen
+  only as leaf spots is barely represented and may be called something else.
 - The temperature and threshold were fitted on the validation photos that the
   table reports (the cross-fitted ECE above is the honest calibration figure), and
   training runs were compared on them (`docs/training-runs.md`): the chosen run's
