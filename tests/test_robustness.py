@@ -80,7 +80,11 @@ def test_model_card_shows_the_lab_leaf_figures_or_says_they_were_not_measured() 
             "leaf_photos": 8,
         },
     }
-    section = model_card.lab_leaves_section(report)
-    assert "| held-out scenes (3 backgrounds) | 10 | 70.0% | 0.800 | 5.0% |" in section
+    labels = ["early_blight", "late_blight", "healthy", "not_leaf"]
+    rows = [[5, 0, 0, 0], [3, 6, 0, 1], [0, 0, 4, 0], [0, 0, 0, 0]]  # late blight: 6 of 10
+    field = {"confusion_matrix": {"labels": labels, "rows_true_columns_predicted": rows}}
+    section = model_card.lab_leaves_section(report, field)
+    assert "| held-out scenes (3 backgrounds) | 10 | 70.0% | 0.800 | 5.0% | – |" in section
     assert "balanced accuracy: 87.5%" in section
-    assert "Not measured" in model_card.lab_leaves_section(None)
+    assert "(14 photos" in section and "it is\n80.0%" in section  # (6/10 + 4/4) / 2
+    assert "Not measured" in model_card.lab_leaves_section(None, field)
