@@ -88,3 +88,6 @@ def test_model_card_shows_the_lab_leaf_figures_or_says_they_were_not_measured() 
     assert "balanced accuracy: 87.5%" in section
     assert "(14 photos" in section and "it is\n80.0%" in section  # (6/10 + 4/4) / 2
     assert "Not measured" in model_card.lab_leaves_section(None, field)
+    no_field_photos = {"labels": labels, "rows_true_columns_predicted": [[0] * 4] * 4}
+    section = model_card.lab_leaves_section(report, {"confusion_matrix": no_field_photos})
+    assert "balanced accuracy: 87.5%" in section and "real field" not in section

@@ -198,17 +198,19 @@ crop), {report["views"]} pictures of kinds the model never saw:
 Accepted as leaves ({len(report["accepted_as_leaf"])} of {total_accepted} listed): {accepted}."""
 
 
-def recall_of(metrics: dict[str, Any], labels: tuple[str, ...]) -> tuple[float, int]:
-    """Mean recall over ``labels`` from a confusion matrix in ``metrics`` (refusals count
-    as misses), and the number of photos behind it."""
+def recall_of(metrics: dict[str, Any], labels: tuple[str, ...]) -> tuple[float | None, int]:
+    """Mean recall over those of ``labels`` with photos, from the confusion matrix in
+    ``metrics`` (refusals count as misses), and the number of photos behind it; None
+    when none of them has a photo."""
     confusion = metrics["confusion_matrix"]
     order, rows = confusion["labels"], confusion["rows_true_columns_predicted"]
     recalls, photos = [], 0
     for label in labels:
         row = rows[order.index(label)]
-        recalls.append(row[order.index(label)] / sum(row))
-        photos += sum(row)
-    return sum(recalls) / len(recalls), photos
+        if sum(row):
+            recalls.append(row[order.index(label)] / sum(row))
+            photos += sum(row)
+    return (sum(recalls) / len(recalls) if recalls else None), photos
 
 
 def lab_leaves_section(report: dict[str, Any] | None, field: dict[str, Any]) -> str:
@@ -228,6 +230,13 @@ def lab_leaves_section(report: dict[str, Any] | None, field: dict[str, Any]) -> 
     )
     two = report["healthy_vs_late_blight"]
     field_recall, field_photos = recall_of(field, ("healthy", "late_blight"))
+    field_comparison = (
+        ""
+        if field_recall is None
+        else f""" On the real field validation photos of those
+two classes ({field_photos} photos, any other answer or a refusal counting as a miss) it is
+{percent(field_recall)}: real field photos are harder than this proxy."""
+    )
     return f"""Each PlantVillage validation leaf is cut off its lab board
 (`training/leaf_cutout.py`) and set once on a validation photo of healthy field leaves
 or tubers, and once on a held-out scene (scikit-image grass, gravel and brick, and the
@@ -240,9 +249,7 @@ single leaves photographed in other countries' fields.
 
 Healthy against late blight, balanced accuracy: {percent(two["balanced_accuracy"])}
 ({two["leaf_photos"]} leaves, {percent(two["leaves_refused"])} refused; the target
-for photos from another country is 90 %). On the real field validation photos of those
-two classes ({field_photos} photos, any other answer or a refusal counting as a miss) it is
-{percent(field_recall)}: real field photos are harder than this proxy."""
+for photos from another country is 90 %).{field_comparison}"""
 
 
 def render(metadata: dict[str, Any]) -> str:
