@@ -84,14 +84,21 @@ def test_two_stage_run_packs_fine_tunes_and_exports(tmp_path: Path, data_dir: Pa
     photo = sample_photos(data_dir, "field-java", "virus", 1)[0]
     assert Diagnoser(output).diagnose(load_image(photo)).label in metadata["classes"]
 
-    # Recalibrating refits only the temperature: the network and rule stay as they are.
+    # Recalibrating refits the temperature and threshold only: network and statistics stay.
     network, rule = (output / SERVING_MODEL).read_bytes(), (output / HEAD_ARRAYS).read_bytes()
-    spoiled = {"calibration": metadata["calibration"] | {"temperature": 5.0}, "robustness": {}}
+    spoiled = {
+        "calibration": metadata["calibration"] | {"temperature": 5.0},
+        "rejection": metadata["rejection"] | {"ood_threshold": 1.0},
+        "robustness": {},
+        "heldout_not_leaf": {},
+    }
     (output / "metadata.json").write_text(json.dumps(metadata | spoiled))
     run_module("training.recalibrate", "--model", str(output), "--data", str(data_dir),
                "--pack", str(pack), "--limit", "3")  # fmt: skip
     again = json.loads((output / "metadata.json").read_text())
     assert again["calibration"] == metadata["calibration"]  # the same fit as the export's
+    assert again["rejection"] == metadata["rejection"]
+    assert again["heldout_not_leaf"] == metadata["heldout_not_leaf"]
     assert again["validation"] == metadata["validation"]
     assert set(again["robustness"]) == set(metadata["robustness"])
     assert (output / SERVING_MODEL).read_bytes() == network

@@ -165,7 +165,7 @@ def finish(
     projection, centres = calibration.fit_mahalanobis(ood_features, ood_labels, ood_components)
     projection = projection.astype(np.float16).astype(np.float32)  # as stored and served
     validation_scores = mahalanobis_score(pooled[validation_leaf], projection, centres)
-    threshold = float(np.quantile(validation_scores, 1 - leaf_refusal_rate))
+    threshold = refusal_threshold(validation_scores, leaf_refusal_rate)
     quantiles = np.quantile(validation_scores, np.linspace(0, 1, QUANTILE_POINTS))
     write_head(output, kernel, projection, centres, quantiles)
     metadata = base_metadata(input_size, temperature, threshold)
@@ -187,8 +187,6 @@ def finish(
     metadata["validation"]["keras_litert_top1_agreement"] = keras_agreement(
         model, [photos.images[i] for i in validation], logits[validation]
     )
-    metadata["heldout_not_leaf"] = heldout.refusal_report(diagnoser)
-    metadata["heldout_artwork"] = artwork.refusal_report(diagnoser, seed)
     log.info("Temperature %.3f, OOD threshold %.1f", temperature, threshold)
     return metadata
 
@@ -244,11 +242,17 @@ def add_cross_fitted_ece(validation: dict[str, Any], cross_fitted: dict[str, flo
             validation[source]["ece_cross_fitted"] = value
 
 
+def refusal_threshold(validation_scores: np.ndarray, leaf_refusal_rate: float) -> float:
+    """The distance threshold that refuses ``leaf_refusal_rate`` of the validation leaves."""
+    return float(np.quantile(validation_scores, 1 - leaf_refusal_rate))
+
+
 def measure(
     diagnoser: Diagnoser, photos: Photos, validation: np.ndarray, groups: np.ndarray, seed: int
 ) -> dict[str, Any]:
-    """What depends on the calibration: validation metrics per source, the camera and
-    light proxy, and the lab leaves set in other fields."""
+    """What depends on the temperature and the threshold: validation metrics per source,
+    the camera and light proxy, the lab leaves set in other fields, and the held-out
+    non-leaf pictures refused."""
     leaf = validation[photos.labels[validation] != MODEL_CLASSES.index(NOT_LEAF)]
     diagnoses = diagnoser.diagnose_many([photos.images[i] for i in validation])
     return {
@@ -262,6 +266,8 @@ def measure(
         "lab_leaves_in_the_field": robustness.lab_leaves_in_the_field_report(
             diagnoser, photos.images, photos.labels, photos.sources, validation, seed
         ),
+        "heldout_not_leaf": heldout.refusal_report(diagnoser),
+        "heldout_artwork": artwork.refusal_report(diagnoser, seed),
     }
 
 

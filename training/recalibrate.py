@@ -1,8 +1,10 @@
-"""Refit the temperature of an exported model and measure it again; the network, the
-``not_leaf`` column and the distance rule stay as they are.
+"""Refit what an exported model fits on its validation photos, the temperature and the
+refusal threshold, and measure it again; the network, the ``not_leaf`` column and the
+distance statistics stay as they are.
 
-How the shipped model took up a change of the calibration method without a new
-training run; a full export (:mod:`training.train`) fits the temperature the same way.
+How the shipped model took up a change of the calibration method and of the refusal
+rate without a new training run; a full export (:mod:`training.train`) fits both the
+same way.
 
 Usage: ``python -m training.recalibrate [--model model] [--pack cache/photos.npz]``
 """
@@ -18,6 +20,7 @@ from potato_disease.config import get_settings
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.labels import MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import METADATA
+from potato_disease.rejection import mahalanobis_score
 from training import export, model_card, train
 from training.photo_pack import DEFAULT_PACK
 
@@ -25,8 +28,9 @@ log = logging.getLogger(__name__)
 
 
 def recalibrate(model_dir: Path, data_dir: Path, pack: Path, limit: int = 0) -> dict:
-    """Refit the temperature in ``model_dir`` on the pack's validation leaves, re-measure
-    what depends on it, and rewrite ``metadata.json`` and the model card.
+    """Refit the temperature and the refusal threshold in ``model_dir`` on the pack's
+    validation leaves, re-measure what depends on them, and rewrite ``metadata.json``
+    and the model card.
 
     ``limit`` is that of the pack (photos per class, for smoke runs; 0 = all).
     """
@@ -38,12 +42,19 @@ def recalibrate(model_dir: Path, data_dir: Path, pack: Path, limit: int = 0) -> 
     _, validation, groups = train.pack_split(pack, records, photos)
     leaf = validation[photos.labels[validation] != MODEL_CLASSES.index(NOT_LEAF)]
     diagnoser = Diagnoser(model_dir)
-    logits, _ = export.serving_outputs(diagnoser, [photos.images[i] for i in leaf])
+    logits, pooled = export.serving_outputs(diagnoser, [photos.images[i] for i in leaf])
     temperature, cross_fitted, fitted_on = export.calibrate(
         diagnoser, photos, leaf, groups, logits, train.CALIBRATION_VIEWS, seed
     )
     log.info("Temperature %.3f -> %.3f", metadata["calibration"]["temperature"], temperature)
     metadata["calibration"] |= {"temperature": temperature, "fitted_on": fitted_on}
+    scores = mahalanobis_score(pooled, diagnoser.files.ood_projection, diagnoser.files.ood_centres)
+    threshold = export.refusal_threshold(scores, train.LEAF_REFUSAL_RATE)
+    log.info("OOD threshold %.1f -> %.1f", metadata["rejection"]["ood_threshold"], threshold)
+    metadata["rejection"] |= {
+        "ood_threshold": threshold,
+        "leaf_refusal_rate": train.LEAF_REFUSAL_RATE,
+    }
     export.write_metadata(model_dir, metadata)
 
     agreement = metadata["validation"]["keras_litert_top1_agreement"]  # same network
@@ -58,7 +69,9 @@ def recalibrate(model_dir: Path, data_dir: Path, pack: Path, limit: int = 0) -> 
 
 def main() -> None:
     """Recalibrate the model directory given on the command line."""
-    parser = argparse.ArgumentParser(description="Refit the temperature of an exported model.")
+    parser = argparse.ArgumentParser(
+        description="Refit the temperature and threshold of an exported model."
+    )
     parser.add_argument("--model", type=Path, default=Path("model"))
     parser.add_argument("--data", type=Path, default=get_settings().data_dir)
     parser.add_argument("--pack", type=Path, default=DEFAULT_PACK)
