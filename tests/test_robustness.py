@@ -80,14 +80,17 @@ def test_model_card_shows_the_lab_leaf_figures_or_says_they_were_not_measured() 
             "leaf_photos": 8,
         },
     }
-    labels = ["early_blight", "late_blight", "healthy", "not_leaf"]
-    rows = [[5, 0, 0, 0], [3, 6, 0, 1], [0, 0, 4, 0], [0, 0, 0, 0]]  # late blight: 6 of 10
+    labels = list(MODEL_CLASSES)  # as evaluation.summarize writes the matrix
+    rows = [[0] * len(labels) for _ in labels]
+    rows[0][0] = 5
+    rows[1][:2], rows[1][-1] = [3, 6], 1  # late blight: 6 of 10, one refused
+    rows[2][2] = 4
     field = {"confusion_matrix": {"labels": labels, "rows_true_columns_predicted": rows}}
     section = model_card.lab_leaves_section(report, field)
     assert "| held-out scenes (3 backgrounds) | 10 | 70.0% | 0.800 | 5.0% | – |" in section
     assert "balanced accuracy: 87.5%" in section
     assert "(14 photos" in section and "it is\n80.0%" in section  # (6/10 + 4/4) / 2
     assert "Not measured" in model_card.lab_leaves_section(None, field)
-    no_field_photos = {"labels": labels, "rows_true_columns_predicted": [[0] * 4] * 4}
+    no_field_photos = {"labels": labels, "rows_true_columns_predicted": [[0] * 8] * 8}
     section = model_card.lab_leaves_section(report, {"confusion_matrix": no_field_photos})
     assert "balanced accuracy: 87.5%" in section and "real field" not in section

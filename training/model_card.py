@@ -11,6 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from potato_disease.evaluation import balanced_accuracy
+from potato_disease.labels import MODEL_CLASSES
 from potato_disease.model_files import METADATA
 
 SOURCES = {
@@ -202,15 +206,12 @@ def recall_of(metrics: dict[str, Any], labels: tuple[str, ...]) -> tuple[float |
     """Mean recall over those of ``labels`` with photos, from the confusion matrix in
     ``metrics`` (refusals count as misses), and the number of photos behind it; None
     when none of them has a photo."""
-    confusion = metrics["confusion_matrix"]
-    order, rows = confusion["labels"], confusion["rows_true_columns_predicted"]
-    recalls, photos = [], 0
-    for label in labels:
-        row = rows[order.index(label)]
-        if sum(row):
-            recalls.append(row[order.index(label)] / sum(row))
-            photos += sum(row)
-    return (sum(recalls) / len(recalls) if recalls else None), photos
+    matrix = np.array(metrics["confusion_matrix"]["rows_true_columns_predicted"])
+    photos = {label: int(matrix[MODEL_CLASSES.index(label)].sum()) for label in labels}
+    present = [label for label, count in photos.items() if count]
+    if not present:
+        return None, 0
+    return balanced_accuracy(matrix, present), sum(photos.values())
 
 
 def lab_leaves_section(report: dict[str, Any] | None, field: dict[str, Any]) -> str:
