@@ -3,6 +3,7 @@
 import streamlit as st
 
 from potato_disease.ui.access import require_password
+from potato_disease.ui.guard import run_guarded
 
 st.set_page_config(page_title="Potato leaf diagnosis", page_icon="🥔", layout="wide")
 require_password()
@@ -15,4 +16,4 @@ navigation = st.navigation(
         st.Page("pages/about.py", title="About", icon=":material/info:"),
     ]
 )
-navigation.run()
+run_guarded(navigation.run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from potato_disease.diagnosis import Diagnosis
@@ -26,8 +27,24 @@ class Verdict:
     unsure: bool
 
 
-def verdict(diagnosis: Diagnosis) -> Verdict:
-    """Headline, explanation and tone for a diagnosis."""
+COULD_NOT_JUDGE = "Could not judge (photo quality)"
+
+
+def verdict(diagnosis: Diagnosis, photo_warnings: Sequence[str] = ()) -> Verdict:
+    """Headline, explanation and tone for a diagnosis.
+
+    A refused photo that also has quality warnings (``photo_quality``) may well be a
+    leaf: blurred or shrunk leaves are refused too (docs/training-runs.md), so the page
+    asks for a better photo instead of saying it is not a leaf.
+    """
+    if not diagnosis.is_leaf and photo_warnings:
+        return Verdict(
+            "Could not judge this photo",
+            "It may be a potato leaf, but the photo is too poor to be compared with the "
+            f"leaf photos the model has learned from (see below). {RETAKE_ADVICE}",
+            "warning",
+            True,
+        )
     if not diagnosis.is_leaf:
         return Verdict(
             "This does not look like a potato leaf",
@@ -56,20 +73,27 @@ def verdict(diagnosis: Diagnosis) -> Verdict:
     return Verdict(f"{name} ({diagnosis.confidence:.0%} confidence)", detail, tone, False)
 
 
-def summary_row(name: str, diagnosis: Diagnosis | None) -> dict[str, str]:
-    """One line of the several-photos table: photo, answer, confidence (or why none)."""
+def short_answer(diagnosis: Diagnosis | None, photo_warnings: Sequence[str] = ()) -> str:
+    """The answer in a few words, as the several-photos table and count show it."""
     if diagnosis is None:
-        return {"Photo": name, "Answer": "Could not be read", "Confidence": ""}
-    answer = DISPLAY_NAMES[diagnosis.label]
-    if diagnosis.is_leaf and diagnosis.confidence < UNSURE_BELOW:
+        return "Could not be read"
+    if not diagnosis.is_leaf and photo_warnings:
+        return COULD_NOT_JUDGE
+    return DISPLAY_NAMES[diagnosis.label]
+
+
+def summary_row(
+    name: str, diagnosis: Diagnosis | None, photo_warnings: Sequence[str] = ()
+) -> dict[str, str]:
+    """One line of the several-photos table: photo, answer, confidence (or why none)."""
+    answer = short_answer(diagnosis, photo_warnings)
+    if diagnosis is None or not diagnosis.is_leaf:
+        return {"Photo": name, "Answer": answer, "Confidence": ""}
+    if diagnosis.confidence < UNSURE_BELOW:
         answer = f"Unsure: possibly {answer.lower()}"
-    confidence = f"{diagnosis.confidence:.0%}" if diagnosis.is_leaf else ""
-    return {"Photo": name, "Answer": answer, "Confidence": confidence}
+    return {"Photo": name, "Answer": answer, "Confidence": f"{diagnosis.confidence:.0%}"}
 
 
-def summary_counts(diagnoses: list[Diagnosis | None]) -> str:
-    """How many photos got each answer, most frequent first: '2 × Late blight · 1 × …'."""
-    counts = Counter(
-        "Could not be read" if d is None else DISPLAY_NAMES[d.label] for d in diagnoses
-    )
-    return " · ".join(f"{n} × {answer}" for answer, n in counts.most_common())
+def summary_counts(answers: Sequence[str]) -> str:
+    """How many photos got each short answer, most frequent first: '2 × Late blight · …'."""
+    return " · ".join(f"{n} × {answer}" for answer, n in Counter(answers).most_common())

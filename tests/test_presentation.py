@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.labels import DISEASE_LABELS, NOT_LEAF
+from potato_disease.photo_quality import BLURRED
 from potato_disease.presentation import (
     ALSO_POSSIBLE_FROM,
+    COULD_NOT_JUDGE,
     UNSURE_BELOW,
+    short_answer,
     summary_counts,
     summary_row,
     verdict,
@@ -45,15 +48,36 @@ def test_refused_photo_says_it_is_not_a_potato_leaf() -> None:
     assert said.headline == "This does not look like a potato leaf" and said.tone == "error"
 
 
+def test_a_refused_photo_of_poor_quality_asks_for_a_retake_instead() -> None:
+    said = verdict(make(NOT_LEAF, 0.99), [BLURRED])
+    assert said.headline == "Could not judge this photo" and said.tone == "warning"
+    assert "may be a potato leaf" in said.detail and "in focus" in said.detail
+    assert said.unsure
+
+
+def test_quality_warnings_do_not_change_an_accepted_answer() -> None:
+    diagnosis = make("late_blight", 0.93)
+    assert verdict(diagnosis, [BLURRED]) == verdict(diagnosis)
+
+
 def test_several_photos_are_summarised_in_one_table_and_a_count() -> None:
-    answers = [make("late_blight", 0.9), make("late_blight", 0.5), make(NOT_LEAF, 0.99), None]
-    rows = [summary_row(f"p{k}.jpg", a) for k, a in enumerate(answers)]
+    answers = [
+        make("late_blight", 0.9),
+        make("late_blight", 0.5),
+        make(NOT_LEAF, 0.99),
+        make(NOT_LEAF, 0.99),
+        None,
+    ]
+    warnings = [[], [BLURRED], [], [BLURRED], []]
+    rows = [summary_row(f"p{k}.jpg", a, w) for k, (a, w) in enumerate(zip(answers, warnings))]
     assert rows == [
         {"Photo": "p0.jpg", "Answer": "Late blight", "Confidence": "90%"},
         {"Photo": "p1.jpg", "Answer": "Unsure: possibly late blight", "Confidence": "50%"},
         {"Photo": "p2.jpg", "Answer": "Not a potato leaf", "Confidence": ""},
-        {"Photo": "p3.jpg", "Answer": "Could not be read", "Confidence": ""},
+        {"Photo": "p3.jpg", "Answer": COULD_NOT_JUDGE, "Confidence": ""},
+        {"Photo": "p4.jpg", "Answer": "Could not be read", "Confidence": ""},
     ]
-    assert summary_counts(answers) == (
-        "2 × Late blight · 1 × Not a potato leaf · 1 × Could not be read"
+    assert summary_counts([short_answer(a, w) for a, w in zip(answers, warnings)]) == (
+        "2 × Late blight · 1 × Not a potato leaf · 1 × Could not judge (photo quality)"
+        " · 1 × Could not be read"
     )

@@ -33,7 +33,7 @@ def show_verdict(
     diagnosis: Diagnosis, image: Image.Image, show_heatmap: bool, photo_warnings: list[str]
 ) -> None:
     """The photo, its heatmap, the diagnosis in plain words and photo-quality warnings."""
-    said = verdict(diagnosis)
+    said = verdict(diagnosis, photo_warnings)
     left, right = st.columns(2)
     left.image(image, caption="Your photo", width="stretch")
     if show_heatmap and diagnosis.heatmap is not None:

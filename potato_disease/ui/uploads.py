@@ -12,7 +12,7 @@ from PIL import Image
 from potato_disease import imaging
 from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.photo_quality import quality_warnings
-from potato_disease.presentation import summary_counts, summary_row
+from potato_disease.presentation import short_answer, summary_counts, summary_row
 
 CACHE_KEY = "diagnoses"
 
@@ -72,9 +72,6 @@ def diagnose_upload(photo: UploadedPhoto, diagnoser: Diagnoser) -> DiagnosedUplo
 
 def show_summary(uploads: list[DiagnosedUpload]) -> None:
     """For several photos: how many got each answer, and a table of them all."""
-    answers = [upload.diagnosis for upload in uploads]
     st.subheader(f"{len(uploads)} photos")
-    st.write(summary_counts(answers))
-    st.dataframe(
-        [summary_row(upload.name, upload.diagnosis) for upload in uploads], hide_index=True
-    )
+    st.write(summary_counts([short_answer(u.diagnosis, u.warnings) for u in uploads]))
+    st.dataframe([summary_row(u.name, u.diagnosis, u.warnings) for u in uploads], hide_index=True)
