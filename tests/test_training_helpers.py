@@ -91,6 +91,20 @@ def test_augmentation_is_reproducible_and_sized() -> None:
     assert np.array_equal(np.asarray(first), np.asarray(second))
 
 
+def test_degraded_views_are_reproducible_sized_and_softer_than_field_views() -> None:
+    from potato_disease.photo_quality import sharpness
+
+    photo = Image.fromarray(np.random.default_rng(3).integers(0, 255, (224, 224, 3), np.uint8))
+    views = [augment.degrade(photo, 192, np.random.default_rng(seed)) for seed in range(12)]
+    again = augment.degrade(photo, 192, np.random.default_rng(0))
+    assert all(view.size == (192, 192) for view in views)
+    assert np.array_equal(np.asarray(views[0]), np.asarray(again))
+    plain = [augment.augment(photo, 192, np.random.default_rng(seed)) for seed in range(12)]
+    # The same field-like view, then spoilt (JPEG blocks can add edges, so the median).
+    assert all(not np.array_equal(np.asarray(v), np.asarray(p)) for v, p in zip(views, plain))
+    assert np.median([sharpness(v) for v in views]) < np.median([sharpness(p) for p in plain]) / 2
+
+
 def test_synthetic_non_leaf_pictures_cover_every_kind() -> None:
     images = synthetic.synthetic_images(len(synthetic.KINDS) * 2, 64, seed=0)
     assert len(images) == 14 and all(image.size == (64, 64) for image in images)
@@ -168,6 +182,13 @@ def test_distance_rule_is_fitted_on_clean_and_augmented_views_of_training_leaves
     assert labels.tolist() == [0, 1, 2] * 3
     assert not np.allclose(features[3:6], features[6:9])  # each view is a new augmentation
     assert np.array_equal(features, again)  # and seeded
+
+    projection, centres = export.fit_distance_rule(
+        network, photos, train_leaf, (features, labels), 2, 9, components=3
+    )
+    assert projection.shape == (3, 3) and centres.shape == (3, 3)  # leaf classes 0, 1, 2
+    assert projection.dtype == np.float32
+    assert np.array_equal(projection, projection.astype(np.float16).astype(np.float32))
 
 
 def test_not_leaf_training_set_lines_up_features_labels_and_strata() -> None:

@@ -61,10 +61,21 @@ def random_optics(image: Image.Image, rng: np.random.Generator) -> Image.Image:
         array += rng.normal(0, rng.uniform(2, 8), size=array.shape)
         image = Image.fromarray(np.clip(array, 0, 255).astype(np.uint8))
     if rng.random() < 0.5:
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=int(rng.integers(30, 90)))
-        image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+        image = jpeg_round_trip(image, int(rng.integers(30, 90)))
     return image
+
+
+def jpeg_round_trip(image: Image.Image, quality: int) -> Image.Image:
+    """The photo saved as JPEG at ``quality`` and read back."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def shrink(image: Image.Image, side: int) -> Image.Image:
+    """The photo as a ``side``-pixel sensor would take it, scaled back to its size."""
+    small = image.resize((side, side), Image.Resampling.BILINEAR)
+    return small.resize(image.size, Image.Resampling.BILINEAR)
 
 
 def augment(image: Image.Image, size: int, rng: np.random.Generator) -> Image.Image:
@@ -73,3 +84,19 @@ def augment(image: Image.Image, size: int, rng: np.random.Generator) -> Image.Im
     image = random_resized_crop(image, size, rng)
     image = random_light(image, rng)
     return random_optics(image, rng)
+
+
+def degrade(image: Image.Image, size: int, rng: np.random.Generator) -> Image.Image:
+    """A field-like view (:func:`augment`) spoilt further in one of three ways a poor
+    camera or a messenger app spoils a photo: strong defocus (blur radius 1.5-3), a
+    low-resolution sensor (48-112 px, scaled back up) or heavy compression (JPEG 10-30).
+
+    Only the distance rule sees these (``training.export``): the network does not learn
+    from them."""
+    image = augment(image, size, rng)
+    kind = rng.integers(3)
+    if kind == 0:
+        return image.filter(ImageFilter.GaussianBlur(radius=float(rng.uniform(1.5, 3.0))))
+    if kind == 1:
+        return shrink(image, int(rng.integers(48, 113)))
+    return jpeg_round_trip(image, int(rng.integers(10, 31)))

@@ -345,8 +345,10 @@ Field photos, confusion matrix (rows = truth):
 ## Other cameras and light (a proxy)
 No photo here comes from another farm, country or camera. As a proxy, every
 validation leaf photo was shifted one way at a time and diagnosed again
-(`training/robustness.py`); training augmentation covers milder versions of most
-shifts. Blur and low resolution cost the most, partly as refusals: ask for a sharp photo.
+(`training/robustness.py`). The network's training augmentation covers milder versions
+of most shifts; the distance rule was fitted on views as degraded as the blur, JPEG and
+low-resolution rows, so their refusals are not of unseen shifts. Blur and low resolution
+cost the most, partly as refusals: the app asks for a sharper photo instead.
 
 {robustness_table(metadata["robustness"])}
 

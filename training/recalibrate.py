@@ -1,10 +1,11 @@
-"""Refit what an exported model fits on its validation photos, the temperature and the
-refusal threshold, and measure it again; the network, the ``not_leaf`` column and the
-distance statistics stay as they are.
+"""Refit what an exported model fits after its network: the distance rule (on the
+training leaves and their views), the temperature and the refusal threshold (on the
+validation leaves); then measure it again. The network and its ``not_leaf`` column stay
+as they are.
 
-How the shipped model took up a change of the calibration method and of the refusal
-rate without a new training run; a full export (:mod:`training.train`) fits both the
-same way.
+How the shipped model took up changes of the calibration method, the refusal rate and
+the distance rule's views without a new training run; a full export
+(:mod:`training.train`) fits them the same way.
 
 Usage: ``python -m training.recalibrate [--model model] [--pack cache/photos.npz]``
 """
@@ -20,7 +21,6 @@ from potato_disease.config import get_settings
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.labels import MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import METADATA
-from potato_disease.rejection import mahalanobis_score
 from training import export, model_card, train
 from training.photo_pack import DEFAULT_PACK
 
@@ -39,20 +39,44 @@ def recalibrate(model_dir: Path, data_dir: Path, pack: Path, limit: int = 0) -> 
     records, photos = train.load_records_and_photos(
         data_dir, limit, metadata["data"]["synthetic_not_leaf"]
     )
-    _, validation, groups = train.pack_split(pack, records, photos)
-    leaf = validation[photos.labels[validation] != MODEL_CLASSES.index(NOT_LEAF)]
+    training, validation, groups = train.pack_split(pack, records, photos)
+    is_leaf = photos.labels != MODEL_CLASSES.index(NOT_LEAF)
+    train_leaf, leaf = training[is_leaf[training]], validation[is_leaf[validation]]
     diagnoser = Diagnoser(model_dir)
-    logits, pooled = export.serving_outputs(diagnoser, [photos.images[i] for i in leaf])
+    logits, pooled = export.serving_outputs(diagnoser, photos.images)
     temperature, cross_fitted, fitted_on = export.calibrate(
-        diagnoser, photos, leaf, groups, logits, train.CALIBRATION_VIEWS, seed
+        diagnoser, photos, leaf, groups, logits[leaf], train.CALIBRATION_VIEWS, seed
     )
     log.info("Temperature %.3f -> %.3f", metadata["calibration"]["temperature"], temperature)
     metadata["calibration"] |= {"temperature": temperature, "fitted_on": fitted_on}
-    scores = mahalanobis_score(pooled, diagnoser.files.ood_projection, diagnoser.files.ood_centres)
-    threshold = export.refusal_threshold(scores, train.LEAF_REFUSAL_RATE)
-    log.info("OOD threshold %.1f -> %.1f", metadata["rejection"]["ood_threshold"], threshold)
-    metadata["rejection"] |= {
+
+    rejection = metadata["rejection"]
+    leaf_views = export.leaf_features_with_views(
+        diagnoser, photos, train_leaf, pooled, train.OOD_VIEWS, seed
+    )
+    projection, centres = export.fit_distance_rule(
+        diagnoser,
+        photos,
+        train_leaf,
+        leaf_views,
+        train.DEGRADED_OOD_VIEWS,
+        seed,
+        rejection["ood_components"],
+    )
+    threshold = export.write_distance_rule(
+        model_dir,
+        diagnoser.files.classifier_kernel,
+        projection,
+        centres,
+        pooled[leaf],
+        train.LEAF_REFUSAL_RATE,
+    )
+    log.info("OOD threshold %.1f -> %.1f", rejection["ood_threshold"], threshold)
+    rejection |= {
         "ood_threshold": threshold,
+        "ood_fitted_on": export.distance_rule_fitted_on(
+            len(train_leaf), train.OOD_VIEWS, train.DEGRADED_OOD_VIEWS
+        ),
         "leaf_refusal_rate": train.LEAF_REFUSAL_RATE,
     }
     export.write_metadata(model_dir, metadata)
@@ -70,7 +94,7 @@ def recalibrate(model_dir: Path, data_dir: Path, pack: Path, limit: int = 0) -> 
 def main() -> None:
     """Recalibrate the model directory given on the command line."""
     parser = argparse.ArgumentParser(
-        description="Refit the temperature and threshold of an exported model."
+        description="Refit the distance rule, temperature and threshold of an exported model."
     )
     parser.add_argument("--model", type=Path, default=Path("model"))
     parser.add_argument("--data", type=Path, default=get_settings().data_dir)

@@ -71,6 +71,7 @@ DROPOUT_RATE = 0.4
 LABEL_SMOOTHING = 0.1  # field labels are noisy ("Fungi" is mostly, not only, early blight)
 OOD_COMPONENTS = HEAD_FILTERS  # every direction of the pooled features (shrunk covariance)
 OOD_VIEWS = 4  # augmented views of each training leaf the distance rule is fitted on
+DEGRADED_OOD_VIEWS = 2  # and strongly degraded views (blur, low resolution, JPEG)
 CALIBRATION_VIEWS = 3  # augmented views of each validation leaf the temperature is fitted on
 # The OOD threshold refuses this share of validation leaves (all of them field photos):
 # 1.25 % refuses the same held-out non-leaf pictures as 1.5 % did, and fewer field leaves.
@@ -301,6 +302,7 @@ def main() -> None:
         seed=SEED,
         ood_components=OOD_COMPONENTS,
         ood_views=OOD_VIEWS,
+        degraded_views=DEGRADED_OOD_VIEWS,
         leaf_refusal_rate=LEAF_REFUSAL_RATE,
         not_leaf_pictures=not_leaf_pictures,
         calibration_views=CALIBRATION_VIEWS,
