@@ -154,3 +154,24 @@ def test_a_text_file_named_jpg_gets_a_clear_message(
     shot(page, "5-bad-file")
     assert page.get_by_text("Traceback").count() == 0
     page.close()
+
+
+def test_a_blurred_leaf_is_sent_back_for_a_retake_not_called_a_non_leaf(
+    app_url: str, browser: object, data_dir: Path, tmp_path: Path
+) -> None:
+    from PIL import Image, ImageFilter
+
+    leaf = sample_photos(data_dir, "field-java", "late_blight", 1)[0]
+    blurred = tmp_path / "blurred-leaf.jpg"
+    with Image.open(leaf) as photo:
+        photo.convert("RGB").filter(ImageFilter.GaussianBlur(6)).save(blurred, quality=90)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    page.get_by_text("Diagnose a potato leaf").wait_for()
+    page.locator("input[type=file]").first.set_input_files(str(blurred))
+    page.get_by_text("Could not judge this photo").wait_for()
+    page.get_by_text("looks blurred", exact=False).first.wait_for()
+    shot(page, "6-blurred")
+    assert page.get_by_text("does not look like a potato leaf").count() == 0
+    page.close()
