@@ -6,7 +6,6 @@ model in the same directory is the source of truth it was exported from.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,10 +84,7 @@ class Diagnoser:
         self._logits_index = next(o["index"] for o in outputs if len(o["shape"]) == 2)
         self._feature_index = next(o["index"] for o in outputs if len(o["shape"]) == 4)
         self._batch = 0
-        self.model_version = (
-            f"lite0-{self.files.input_size}px-"
-            f"{hashlib.sha256(self.files.serving_model).hexdigest()[:12]}"
-        )
+        self.model_version = f"lite0-{self.files.input_size}px-{self.files.fingerprint()}"
         model_side = int(self._input["shape"][1])
         if model_side != self.input_size:
             raise ValueError(f"Model input is {model_side} px, metadata says {self.input_size}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,21 @@ class ModelFiles:
     @property
     def ood_threshold(self) -> float:
         return float(self.metadata["rejection"]["ood_threshold"])
+
+    def fingerprint(self) -> str:
+        """12 hex digits of a hash over everything that decides an answer: the network,
+        the head arrays, the temperature and the threshold. Refitting the rule or the
+        calibration of the same network gives a new fingerprint."""
+        digest = hashlib.sha256(self.serving_model)
+        for array in (
+            self.classifier_kernel,
+            self.ood_projection,
+            self.ood_centres,
+            self.leaf_score_quantiles,
+        ):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(f"{self.temperature!r} {self.ood_threshold!r}".encode())
+        return digest.hexdigest()[:12]
 
 
 def read_metadata(model_dir: Path) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
 import threading
 from pathlib import Path
 
@@ -40,6 +42,19 @@ def test_a_model_directory_with_other_labels_is_refused(tmp_path: Path, model_di
     (tmp_path / "metadata.json").write_text(metadata.replace('"pest"', '"aphid"'))
     with pytest.raises(ModelFilesError, match="classes"):
         load_model_files(tmp_path)
+
+
+def test_the_model_version_changes_with_anything_that_decides_an_answer(
+    tmp_path: Path, model_dir: Path
+) -> None:
+    shutil.copytree(model_dir, tmp_path / "model")
+    copy = tmp_path / "model"
+    version = Diagnoser(copy).model_version
+    assert version == Diagnoser(model_dir).model_version  # the same files, the same version
+    metadata = json.loads((copy / "metadata.json").read_text())
+    metadata["rejection"]["ood_threshold"] += 1.0  # a refitted rule, the same network
+    (copy / "metadata.json").write_text(json.dumps(metadata))
+    assert Diagnoser(copy).model_version != version
 
 
 @pytest.mark.parametrize(
