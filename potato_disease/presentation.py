@@ -30,14 +30,16 @@ class Verdict:
 COULD_NOT_JUDGE = "Could not judge (photo quality)"
 
 
-def verdict(diagnosis: Diagnosis, photo_warnings: Sequence[str] = ()) -> Verdict:
-    """Headline, explanation and tone for a diagnosis.
+def could_not_judge(diagnosis: Diagnosis, photo_warnings: Sequence[str]) -> bool:
+    """A refused photo that also has quality warnings (``photo_quality``): it may well be
+    a leaf, since blurred or shrunk leaves are refused too (docs/training-runs.md), so
+    the page asks for a better photo instead of saying it is not a leaf."""
+    return not diagnosis.is_leaf and bool(photo_warnings)
 
-    A refused photo that also has quality warnings (``photo_quality``) may well be a
-    leaf: blurred or shrunk leaves are refused too (docs/training-runs.md), so the page
-    asks for a better photo instead of saying it is not a leaf.
-    """
-    if not diagnosis.is_leaf and photo_warnings:
+
+def verdict(diagnosis: Diagnosis, photo_warnings: Sequence[str] = ()) -> Verdict:
+    """Headline, explanation and tone for a diagnosis (see :func:`could_not_judge`)."""
+    if could_not_judge(diagnosis, photo_warnings):
         return Verdict(
             "Could not judge this photo",
             "It may be a potato leaf, but the photo is too poor to be compared with the "
@@ -77,7 +79,7 @@ def short_answer(diagnosis: Diagnosis | None, photo_warnings: Sequence[str] = ()
     """The answer in a few words, as the several-photos table and count show it."""
     if diagnosis is None:
         return "Could not be read"
-    if not diagnosis.is_leaf and photo_warnings:
+    if could_not_judge(diagnosis, photo_warnings):
         return COULD_NOT_JUDGE
     return DISPLAY_NAMES[diagnosis.label]
 

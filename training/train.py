@@ -12,8 +12,9 @@ Method
 5. Refit the ``not_leaf`` column of the classifier on real non-leaf pictures
    (``training.artwork``, where installed; ``training.not_leaf_head``).
 6. Fit a temperature on validation leaves and a Mahalanobis out-of-distribution score
-   on training leaves, each on clean photos and field-like augmented views of them, and
-   the score's threshold on clean validation leaves; export Keras (source of truth) and
+   on training leaves, each on clean photos and field-like augmented views of them (the
+   score also on strongly degraded views), and the score's threshold on clean
+   validation leaves; export Keras (source of truth) and
    LiteRT (serving) models, and evaluate the export.
 
 Stage 2 (:mod:`training.finetune`, on a GPU) fine-tunes every layer from this
