@@ -7,7 +7,7 @@ from typing import NoReturn
 import pandas as pd
 import streamlit as st
 
-from potato_disease import history
+from potato_disease import history, reviewed_photos
 from potato_disease.database import DatabaseError
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.resources import get_engine
@@ -127,11 +127,23 @@ st.dataframe(
         "Saved": st.column_config.DatetimeColumn("Saved (UTC)", format="YYYY-MM-DD HH:mm"),
     },
 )
-st.download_button(
+csv_column, photos_column = st.columns(2)
+csv_column.download_button(
     "Download these cases (CSV)",
     data=history.cases_to_csv(records),
     file_name=f"potato-history-{datetime.now(UTC):%Y-%m-%d}.csv",
     mime="text/csv",
+)
+reviewed_count = len(reviewed_photos.reviewed_cases(records))
+photos_column.download_button(
+    f"Download {reviewed_count} reviewed photo{'' if reviewed_count == 1 else 's'} (ZIP)",
+    data=lambda: reviewed_photos.to_zip(records),  # built only when clicked
+    file_name=f"potato-reviewed-photos-{datetime.now(UTC):%Y-%m-%d}.zip",
+    mime="application/zip",
+    disabled=not reviewed_count,
+    help="The photos of these cases that an agronomist confirmed or corrected, in one "
+    "folder per diagnosis: a test set of your own farms "
+    "(`python -m potato_disease evaluate`) and new training data for the model.",
 )
 
 st.subheader("Review a case")

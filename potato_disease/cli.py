@@ -1,4 +1,4 @@
-"""Command line: ``python -m potato_disease predict|evaluate``.
+"""Command line: ``python -m potato_disease predict|evaluate|export-reviewed``.
 
 ``predict PATH... [--json]`` prints one line per photo (JSON objects with ``--json``);
 a directory means every image under it. An unreadable file gives a line with an
@@ -8,6 +8,11 @@ a directory means every image under it. An unreadable file gives a line with an
 ``tuber`` or ``not_leaf`` folder must be refused), per source folder if DIR holds
 several, with 95 % bootstrap intervals (over photos) of accuracy, macro-F1 and
 balanced accuracy.
+
+``export-reviewed DIR [--field NAME]`` writes the cases an agronomist reviewed in the
+History (the app's database: ``DATABASE_URL``, else the SQLite file) as class folders
+under DIR, which ``evaluate DIR`` then scores: how the model does on the farms that use
+it. The exit status is 1 if no case has been reviewed.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from potato_disease import evaluation, imaging
-from potato_disease.config import get_settings
+from potato_disease import evaluation, history, imaging, reviewed_photos
+from potato_disease.config import Settings, get_settings
+from potato_disease.database import DatabaseError, init_db, make_engine
 from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.model_files import ModelFilesError
@@ -119,13 +125,54 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser = commands.add_parser("evaluate", help="score a labelled folder")
     evaluate_parser.add_argument("folder", type=Path)
     evaluate_parser.add_argument("--json", action="store_true")
+    export_parser = commands.add_parser(
+        "export-reviewed", help="write the reviewed History cases as class folders"
+    )
+    export_parser.add_argument("folder", type=Path, help="a new or empty folder")
+    export_parser.add_argument("--field", help="only the cases of this field")
     return parser
+
+
+def export_reviewed(settings: Settings, folder: Path, field_name: str | None, out: TextIO) -> int:
+    """Write the reviewed cases under ``folder``; return the exit status."""
+    engine = make_engine(settings)
+    try:
+        init_db(engine)
+        records = history.list_cases(engine, history.CaseFilter(field_name=field_name, limit=None))
+    except DatabaseError as error:
+        print(
+            f"error: the History database cannot be read ({type(error).__name__})",
+            file=sys.stderr,
+        )
+        return 2
+    finally:
+        engine.dispose()
+    counts = reviewed_photos.label_counts(records)
+    if not counts:
+        where = f" of field {field_name!r}" if field_name else ""
+        print(
+            f"No reviewed cases{where} among {len(records)} saved: confirm or correct "
+            "diagnoses on the History page first.",
+            file=out,
+        )
+        return 1
+    try:
+        written = reviewed_photos.write_folder(records, folder)
+    except (ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    summary = ", ".join(f"{label} {count}" for label, count in sorted(counts.items()))
+    print(f"Wrote {written} reviewed photos to {folder} ({summary}).", file=out)
+    print(f"Score the model on them: python -m potato_disease evaluate {folder}", file=out)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
     settings = get_settings()
+    if args.command == "export-reviewed":
+        return export_reviewed(settings, args.folder, args.field, sys.stdout)
     try:
         diagnoser = Diagnoser(args.model_dir or settings.model_dir, settings.inference_threads)
     except ModelFilesError as error:

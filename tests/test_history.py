@@ -618,7 +618,10 @@ def test_page_shows_the_table_chart_and_download(page_settings, engine):
     assert table["Photo"][0].startswith("data:image/jpeg;base64,")
     assert table["Model's diagnosis"][0] == "Insect pest damage (91%)"
     assert len(page.get("vega_lite_chart")) == 1
-    assert len(page.download_button) == 1
+    csv_button, photos_button = page.download_button
+    assert csv_button.label == "Download these cases (CSV)"
+    assert photos_button.label == "Download 0 reviewed photos (ZIP)"
+    assert photos_button.disabled  # nothing reviewed yet: nothing to evaluate or train on
     assert not page.info
 
     page.sidebar.selectbox[0].select("North").run()  # the field filter
@@ -635,6 +638,9 @@ def test_page_confirms_and_deletes_a_case(page_settings, engine):
     assert not page.exception
     assert history.get_case(engine, case_id).confirmed_label == "late_blight"
     assert "review saved" in page.success[0].value
+    photos_button = page.download_button[1]
+    assert photos_button.label == "Download 1 reviewed photo (ZIP)"
+    assert not photos_button.disabled
 
     page.button("history_delete").click().run()
     assert history.get_case(engine, case_id) is not None  # asks first

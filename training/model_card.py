@@ -363,7 +363,10 @@ cost the most, partly as refusals: the app asks for a sharper photo instead.
 
 ## Known limits
 - Validation photos come from the same two collections as the training photos;
-  photos from other farms, countries and cameras will score lower. The field
+  photos from other farms, countries and cameras will score lower. Measure it on
+  your own: `python -m potato_disease export-reviewed DIR` writes the photos
+  agronomists confirmed or corrected in the app, and `evaluate DIR` scores them
+  (`training.train --extra-data DIR` also trains on them). The field
   classes come from one Indonesian data set whose "Fungi" class is mostly, not only,
   early blight, and whose smallest class has {smallest} photos. Its `bacteria` photos
   mostly show wilted, rolled plants (as bacterial wilt does); bacterial disease seen

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,6 +138,20 @@ def test_diagnose_save_find_in_history_and_ask(
     shot(page, "4-history")
     page.get_by_text("E2E North field").filter(visible=True).first.wait_for()
     shot(page, "4-history")
+
+    # The agronomist confirms it; the reviewed photo then downloads as a labelled set.
+    page.get_by_role("combobox", name="Agronomist's diagnosis", exact=False).click()
+    page.keyboard.type("Late blight")  # the selectbox filters its options as one types
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Save review").click()
+    page.get_by_text("review saved").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download 1 reviewed photo (ZIP)").click()
+    archive = zipfile.ZipFile(download.value.path())
+    photos = [name for name in archive.namelist() if name.endswith(".jpg")]
+    assert len(photos) == 1 and photos[0].startswith("late_blight/case-")
+    assert "cases.csv" in archive.namelist()
+    shot(page, "7-reviewed")
     page.close()
 
 

@@ -1,0 +1,70 @@
+"""Reviewed cases as a labelled photo set: the farm's own test set and new training data.
+
+Every case an agronomist confirmed or corrected becomes ``<label>/case-<id>.jpg`` (its
+stored thumbnail, at most 256 px a side, no metadata), the class-folder layout that
+``python -m potato_disease evaluate`` scores and ``python -m training.train
+--extra-data`` trains on, with ``cases.csv`` (the History CSV of those cases) beside the
+class folders. Cases nobody reviewed are left out: their label is only the model's.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from potato_disease import history
+from potato_disease.history import CaseRecord
+
+MANIFEST_NAME = "cases.csv"
+
+
+def reviewed_cases(records: Iterable[CaseRecord]) -> list[CaseRecord]:
+    """The cases that carry the agronomist's label, in the order given."""
+    return [record for record in records if record.confirmed_label]
+
+
+def photo_path(record: CaseRecord) -> str:
+    """Where a reviewed case's photo goes: its class folder and a name made of its id."""
+    if not record.confirmed_label:
+        raise ValueError(f"Case #{record.id} has not been reviewed.")
+    return f"{record.confirmed_label}/case-{record.id:06d}.jpg"
+
+
+def labelled_files(records: Iterable[CaseRecord]) -> Iterator[tuple[str, bytes]]:
+    """(relative path, content) of every file of the set: photos, then the manifest."""
+    reviewed = reviewed_cases(records)
+    for record in reviewed:
+        yield photo_path(record), record.thumbnail
+    yield MANIFEST_NAME, history.cases_to_csv(reviewed)
+
+
+def label_counts(records: Iterable[CaseRecord]) -> dict[str, int]:
+    """How many reviewed cases there are of each confirmed label."""
+    return dict(Counter(record.confirmed_label for record in reviewed_cases(records)))
+
+
+def to_zip(records: Iterable[CaseRecord]) -> bytes:
+    """The set as a ZIP archive (photos are JPEG already, so they are stored, not deflated)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in labelled_files(records):
+            compression = zipfile.ZIP_STORED if name.endswith(".jpg") else zipfile.ZIP_DEFLATED
+            archive.writestr(name, content, compress_type=compression)
+    return buffer.getvalue()
+
+
+def write_folder(records: Iterable[CaseRecord], folder: Path) -> int:
+    """Write the set under ``folder``, which must be new or empty (an earlier export is
+    never mixed with or overwritten by this one); return the number of photos."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ValueError(f"{folder} already exists and is not an empty folder: choose a new one.")
+    photos = 0
+    for name, content in labelled_files(records):
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        photos += name != MANIFEST_NAME
+    return photos

@@ -1,0 +1,183 @@
+"""Reviewed History cases as a labelled photo set: files, ZIP, CLI, and the loop back
+into ``evaluate`` and training."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import Engine
+
+from potato_disease import history, reviewed_photos
+from potato_disease.config import settings_from_env
+from potato_disease.database import init_db, make_engine
+from potato_disease.history import NewCase
+from potato_disease.photo_files import labelled_sources
+from tests.conftest import leafish, sample_photos
+
+
+@pytest.fixture
+def app_data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "app-data"
+
+
+@pytest.fixture
+def engine(app_data_dir: Path) -> Iterator[Engine]:
+    engine = make_engine(settings_from_env({}, app_data_dir=app_data_dir, database_url=None))
+    init_db(engine)
+    yield engine
+    engine.dispose()
+
+
+def save(engine: Engine, photo: Image.Image, model_label: str, **details: object) -> int:
+    case = NewCase(
+        photo=photo,
+        photo_name="leaf.jpg",
+        model_label=model_label,
+        model_confidence=0.8,
+        probabilities={model_label: 0.8},
+        is_leaf=model_label != "not_leaf",
+        **details,
+    )
+    return history.save_case(engine, case)
+
+
+@pytest.fixture
+def three_cases(engine: Engine) -> dict[str, int]:
+    """A confirmed case, a corrected one (the model had refused a real leaf), and one
+    nobody reviewed."""
+    ids = {
+        "confirmed": save(engine, leafish(), "late_blight", field_name="North"),
+        "corrected": save(engine, leafish((40, 60)), "not_leaf", field_name="South"),
+        "unreviewed": save(engine, leafish(), "pest", field_name="North"),
+    }
+    history.confirm_case(engine, ids["confirmed"], "late_blight")
+    history.confirm_case(engine, ids["corrected"], "healthy")
+    return ids
+
+
+def test_only_reviewed_cases_are_written_in_class_folders(engine, three_cases, tmp_path):
+    records = history.list_cases(engine)
+    folder = tmp_path / "export"
+    assert reviewed_photos.write_folder(records, folder) == 2
+
+    confirmed, corrected = three_cases["confirmed"], three_cases["corrected"]
+    photos = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.jpg"))
+    assert photos == [f"healthy/case-{corrected:06d}.jpg", f"late_blight/case-{confirmed:06d}.jpg"]
+    thumbnail = history.get_case(engine, corrected).thumbnail
+    assert (folder / photos[0]).read_bytes() == thumbnail
+    assert Image.open(folder / photos[0]).size == (40, 60)
+
+    rows = list(csv.DictReader(io.StringIO((folder / "cases.csv").read_text("utf-8"))))
+    assert {int(row["id"]) for row in rows} == {confirmed, corrected}
+    by_id = {int(row["id"]): row for row in rows}
+    assert (by_id[corrected]["model_label"], by_id[corrected]["confirmed_label"]) == (
+        "not_leaf",
+        "healthy",
+    )
+
+
+def test_the_written_folder_is_what_evaluate_and_training_read(engine, three_cases, tmp_path):
+    folder = tmp_path / "reviewed"
+    reviewed_photos.write_folder(history.list_cases(engine), folder)
+    [(source, photos)] = labelled_sources(folder).items()
+    assert source == "reviewed"
+    assert sorted(label for _, label in photos) == ["healthy", "late_blight"]
+
+
+def test_an_earlier_export_is_never_overwritten(engine, three_cases, tmp_path):
+    records = history.list_cases(engine)
+    folder = tmp_path / "export"
+    folder.mkdir()  # an empty folder is fine
+    reviewed_photos.write_folder(records, folder)
+    before = sorted(folder.rglob("*"))
+    with pytest.raises(ValueError, match="not an empty folder"):
+        reviewed_photos.write_folder(records, folder)
+    assert sorted(folder.rglob("*")) == before
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="not an empty folder"):
+        reviewed_photos.write_folder(records, tmp_path / "file")
+
+
+def test_zip_holds_the_same_files(engine, three_cases, tmp_path):
+    records = history.list_cases(engine)
+    archive = zipfile.ZipFile(io.BytesIO(reviewed_photos.to_zip(records)))
+    expected = dict(reviewed_photos.labelled_files(records))
+    assert sorted(archive.namelist()) == sorted(expected)
+    for name, content in expected.items():
+        assert archive.read(name) == content
+    assert archive.getinfo("cases.csv").compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_unreviewed_cases_have_no_photo_path(engine, three_cases):
+    record = history.get_case(engine, three_cases["unreviewed"])
+    with pytest.raises(ValueError, match="not been reviewed"):
+        reviewed_photos.photo_path(record)
+    assert reviewed_photos.to_zip([record])  # just the manifest
+    assert reviewed_photos.label_counts([record]) == {}
+
+
+# The command line, against the app's own database ----------------------------------
+
+
+def run_cli(app_data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment["APP_DATA_DIR"] = str(app_data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "potato_disease", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=environment,
+    )
+
+
+def test_cli_exports_then_evaluates_real_reviewed_photos(engine, app_data_dir, data_dir, tmp_path):
+    """The loop: real photos diagnosed and reviewed in the app, exported, scored."""
+    for source, folder, label, model_said in [
+        ("plantvillage", "early_blight", "early_blight", "early_blight"),
+        ("field-java", "late_blight", "late_blight", "healthy"),
+        ("not-leaf", "tuber", "not_leaf", "not_leaf"),
+    ]:
+        for path in sample_photos(data_dir, source, folder, 2):
+            case_id = save(engine, Image.open(path), model_said, field_name="Farm A")
+            history.confirm_case(engine, case_id, label)
+    save(engine, leafish(), "virus", field_name="Farm B")  # not reviewed
+
+    out = tmp_path / "farm-a"
+    exported = run_cli(app_data_dir, "export-reviewed", str(out), "--field", "Farm A")
+    assert exported.returncode == 0, exported.stderr
+    assert "Wrote 6 reviewed photos" in exported.stdout
+    assert "early_blight 2, late_blight 2, not_leaf 2" in exported.stdout
+
+    scored = run_cli(app_data_dir, "evaluate", str(out), "--json")
+    assert scored.returncode == 0, scored.stderr
+    report = json.loads(scored.stdout)["farm-a"]
+    assert (report["photos"], report["leaf_photos"], report["not_leaf_photos"]) == (6, 4, 2)
+    assert 0 <= report["accuracy"] <= 1
+
+
+def test_cli_says_when_nothing_is_reviewed_and_never_overwrites(engine, app_data_dir, tmp_path):
+    save(engine, leafish(), "virus")
+    empty = run_cli(app_data_dir, "export-reviewed", str(tmp_path / "out"))
+    assert empty.returncode == 1
+    assert "No reviewed cases among 1 saved" in empty.stdout
+    assert not (tmp_path / "out").exists()
+
+    history.confirm_case(engine, history.list_cases(engine)[0].id, "virus")
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "keep.txt").write_text("earlier work")
+    refused = run_cli(app_data_dir, "export-reviewed", str(tmp_path / "busy"))
+    assert refused.returncode == 2
+    assert "not an empty folder" in refused.stderr and "Traceback" not in refused.stderr
+    assert [p.name for p in (tmp_path / "busy").iterdir()] == ["keep.txt"]
