@@ -9,7 +9,7 @@ from PIL import Image
 from potato_disease.diagnosis import RawOutputs
 from potato_disease.rejection import mahalanobis_score
 from training import augment, calibration, export, finetune, photo_pack, split, synthetic
-from training.dataset import sample_weights
+from training.dataset import index_dataset, sample_weights
 from training.train import Photos
 
 
@@ -78,9 +78,32 @@ def test_grouped_split_never_splits_a_group() -> None:
 
 
 def test_sample_weights_balance_every_stratum() -> None:
-    strata = ["pv/early"] * 8 + ["field/nematode"] * 2
+    strata = ["pv/early"] * 80 + ["field/nematode"] * 32
     weights = sample_weights(strata)
-    assert weights[:8].sum() == pytest.approx(weights[8:].sum())
+    assert weights[:80].sum() == pytest.approx(weights[80:].sum())
+    assert weights.mean() == pytest.approx(1.0)
+
+
+def test_a_stratum_of_a_few_photos_weighs_only_its_share() -> None:
+    strata = ["field/pest"] * 60 + ["reviewed/pest"] * 3
+    weights = sample_weights(strata, min_photos=30)
+    assert weights[60:].sum() == pytest.approx(weights[:60].sum() * 3 / 30)
+    assert weights[60] == pytest.approx(weights[0] * 2)  # still up-weighted, not 20x
+
+
+def test_extra_folders_join_as_sources_of_their_own(tmp_path) -> None:
+    shared, reviewed = tmp_path / "shared", tmp_path / "reviewed"
+    for folder in (shared / "field" / "pest", reviewed / "late_blight", reviewed / "not_leaf"):
+        folder.mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(folder / "a.jpg")
+    records = index_dataset(shared, [reviewed])
+    assert [(r.source, r.label) for r in records] == [
+        ("field", "pest"),
+        ("reviewed", "late_blight"),
+        ("reviewed", "not_leaf"),
+    ]
+    with pytest.raises(ValueError, match="source named 'field'"):
+        index_dataset(shared, [shared])
 
 
 def test_augmentation_is_reproducible_and_sized() -> None:

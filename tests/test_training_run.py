@@ -21,6 +21,11 @@ pytestmark = pytest.mark.slow
 
 def test_tiny_training_run_writes_a_loadable_model(tmp_path: Path, data_dir: Path) -> None:
     output = tmp_path / "model"
+    reviewed = tmp_path / "reviewed"  # as ``potato_disease export-reviewed`` writes them
+    for label in ("late_blight", "healthy"):
+        (reviewed / label).mkdir(parents=True)
+        for path in sample_photos(data_dir, "field-java", label, 3):
+            (reviewed / label / path.name).symlink_to(path.resolve())
     command = [
         sys.executable,
         "-m",
@@ -40,11 +45,14 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path: Path, data_dir: Pat
         "--synthetic",
         "14",
         "--no-pretrained",
+        "--extra-data",
+        str(reviewed),
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     metadata = json.loads((output / "metadata.json").read_text())
-    assert metadata["data"]["train_photos"] + metadata["data"]["validation_photos"] == 69
+    assert metadata["data"]["train_photos"] + metadata["data"]["validation_photos"] == 69 + 6
+    assert metadata["data"]["counts"]["reviewed"] == {"healthy": 3, "late_blight": 3}
     assert {"field-java", "plantvillage", "not-leaf", "all"} <= set(metadata["validation"])
     assert metadata["training"]["pretrained"] is False
     assert set(metadata["robustness"]) == set(robustness.SHIFTS)

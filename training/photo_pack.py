@@ -7,7 +7,8 @@ it belongs to the validation split. The split is computed here, on this machine,
 :mod:`training.train` computes it, and travels with the pack, so the GPU run and the
 export that follows agree on which photos were never trained on.
 
-Usage: ``python -m training.photo_pack [--data DIR] [--output cache/photos.npz]``
+Usage: ``python -m training.photo_pack [--data DIR] [--extra-data DIR] [--output
+cache/photos.npz]``
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from potato_disease.config import get_settings
 from potato_disease.imaging import center_square
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def main() -> None:
     from training import train
 
     parser = argparse.ArgumentParser(description="Pack the training photos for a GPU run.")
-    parser.add_argument("--data", type=Path, default=get_settings().data_dir)
+    train.add_data_arguments(parser)
     parser.add_argument("--output", type=Path, default=DEFAULT_PACK)
     parser.add_argument("--synthetic", type=int, default=train.SYNTHETIC_NOT_LEAF)
     parser.add_argument("--limit", type=int, default=0, help="use N photos per class (tests)")
@@ -113,7 +113,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
-    records, photos = train.load_records_and_photos(args.data, args.limit, args.synthetic)
+    records, photos = train.load_records_and_photos(
+        args.data, args.limit, args.synthetic, args.extra_data
+    )
     split_train, split_validation, groups = train.split_photos(photos, not args.no_pretrained)
     validation = np.zeros(len(photos.labels), dtype=bool)
     validation[split_validation] = True

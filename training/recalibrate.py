@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
-from potato_disease.config import get_settings
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.labels import MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import METADATA
@@ -27,17 +27,24 @@ from training.photo_pack import DEFAULT_PACK
 log = logging.getLogger(__name__)
 
 
-def recalibrate(model_dir: Path, data_dir: Path, pack: Path, limit: int = 0) -> dict:
+def recalibrate(
+    model_dir: Path,
+    data_dir: Path,
+    pack: Path,
+    limit: int = 0,
+    extra_dirs: Sequence[Path] = (),
+) -> dict:
     """Refit the temperature and the refusal threshold in ``model_dir`` on the pack's
     validation leaves, re-measure what depends on them, and rewrite ``metadata.json``
     and the model card.
 
-    ``limit`` is that of the pack (photos per class, for smoke runs; 0 = all).
+    ``limit`` and ``extra_dirs`` are those of the pack (photos per class, for smoke runs,
+    0 = all; extra folders of labelled photos).
     """
     metadata = json.loads((model_dir / METADATA).read_text())
     seed = metadata["training"]["seed"]
     records, photos = train.load_records_and_photos(
-        data_dir, limit, metadata["data"]["synthetic_not_leaf"]
+        data_dir, limit, metadata["data"]["synthetic_not_leaf"], extra_dirs
     )
     training, validation, groups = train.pack_split(pack, records, photos)
     is_leaf = photos.labels != MODEL_CLASSES.index(NOT_LEAF)
@@ -97,12 +104,12 @@ def main() -> None:
         description="Refit the distance rule, temperature and threshold of an exported model."
     )
     parser.add_argument("--model", type=Path, default=Path("model"))
-    parser.add_argument("--data", type=Path, default=get_settings().data_dir)
+    train.add_data_arguments(parser)
     parser.add_argument("--pack", type=Path, default=DEFAULT_PACK)
     parser.add_argument("--limit", type=int, default=0, help="that of the pack (smoke runs)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    metadata = recalibrate(args.model, args.data, args.pack, args.limit)
+    metadata = recalibrate(args.model, args.data, args.pack, args.limit, args.extra_data)
     log.info("Validation: %s", json.dumps(metadata["validation"]["all"], indent=1)[:2000])
 
 

@@ -21,7 +21,8 @@ Stage 2 (:mod:`training.finetune`, on a GPU) fine-tunes every layer from this
 result; ``--finetuned`` then skips steps 3-4 and runs steps 5-6 on its weights, with the
 split it was trained on (stored in the photo pack of :mod:`training.photo_pack`).
 
-Usage: ``python -m training.train [--data DIR] [--output model] [--epochs N]``, or
+Usage: ``python -m training.train [--data DIR] [--extra-data DIR] [--output model]
+[--epochs N]``, or
 ``python -m training.train --finetuned cache/finetuned/potato_leaf.weights.h5``.
 ``--serve-size`` exports the fine-tuned weights at another input size (convolutions
 do not depend on it).
@@ -33,7 +34,7 @@ import argparse
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,11 +166,26 @@ def train_top(
     return top
 
 
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--data`` and ``--extra-data``: where the training photos are."""
+    parser.add_argument("--data", type=Path, default=get_settings().data_dir)
+    parser.add_argument(
+        "--extra-data",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="more labelled photos in class folders, e.g. the reviewed photos the app "
+        "exports (python -m potato_disease export-reviewed); repeatable",
+    )
+
+
 def load_records_and_photos(
-    data_dir: Path, limit: int, synthetic_count: int
+    data_dir: Path, limit: int, synthetic_count: int, extra_dirs: Sequence[Path] = ()
 ) -> tuple[list[Record], Photos]:
-    """Index the data folder (optionally ``limit`` photos per class) and decode it all."""
-    records = index_dataset(data_dir)
+    """Index the data folder and any extra ones (optionally ``limit`` photos per class)
+    and decode it all."""
+    records = index_dataset(data_dir, extra_dirs)
     if limit:
         records = limit_per_class(records, limit)
     photos = load_photos(records, synthetic_count, SEED)
@@ -224,7 +240,7 @@ def split_photos(photos: Photos, pretrained: bool) -> tuple[np.ndarray, np.ndarr
 def main() -> None:
     """Train, export and evaluate the model from the command line."""
     parser = argparse.ArgumentParser(description="Train the potato leaf diagnosis model.")
-    parser.add_argument("--data", type=Path, default=get_settings().data_dir)
+    add_data_arguments(parser)
     parser.add_argument("--output", type=Path, default=Path("model"))
     parser.add_argument("--cache", type=Path, default=Path("cache"))
     parser.add_argument("--epochs", type=int, default=EPOCHS)
@@ -263,7 +279,9 @@ def main() -> None:
     started = time.time()
     keras.utils.set_random_seed(SEED)
 
-    records, photos = load_records_and_photos(args.data, args.limit, args.synthetic)
+    records, photos = load_records_and_photos(
+        args.data, args.limit, args.synthetic, args.extra_data
+    )
     if args.finetuned:
         model, train, validation, groups, stage = load_finetuned(
             args.finetuned, args.pack, records, photos, args.serve_size
