@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +61,18 @@ def leafish(size: tuple[int, int] = (64, 48)) -> Image.Image:
     return Image.fromarray(array)
 
 
+def run_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m potato_disease ARGS`` in a new process, output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "potato_disease", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+
+
 ROOT = PROJECT_ROOT
 
-__all__ = ["DEFAULT_DATA_DIR", "ROOT", "encode", "leafish", "sample_photos"]
+__all__ = ["DEFAULT_DATA_DIR", "ROOT", "encode", "leafish", "run_cli", "sample_photos"]

@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES
-from tests.conftest import sample_photos
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "potato_disease", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.conftest import run_cli, sample_photos
 
 
 def test_predict_json_lines_with_errors_and_directories(tmp_path: Path, data_dir: Path) -> None:

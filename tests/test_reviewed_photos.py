@@ -8,7 +8,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from potato_disease.config import settings_from_env
 from potato_disease.database import init_db, make_engine
 from potato_disease.history import NewCase
 from potato_disease.photo_files import labelled_sources
-from tests.conftest import leafish, sample_photos
+from tests.conftest import leafish, run_cli, sample_photos
 
 
 @pytest.fixture
@@ -129,17 +128,10 @@ def test_unreviewed_cases_have_no_photo_path(engine, three_cases):
 # The command line, against the app's own database ----------------------------------
 
 
-def run_cli(app_data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+def run_cli_on(app_data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """The command line, with the app's database in ``app_data_dir``."""
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment["APP_DATA_DIR"] = str(app_data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "potato_disease", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=environment,
-    )
+    return run_cli(*args, env=environment | {"APP_DATA_DIR": str(app_data_dir)})
 
 
 def test_cli_exports_then_evaluates_real_reviewed_photos(engine, app_data_dir, data_dir, tmp_path):
@@ -155,12 +147,12 @@ def test_cli_exports_then_evaluates_real_reviewed_photos(engine, app_data_dir, d
     save(engine, leafish(), "virus", field_name="Farm B")  # not reviewed
 
     out = tmp_path / "farm-a"
-    exported = run_cli(app_data_dir, "export-reviewed", str(out), "--field", "Farm A")
+    exported = run_cli_on(app_data_dir, "export-reviewed", str(out), "--field", "Farm A")
     assert exported.returncode == 0, exported.stderr
     assert "Wrote 6 reviewed photos" in exported.stdout
     assert "early_blight 2, late_blight 2, not_leaf 2" in exported.stdout
 
-    scored = run_cli(app_data_dir, "evaluate", str(out), "--json")
+    scored = run_cli_on(app_data_dir, "evaluate", str(out), "--json")
     assert scored.returncode == 0, scored.stderr
     report = json.loads(scored.stdout)["farm-a"]
     assert (report["photos"], report["leaf_photos"], report["not_leaf_photos"]) == (6, 4, 2)
@@ -169,7 +161,7 @@ def test_cli_exports_then_evaluates_real_reviewed_photos(engine, app_data_dir, d
 
 def test_cli_says_when_nothing_is_reviewed_and_never_overwrites(engine, app_data_dir, tmp_path):
     save(engine, leafish(), "virus")
-    empty = run_cli(app_data_dir, "export-reviewed", str(tmp_path / "out"))
+    empty = run_cli_on(app_data_dir, "export-reviewed", str(tmp_path / "out"))
     assert empty.returncode == 1
     assert "No reviewed cases among 1 saved" in empty.stdout
     assert not (tmp_path / "out").exists()
@@ -177,7 +169,7 @@ def test_cli_says_when_nothing_is_reviewed_and_never_overwrites(engine, app_data
     history.confirm_case(engine, history.list_cases(engine)[0].id, "virus")
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "keep.txt").write_text("earlier work")
-    refused = run_cli(app_data_dir, "export-reviewed", str(tmp_path / "busy"))
+    refused = run_cli_on(app_data_dir, "export-reviewed", str(tmp_path / "busy"))
     assert refused.returncode == 2
     assert "not an empty folder" in refused.stderr and "Traceback" not in refused.stderr
     assert [p.name for p in (tmp_path / "busy").iterdir()] == ["keep.txt"]
