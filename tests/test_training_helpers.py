@@ -232,3 +232,22 @@ def test_not_leaf_training_set_lines_up_features_labels_and_strata() -> None:
     assert strata[4:8] == ["pv/early_blight", "field/healthy"] * 2
     assert strata[8:] == ["artwork/not_leaf"] * 3
     assert np.allclose(features[8:], [200, 10, 10])  # the pictures' own (mean-colour) features
+
+
+def test_learning_curve_shares_whole_field_groups_per_label() -> None:
+    from training.learning_curve import field_share, leaf_top1
+
+    sources = ["plantvillage"] * 4 + ["field-java"] * 12
+    labels = np.array([0, 0, 1, 1] + [0] * 8 + [5] * 4)
+    groups = np.array([0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11])  # 4 field bursts
+    train = np.arange(16)
+    half = field_share(train, sources, labels, groups, 0.5, seed=0)
+    assert set(range(4)) <= set(half)  # other sources kept whole
+    kept_groups = set(groups[half[half >= 4]])
+    assert len(kept_groups & {4, 5, 6, 7}) == 2 and len(kept_groups & {8, 9, 10, 11}) == 2
+    for group in kept_groups:  # never half a burst
+        assert set(np.flatnonzero(groups == group)) <= set(half)
+    tiny = field_share(train, sources, labels, groups, 0.01, seed=0)
+    assert len(set(groups[tiny[tiny >= 4]])) == 2  # at least one group of each label
+    logits = np.array([[0.0, 1, 0, 0, 0, 0, 0, 9], [3.0, 0, 0, 0, 0, 0, 0, 0]])
+    assert list(leaf_top1(logits)) == [1, 0]  # not_leaf is never the answer

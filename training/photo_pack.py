@@ -51,16 +51,18 @@ class PhotoPack:
         return np.flatnonzero(self.validation)
 
 
-def encode(image: Image.Image, size: int = PACK_SIZE) -> bytes:
+def encode(image: Image.Image, size: int = PACK_SIZE, quality: int = WEBP_QUALITY) -> bytes:
     """WebP bytes of the photo's centre square at ``size`` pixels."""
     buffer = io.BytesIO()
-    center_square(image.convert("RGB"), size).save(buffer, format="WEBP", quality=WEBP_QUALITY)
+    center_square(image.convert("RGB"), size).save(buffer, format="WEBP", quality=quality)
     return buffer.getvalue()
 
 
-def save_pack(path: Path, pack: PhotoPack, size: int = PACK_SIZE) -> None:
+def save_pack(
+    path: Path, pack: PhotoPack, size: int = PACK_SIZE, quality: int = WEBP_QUALITY
+) -> None:
     """Write ``pack`` to ``path`` (no pickled objects: arrays of bytes and strings)."""
-    encoded = [encode(image, size) for image in pack.images]
+    encoded = [encode(image, size, quality) for image in pack.images]
     offsets = np.cumsum([0] + [len(data) for data in encoded])
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(
@@ -107,6 +109,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Pack the training photos for a GPU run.")
     train.add_data_arguments(parser)
     parser.add_argument("--output", type=Path, default=DEFAULT_PACK)
+    parser.add_argument("--size", type=int, default=PACK_SIZE, help="side of the packed photos")
+    parser.add_argument("--quality", type=int, default=WEBP_QUALITY, help="WebP quality")
     parser.add_argument("--synthetic", type=int, default=train.SYNTHETIC_NOT_LEAF)
     parser.add_argument("--limit", type=int, default=0, help="use N photos per class (tests)")
     parser.add_argument("--no-pretrained", action="store_true", help="random backbone (tests)")
@@ -127,7 +131,7 @@ def main() -> None:
         validation=validation,
         groups=groups,
     )
-    save_pack(args.output, pack)
+    save_pack(args.output, pack, args.size, args.quality)
     log.info("Train %d, validation %d", len(split_train), len(split_validation))
 
 
