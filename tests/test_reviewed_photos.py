@@ -173,3 +173,12 @@ def test_cli_says_when_nothing_is_reviewed_and_never_overwrites(engine, app_data
     assert refused.returncode == 2
     assert "not an empty folder" in refused.stderr and "Traceback" not in refused.stderr
     assert [p.name for p in (tmp_path / "busy").iterdir()] == ["keep.txt"]
+
+
+def test_cli_says_plainly_when_the_database_is_down(tmp_path):
+    environment = dict(os.environ, DATABASE_URL="postgresql://nobody:secret@127.0.0.1:1/none")
+    result = run_cli("export-reviewed", str(tmp_path / "out"), env=environment)
+    assert result.returncode == 2
+    assert "History database cannot be read" in result.stderr
+    assert "secret" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
