@@ -7,7 +7,7 @@ from typing import NoReturn
 import pandas as pd
 import streamlit as st
 
-from potato_disease import history, reviewed_photos
+from potato_disease import history, review_agreement, reviewed_photos
 from potato_disease.database import DatabaseError
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.resources import get_engine
@@ -34,6 +34,11 @@ def stop_on_database_error(error: DatabaseError) -> NoReturn:
     logger.error("History database error (%s)", type(error).__name__)  # no user data
     st.error(DATABASE_TROUBLE)
     st.stop()
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 photo``, ``2 photos``: the count with the noun in the right number."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def label_name(label: str | None, blank: str) -> str:
@@ -136,7 +141,7 @@ csv_column.download_button(
 )
 reviewed_count = len(reviewed_photos.reviewed_cases(records))
 photos_column.download_button(
-    f"Download {reviewed_count} reviewed photo{'' if reviewed_count == 1 else 's'} (ZIP)",
+    f"Download {counted(reviewed_count, 'reviewed photo')} (ZIP)",
     data=lambda: reviewed_photos.to_zip(records),  # built only when clicked
     file_name=f"potato-reviewed-photos-{datetime.now(UTC):%Y-%m-%d}.zip",
     mime="application/zip",
@@ -145,6 +150,45 @@ photos_column.download_button(
     "folder per diagnosis: a test set of your own farms "
     "(`python -m potato_disease evaluate`) and new training data for the model.",
 )
+
+st.subheader("The model against the agronomist")
+overall = review_agreement.agreement(records)
+if overall.rate is None:
+    st.caption(
+        "No case here has been reviewed yet. Confirm or correct diagnoses below to see "
+        "how often the model is right on these fields."
+    )
+else:
+    st.markdown(
+        f"Of **{counted(overall.reviewed, 'reviewed case')}** here, the model agreed with "
+        f"the agronomist on **{overall.agreed}** ({overall.rate:.0%})."
+    )
+    by_field = review_agreement.agreement_by_field(records)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Field": list(by_field),
+                "Reviewed": [result.reviewed for result in by_field.values()],
+                "Model agreed": [result.agreed for result in by_field.values()],
+                "Share": [f"{result.rate:.0%}" for result in by_field.values()],
+            }
+        ),
+        hide_index=True,
+    )
+    changes = review_agreement.corrections(records)
+    if changes:
+        st.markdown(
+            "**Most frequent corrections:** "
+            + "; ".join(
+                f"{label_name(change.model_label, '')} → "
+                f"{label_name(change.confirmed_label, '')} ({change.count})"
+                for change in changes
+            )
+        )
+    st.caption(
+        "Reviews made after seeing the model's answer lean towards it, and a share of a "
+        "few dozen cases moves several points with each case."
+    )
 
 st.subheader("Review a case")
 by_id = {record.id: record for record in records}

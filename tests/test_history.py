@@ -622,6 +622,7 @@ def test_page_shows_the_table_chart_and_download(page_settings, engine):
     assert csv_button.label == "Download these cases (CSV)"
     assert photos_button.label == "Download 0 reviewed photos (ZIP)"
     assert photos_button.disabled  # nothing reviewed yet: nothing to evaluate or train on
+    assert any("No case here has been reviewed yet" in block.value for block in page.caption)
     assert not page.info
 
     page.sidebar.selectbox[0].select("North").run()  # the field filter
@@ -641,6 +642,9 @@ def test_page_confirms_and_deletes_a_case(page_settings, engine):
     photos_button = page.download_button[1]
     assert photos_button.label == "Download 1 reviewed photo (ZIP)"
     assert not photos_button.disabled
+    shown = " ".join(block.value for block in page.markdown)
+    assert "Of **1 reviewed case** here, the model agreed with the agronomist on **0**" in shown
+    assert "Early blight → Late blight (1)" in shown  # the model had said early blight
 
     page.button("history_delete").click().run()
     assert history.get_case(engine, case_id) is not None  # asks first

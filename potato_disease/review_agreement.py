@@ -1,0 +1,64 @@
+"""How often the model agreed with the agronomist on reviewed cases, and where it did not.
+
+The farms' own answer to "how good is the model here?": every case an agronomist
+confirmed or corrected compares the model's label with the agronomist's. A refused
+photo (``not_leaf``) that the agronomist labelled as a leaf counts as a disagreement.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from potato_disease.history import CaseRecord
+from potato_disease.reviewed_photos import reviewed_cases
+
+NO_FIELD = "(no field)"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Reviewed cases and how many of them the model had right."""
+
+    reviewed: int
+    agreed: int
+
+    @property
+    def rate(self) -> float | None:
+        """The share the model had right, or None when nothing was reviewed."""
+        return self.agreed / self.reviewed if self.reviewed else None
+
+
+@dataclass(frozen=True)
+class Correction:
+    """The agronomist changed ``model_label`` to ``confirmed_label`` this many times."""
+
+    model_label: str
+    confirmed_label: str
+    count: int
+
+
+def agreement(records: Iterable[CaseRecord]) -> Agreement:
+    """Agreement over every reviewed case in ``records``."""
+    reviewed = reviewed_cases(records)
+    agreed = sum(record.model_label == record.confirmed_label for record in reviewed)
+    return Agreement(len(reviewed), agreed)
+
+
+def agreement_by_field(records: Iterable[CaseRecord]) -> dict[str, Agreement]:
+    """Agreement per field name (``NO_FIELD`` for cases without one), fields sorted."""
+    by_field: dict[str, list[CaseRecord]] = {}
+    for record in reviewed_cases(records):
+        by_field.setdefault(record.field_name or NO_FIELD, []).append(record)
+    return {name: agreement(by_field[name]) for name in sorted(by_field)}
+
+
+def corrections(records: Iterable[CaseRecord], limit: int = 5) -> list[Correction]:
+    """The most frequent corrections (model label, agronomist's label), most first."""
+    counts = Counter(
+        (record.model_label, record.confirmed_label)
+        for record in reviewed_cases(records)
+        if record.model_label != record.confirmed_label
+    )
+    return [Correction(model, confirmed, n) for (model, confirmed), n in counts.most_common(limit)]

@@ -1,0 +1,69 @@
+"""Agreement between the model and the agronomist on reviewed cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from potato_disease.history import CaseRecord
+from potato_disease.review_agreement import (
+    NO_FIELD,
+    Agreement,
+    Correction,
+    agreement,
+    agreement_by_field,
+    corrections,
+)
+
+
+def case(model_label: str, confirmed_label: str | None, field_name: str | None = "North"):
+    return CaseRecord(
+        id=1,
+        created_at=datetime(2025, 3, 1, tzinfo=UTC),
+        photo_name="leaf.jpg",
+        thumbnail=b"",
+        model_label=model_label,
+        model_confidence=0.9,
+        probabilities={},
+        is_leaf=model_label != "not_leaf",
+        confirmed_label=confirmed_label,
+        confirmed_at=None,
+        field_name=field_name,
+        plot=None,
+        notes=None,
+        latitude=None,
+        longitude=None,
+        model_version=None,
+    )
+
+
+RECORDS = [
+    case("early_blight", "early_blight"),
+    case("early_blight", "pest"),
+    case("early_blight", "pest", "South"),
+    case("not_leaf", "healthy", None),  # a real leaf the model refused
+    case("late_blight", "late_blight", "South"),
+    case("virus", None),  # not reviewed: left out everywhere
+]
+
+
+def test_agreement_counts_only_reviewed_cases() -> None:
+    result = agreement(RECORDS)
+    assert result == Agreement(reviewed=5, agreed=2)
+    assert result.rate == 0.4
+    assert agreement([case("virus", None)]).rate is None
+
+
+def test_agreement_per_field_sorted_with_a_name_for_no_field() -> None:
+    assert agreement_by_field(RECORDS) == {
+        NO_FIELD: Agreement(1, 0),
+        "North": Agreement(2, 1),
+        "South": Agreement(2, 1),
+    }
+
+
+def test_corrections_most_frequent_first() -> None:
+    assert corrections(RECORDS) == [
+        Correction("early_blight", "pest", 2),
+        Correction("not_leaf", "healthy", 1),
+    ]
+    assert corrections(RECORDS, limit=1) == [Correction("early_blight", "pest", 2)]
