@@ -139,20 +139,19 @@ csv_column.download_button(
     file_name=f"potato-history-{datetime.now(UTC):%Y-%m-%d}.csv",
     mime="text/csv",
 )
-reviewed_count = len(reviewed_photos.reviewed_cases(records))
+overall = review_agreement.agreement(records)
 photos_column.download_button(
-    f"Download {counted(reviewed_count, 'reviewed photo')} (ZIP)",
+    f"Download {counted(overall.reviewed, 'reviewed photo')} (ZIP)",
     data=lambda: reviewed_photos.to_zip(records),  # built only when clicked
     file_name=f"potato-reviewed-photos-{datetime.now(UTC):%Y-%m-%d}.zip",
     mime="application/zip",
-    disabled=not reviewed_count,
+    disabled=not overall.reviewed,
     help="The photos of these cases that an agronomist confirmed or corrected, in one "
     "folder per diagnosis: a test set of your own farms "
     "(`python -m potato_disease evaluate`) and new training data for the model.",
 )
 
 st.subheader("The model against the agronomist")
-overall = review_agreement.agreement(records)
 if overall.rate is None:
     st.caption(
         "No case here has been reviewed yet. Confirm or correct diagnoses below to see "

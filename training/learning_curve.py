@@ -71,14 +71,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
     _, photos = stage1.load_records_and_photos(args.data, 0, stage1.SYNTHETIC_NOT_LEAF)
-    model = stage1.starting_model(pretrained=True)
-    views = stage1.AUGMENTED_VIEWS
-    tag = f"{stage1.INPUT_SIZE}px_b{stage1.SPLIT_BLOCK}_v{views}_n{len(photos.images)}"
-    activations = stage1.cache_activations(
-        photos, model, views, args.cache / f"activations_{tag}.npz", stage1.SEED
+    _, activations, train, validation, groups = stage1.activations_and_split(
+        photos, stage1.AUGMENTED_VIEWS, args.cache, pretrained=True
     )
-    descriptors = activations[0].astype(np.float32).mean(axis=(1, 2))
-    train, validation, groups = stage1.split_from_descriptors(descriptors, photos)
     field_validation = np.array([i for i in validation if photos.sources[i] == FIELD_SOURCE])
     truth = photos.labels[field_validation]
 

@@ -346,16 +346,27 @@ def train_frozen_lower(
     photos: Photos, args: argparse.Namespace
 ) -> tuple[keras.Model, np.ndarray, np.ndarray, np.ndarray]:
     """Stage 1: cache the frozen blocks' activations, split, train the top on them."""
-    model = starting_model(not args.no_pretrained)
-    tag = f"{INPUT_SIZE}px_b{SPLIT_BLOCK}_v{args.views}_n{len(photos.images)}"
-    tag += "_random" if args.no_pretrained else ""
+    model, activations, train, validation, groups = activations_and_split(
+        photos, args.views, args.cache, not args.no_pretrained
+    )
+    train_top(activations, photos, train, model, args.epochs, SEED)
+    return model, train, validation, groups
+
+
+def activations_and_split(
+    photos: Photos, views: int, cache_dir: Path, pretrained: bool
+) -> tuple[keras.Model, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The stage-1 starting model, its frozen blocks' activations of every view (cached
+    in ``cache_dir``), and the split they give (train, validation, groups)."""
+    model = starting_model(pretrained)
+    tag = f"{INPUT_SIZE}px_b{SPLIT_BLOCK}_v{views}_n{len(photos.images)}"
+    tag += "" if pretrained else "_random"
     activations = cache_activations(
-        photos, model, args.views, args.cache / f"activations_{tag}.npz", SEED
+        photos, model, views, cache_dir / f"activations_{tag}.npz", SEED
     )
     descriptors = activations[0].astype(np.float32).mean(axis=(1, 2))
     train, validation, groups = split_from_descriptors(descriptors, photos)
-    train_top(activations, photos, train, model, args.epochs, SEED)
-    return model, train, validation, groups
+    return model, activations, train, validation, groups
 
 
 def load_finetuned(
