@@ -42,6 +42,29 @@ def weights_file(variant: Variant) -> str:
 
 
 WEIGHTS_FILE = weights_file(LITE0)
+HALF_SUFFIX = ".f16.weights.h5"
+
+
+def half_precision_copy(path: Path) -> Path:
+    """A copy of a ``.weights.h5`` file with float32 tensors stored as float16: half the
+    size, for a GPU call that carries at most 64 MiB. Keras casts them back on loading;
+    the rounding (about 5e-4 relative) only moves where fine-tuning starts."""
+    import h5py
+
+    target = path.with_name(path.name.removesuffix(".weights.h5") + HALF_SUFFIX)
+    with h5py.File(path, "r") as source, h5py.File(target, "w") as copy:
+
+        def copy_item(name: str, item: h5py.Dataset | h5py.Group) -> None:
+            if isinstance(item, h5py.Group):
+                copy.require_group(name).attrs.update(item.attrs)
+            elif item.dtype == np.float32:
+                copy.create_dataset(name, data=item[()].astype(np.float16))
+            else:
+                copy.create_dataset(name, data=item[()])
+
+        copy.attrs.update(source.attrs)
+        source.visititems(copy_item)
+    return target
 
 
 # Standard ImageNet-1k class indices (the ILSVRC-2012 synset order) for the check photos.
@@ -207,6 +230,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--variant", choices=sorted(VARIANTS), default=LITE0.name)
+    parser.add_argument(
+        "--float16", action="store_true", help="also write a half-size copy (for a GPU call)"
+    )
     args = parser.parse_args()
     variant = VARIANTS[args.variant]
     state = load_state_dict(variant)
@@ -219,6 +245,8 @@ def main() -> None:
     path = args.output / weights_file(variant)
     model.save_weights(path)
     print(f"wrote {path}")
+    if args.float16:
+        print(f"wrote {half_precision_copy(path)}")
 
 
 if __name__ == "__main__":

@@ -44,8 +44,16 @@ from potato_disease.imaging import center_square
 from potato_disease.labels import MODEL_CLASSES
 from potato_disease.model_files import METADATA
 from training import augment, leaf_cutout
+from training.convert_backbone import DEFAULT_OUTPUT as BACKBONE_DIR
+from training.convert_backbone import weights_file
 from training.dataset import sample_weights
-from training.model import CLASSIFIER, build_diagnosis_model, copy_weights_by_name
+from training.efficientnet_lite import LITE0, VARIANTS, Variant
+from training.model import (
+    CLASSIFIER,
+    build_diagnosis_model,
+    copy_weights_by_name,
+    load_imagenet_backbone,
+)
 from training.photo_pack import PhotoPack, load_pack
 
 log = logging.getLogger("training.finetune")
@@ -61,6 +69,9 @@ DROPOUT_RATE = 0.4
 LABEL_SMOOTHING = 0.1
 WEIGHTS_SUFFIX = ".weights.h5"
 TASK_SIZE = 64  # photos per augmentation task handed to a worker
+IMAGENET = "imagenet"  # --init value: the ImageNet backbone plus a fitted linear probe
+PROBE_EPOCHS = 100
+PROBE_LEARNING_RATE = 1e-3
 CUTOUT_SHARE = 0.5  # of PlantVillage training views, set on a field background
 
 _worker_images: list[Image.Image] = []
@@ -123,9 +134,11 @@ class AugmentedEpochs:
         self.pool.terminate()
 
 
-def initial_model(init: str, size: int, dropout_rate: float) -> keras.Model:
+def initial_model(
+    init: str, size: int, dropout_rate: float, variant: Variant = LITE0
+) -> keras.Model:
     """The network at ``size`` pixels, with the weights of the model saved at ``init``."""
-    model = build_diagnosis_model(size, dropout_rate)
+    model = build_diagnosis_model(size, dropout_rate, variant)
     source = keras.saving.load_model(init, compile=False)
     copied = copy_weights_by_name(source, model)
     expected = sum(1 for layer in model.layers if layer.weights)
@@ -134,12 +147,65 @@ def initial_model(init: str, size: int, dropout_rate: float) -> keras.Model:
     return model
 
 
+def clean_pixels(pack: PhotoPack, indices: np.ndarray, size: int) -> np.ndarray:
+    """Clean centre crops of some pack photos, as float32 pixels (0-255)."""
+    crops = [np.asarray(center_square(pack.images[i], size)) for i in indices]
+    return np.stack(crops).astype(np.float32)
+
+
+def fit_linear_probe(
+    model: keras.Model, pack: PhotoPack, train: np.ndarray, size: int, weight_decay: float
+) -> float:
+    """Fit the classifier on the frozen network's pooled features of clean training
+    crops (the "linear probe" of linear-probe-then-fine-tune); return its weighted
+    training accuracy."""
+    pooled = keras.Model(model.input, model.get_layer("avg_pool").output)
+    features = pooled.predict(clean_pixels(pack, train, size), batch_size=256, verbose=0)
+    classifier = model.get_layer(CLASSIFIER)
+    probe = keras.Sequential(
+        [keras.Input(features.shape[1:]), keras.layers.Dense(classifier.units)]
+    )
+    probe.compile(
+        optimizer=keras.optimizers.AdamW(PROBE_LEARNING_RATE, weight_decay=weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(
+            from_logits=True, label_smoothing=LABEL_SMOOTHING
+        ),
+        weighted_metrics=["accuracy"],
+    )
+    strata = [f"{s}/{y}" for s, y in zip(pack.sources[train], pack.labels[train])]
+    history = probe.fit(
+        features,
+        keras.utils.to_categorical(pack.labels[train], len(MODEL_CLASSES)),
+        sample_weight=sample_weights(strata).astype(np.float32),
+        batch_size=256,
+        epochs=PROBE_EPOCHS,
+        verbose=0,
+    )
+    classifier.set_weights(probe.layers[-1].get_weights())
+    return float(history.history["accuracy"][-1])
+
+
+def imagenet_model(
+    backbone_weights: Path,
+    pack: PhotoPack,
+    train: np.ndarray,
+    args: argparse.Namespace,
+) -> keras.Model:
+    """The ImageNet backbone of ``args.variant`` with a linear probe fitted on top."""
+    variant = VARIANTS[args.variant]
+    model = build_diagnosis_model(args.size, args.dropout, variant)
+    load_imagenet_backbone(model, backbone_weights, variant)
+    accuracy = fit_linear_probe(model, pack, train, args.size, args.weight_decay)
+    log.info("Linear probe on %s ImageNet features: training accuracy %.3f", variant.name, accuracy)
+    return model
+
+
 def source_accuracy(
     model: keras.Model, pack: PhotoPack, indices: np.ndarray, size: int
 ) -> dict[str, float]:
     """Top-1 accuracy (8 classes) on clean centre crops, per source."""
-    pixels = np.stack([np.asarray(center_square(pack.images[i], size)) for i in indices])
-    predicted = model.predict(pixels.astype(np.float32), batch_size=256, verbose=0).argmax(axis=1)
+    pixels = clean_pixels(pack, indices, size)
+    predicted = model.predict(pixels, batch_size=256, verbose=0).argmax(axis=1)
     correct = predicted == pack.labels[indices]
     sources = pack.sources[indices]
     return {str(s): round(float(correct[sources == s].mean()), 4) for s in np.unique(sources)}
@@ -180,6 +246,11 @@ def earlier_fine_tuning(init: str) -> dict[str, Any] | None:
     return json.loads(metadata.read_text())["training"].get("full_fine_tuning")
 
 
+def backbone_weights(args: argparse.Namespace) -> Path:
+    """The ported ImageNet weights that ``--init imagenet`` starts from."""
+    return args.backbone_weights or BACKBONE_DIR / weights_file(VARIANTS[args.variant])
+
+
 def finetune(args: argparse.Namespace) -> dict[str, Any]:
     """Train every layer; return the settings and validation history."""
     keras.utils.set_random_seed(args.seed)
@@ -189,7 +260,10 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
         args.pack, train, args.size, args.seed, args.workers, args.cutout_share
     )
     try:
-        model = initial_model(args.init, args.size, args.dropout)
+        if args.init == IMAGENET:
+            model = imagenet_model(backbone_weights(args), pack, train, args)
+        else:
+            model = initial_model(args.init, args.size, args.dropout, VARIANTS[args.variant])
         classifier = keras.Model(model.input, model.get_layer(CLASSIFIER).output)
         steps_per_epoch = int(np.ceil(len(train) / args.batch_size))
         schedule = keras.optimizers.schedules.CosineDecay(
@@ -233,6 +307,7 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
     model.save_weights(weights_path(args.output))
     return {
         "input_size": args.size,
+        "variant": args.variant,
         "init": str(args.init),
         "epochs": args.epochs,
         "batch_size": args.batch_size,
@@ -247,7 +322,7 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
         "device": device_description(),
         "keras_version": keras.__version__,
         "validation_accuracy_clean_8_class": history,
-        "continues": earlier_fine_tuning(args.init),
+        "continues": None if args.init == IMAGENET else earlier_fine_tuning(args.init),
     }
 
 
@@ -256,7 +331,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Fine-tune every layer on a photo pack.")
     parser.add_argument("--pack", type=Path, default=Path("cache") / "photos.npz")
     parser.add_argument(
-        "--init", default="cache/stage1/potato_leaf.keras", help="the stage-1 .keras model"
+        "--init",
+        default="cache/stage1/potato_leaf.keras",
+        help=f"the stage-1 .keras model, or '{IMAGENET}': the ImageNet backbone and a "
+        "linear probe fitted on its features",
+    )
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default=LITE0.name)
+    parser.add_argument(
+        "--backbone-weights",
+        type=Path,
+        help="with --init imagenet: the ported weights (default: the variant's file in "
+        f"{BACKBONE_DIR})",
     )
     parser.add_argument("--output", type=Path, default=Path("cache") / "finetuned" / "potato_leaf")
     parser.add_argument("--size", type=int, default=INPUT_SIZE)

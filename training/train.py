@@ -49,7 +49,7 @@ from training import artwork, augment, export, features, finetune, split, synthe
 from training.convert_backbone import DEFAULT_OUTPUT as BACKBONE_DIR
 from training.convert_backbone import WEIGHTS_FILE
 from training.dataset import Record, count_by, index_dataset, sample_weights
-from training.efficientnet_lite import HEAD_FILTERS
+from training.efficientnet_lite import HEAD_FILTERS, LITE0, VARIANTS
 from training.model import (
     build_diagnosis_model,
     build_trainable_top,
@@ -381,7 +381,8 @@ def load_finetuned(
     train, validation, groups = pack_split(pack_path, records, photos)
     stage = json.loads(weights.with_name(finetune.record_name(weights)).read_text())
     # Convolutions do not depend on the input size: the same weights serve at any size.
-    model = build_diagnosis_model(serve_size, stage["dropout_rate"])
+    variant = VARIANTS[stage.get("variant", LITE0.name)]
+    model = build_diagnosis_model(serve_size, stage["dropout_rate"], variant)
     model.load_weights(weights)
     return model, train, validation, groups, stage
 
