@@ -4,7 +4,10 @@ import streamlit as st
 
 from potato_disease.resources import get_diagnoser
 from potato_disease.ui.diagnosis_view import (
+    BlindReview,
     ask_assistant_button,
+    blind_review,
+    mark_answer_shown,
     save_form,
     show_advice,
     show_verdict,
@@ -23,6 +26,11 @@ with st.expander("Or take a photo with the camera"):
     camera_photo = st.camera_input("Take a photo")
 photos = list(uploaded_files or []) + ([camera_photo] if camera_photo else [])
 show_heatmap = st.toggle("Show where the model looked (heatmap)", value=True)
+blind = st.toggle(
+    "Blind review: give your own diagnosis before seeing the model's",
+    help="Your first opinion is saved apart from any later change, so History can show "
+    "how often the model agrees with you without its answer swaying yours.",
+)
 
 if not photos:
     st.info("Upload or take a photo of a potato leaf to begin.")
@@ -37,7 +45,7 @@ uploads = diagnose_uploads(
 )
 progress.empty()
 
-if len(uploads) > 1:
+if len(uploads) > 1 and not blind:  # the summary would give the answers away
     show_summary(uploads)
 
 for upload in uploads:
@@ -46,7 +54,18 @@ for upload in uploads:
     if upload.diagnosis is None or upload.image is None:
         st.error(upload.error)
         continue
+    review = blind_review(upload.key, upload.image) if blind else BlindReview(True)
+    if not review.show_answer:
+        continue  # hidden until the agronomist has given their own diagnosis
+    mark_answer_shown(upload.key)
     show_verdict(upload.diagnosis, upload.image, show_heatmap, upload.warnings)
     show_advice(upload.diagnosis.label)
     ask_assistant_button(upload.key, upload.diagnosis, upload.image)
-    save_form(upload.key, upload.diagnosis, upload.image, upload.name, diagnoser.model_version)
+    save_form(
+        upload.key,
+        upload.diagnosis,
+        upload.image,
+        upload.name,
+        diagnoser.model_version,
+        review.label,
+    )

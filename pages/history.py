@@ -118,6 +118,7 @@ table = pd.DataFrame(
         "Agronomist's diagnosis": [
             label_name(record.confirmed_label, "Not reviewed") for record in records
         ],
+        "Blind review": [label_name(record.blind_label, "") for record in records],
         "Field": [record.field_name for record in records],
         "Plot": [record.plot for record in records],
         "Notes": [record.notes for record in records],
@@ -184,10 +185,26 @@ else:
                 for change in changes
             )
         )
-    st.caption(
-        "Reviews made after seeing the model's answer lean towards it, and a share of a "
-        "few dozen cases moves several points with each case."
-    )
+    blind = review_agreement.blind_agreement(records)
+    if blind.agreement.rate is None:
+        st.caption(
+            "Reviews made after seeing the model's answer lean towards it, and a share of "
+            "a few dozen cases moves several points with each case. For a figure the "
+            "model's answer cannot sway, turn on *Blind review* on the Diagnose page."
+        )
+    else:
+        st.markdown(
+            f"**Blind reviews** (the agronomist's diagnosis given before seeing the "
+            f"model's): the model agreed on **{blind.agreement.agreed}** of "
+            f"**{counted(blind.agreement.reviewed, 'case')}** "
+            f"({blind.agreement.rate:.0%}). After seeing the model's answer, the agronomist "
+            f"switched to it in {counted(blind.changed_to_model, 'case')}."
+        )
+        st.caption(
+            "The blind figure is the one the model's answer cannot sway; reviews made "
+            "after seeing it lean towards it. A share of a few dozen cases moves several "
+            "points with each case."
+        )
 
 st.subheader("Review a case")
 by_id = {record.id: record for record in records}

@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import Column, CreateColumn, CreateIndex, CreateTable
 
 from potato_disease.config import Settings
 
@@ -110,7 +110,8 @@ def _enable_wal(cursor: sqlite3.Cursor) -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create the tables that are missing; idempotent and safe from concurrent instances."""
+    """Create the tables and the optional columns that are missing; idempotent and safe
+    from concurrent instances."""
     # Registers the tables on ``Base.metadata`` (imported here: history imports Base).
     from potato_disease import history  # noqa: F401
 
@@ -122,6 +123,44 @@ def init_db(engine: Engine) -> None:
             connection.execute(CreateTable(table, if_not_exists=True))
             for index in sorted(table.indexes, key=lambda index: str(index.name)):
                 connection.execute(CreateIndex(index, if_not_exists=True))
+    for table in Base.metadata.sorted_tables:
+        _add_missing_columns(engine, table)
+
+
+def _add_missing_columns(engine: Engine, table: Table) -> None:
+    """Add the columns of ``table`` that a database made by an earlier version lacks.
+
+    The schema has only grown by optional (nullable) columns, which ``ALTER TABLE ... ADD
+    COLUMN`` adds on SQLite and PostgreSQL alike, leaving them empty on old rows. A
+    required column would need a real migration, so it stops the app with a message.
+    """
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
+                )
+            present = {column["name"] for column in inspect(connection).get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    _add_column(connection, column)
+    except OperationalError as error:
+        # SQLite has no advisory lock: another instance on the same file got there first,
+        # and its transaction added every missing column at once.
+        if "duplicate column" not in str(error.orig):
+            raise
+
+
+def _add_column(connection: Connection, column: Column[Any]) -> None:
+    if not column.nullable:
+        raise RuntimeError(
+            f"The database lacks the required column {column.table.name}.{column.name}: "
+            "it needs a migration this version cannot make."
+        )
+    table = connection.dialect.identifier_preparer.format_table(column.table)
+    definition = CreateColumn(column).compile(dialect=connection.dialect)
+    connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {definition}"))
+    logger.info("Added the column %s.%s to the database", column.table.name, column.name)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -106,6 +106,9 @@ class Case(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     model_version: Mapped[str | None] = mapped_column(String(MODEL_VERSION_MAX_LENGTH))
+    # The agronomist's label given before seeing the model's answer (blind review); added
+    # after the first release, so older databases get it empty (database.init_db).
+    blind_label: Mapped[str | None] = mapped_column(String(LABEL_MAX_LENGTH))
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ class NewCase:
     longitude: float | None = None
     model_version: str | None = None
     confirmed_label: str | None = None
+    blind_label: str | None = None  # given before the model's answer was seen
     created_at: datetime | None = None  # timezone-aware; None means now
 
     @classmethod
@@ -163,6 +167,7 @@ class CaseRecord:
     latitude: float | None
     longitude: float | None
     model_version: str | None
+    blind_label: str | None = None
 
     @property
     def label(self) -> str:
@@ -210,6 +215,7 @@ CSV_COLUMNS = (
     "latitude",
     "longitude",
     "model_version",
+    "blind_label",
     "probabilities",
 )
 
@@ -281,6 +287,7 @@ def _validated_row(new_case: NewCase) -> Case:
         for label, value in new_case.probabilities.items()
     }
     confirmed_label = new_case.confirmed_label or None
+    blind_label = new_case.blind_label or None
     created_at = _check_aware(new_case.created_at)
     return Case(
         created_at=created_at,
@@ -300,6 +307,7 @@ def _validated_row(new_case: NewCase) -> Case:
         model_version=_clean_text(
             new_case.model_version, "The model version", MODEL_VERSION_MAX_LENGTH
         ),
+        blind_label=blind_label and _check_label(blind_label, "The blind review label"),
     )
 
 
@@ -463,6 +471,7 @@ def cases_to_csv(records: Iterable[CaseRecord]) -> bytes:
             "latitude": record.latitude,
             "longitude": record.longitude,
             "model_version": record.model_version,
+            "blind_label": record.blind_label,
             "probabilities": json.dumps(record.probabilities, sort_keys=True),
         }
         writer.writerow(_csv_cell(values[column]) for column in CSV_COLUMNS)

@@ -3,6 +3,9 @@
 The farms' own answer to "how good is the model here?": every case an agronomist
 confirmed or corrected compares the model's label with the agronomist's. A refused
 photo (``not_leaf``) that the agronomist labelled as a leaf counts as a disagreement.
+A review given after seeing the model's answer leans towards it; a blind review (the
+agronomist's label given first, ``CaseRecord.blind_label``) does not, so its agreement is
+reported apart, with how often the agronomist later switched to the model's answer.
 """
 
 from __future__ import annotations
@@ -44,6 +47,25 @@ def agreement(records: Iterable[CaseRecord]) -> Agreement:
     reviewed = reviewed_cases(records)
     agreed = sum(record.model_label == record.confirmed_label for record in reviewed)
     return Agreement(len(reviewed), agreed)
+
+
+@dataclass(frozen=True)
+class BlindAgreement:
+    """Blind reviews: agreement with the label given before the model's answer was seen,
+    and how many of the disagreements the agronomist later changed to the model's label."""
+
+    agreement: Agreement
+    changed_to_model: int
+
+
+def blind_agreement(records: Iterable[CaseRecord]) -> BlindAgreement:
+    """Agreement over the cases given a blind review in ``records``."""
+    blind = [record for record in records if record.blind_label]
+    agreed = sum(record.model_label == record.blind_label for record in blind)
+    changed = sum(
+        record.blind_label != record.model_label == record.confirmed_label for record in blind
+    )
+    return BlindAgreement(Agreement(len(blind), agreed), changed)
 
 
 def agreement_by_field(records: Iterable[CaseRecord]) -> dict[str, Agreement]:

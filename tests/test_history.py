@@ -28,7 +28,13 @@ from streamlit.testing.v1 import AppTest
 
 from potato_disease import history
 from potato_disease.config import PROJECT_ROOT, Settings, get_settings, settings_from_env
-from potato_disease.database import database_url, init_db, make_engine, normalise_url
+from potato_disease.database import (
+    DatabaseError,
+    database_url,
+    init_db,
+    make_engine,
+    normalise_url,
+)
 from potato_disease.history import CaseFilter, LabelCount, NewCase
 
 POSTGRES_USERS = ("postgres", "root")
@@ -185,6 +191,16 @@ def test_a_confirmed_label_can_be_given_when_saving(engine):
     assert record.confirmed_at is not None
 
 
+def test_a_blind_review_is_stored_apart_from_later_corrections(engine):
+    case_id = history.save_case(
+        engine, new_case(blind_label="pest", confirmed_label="pest", model_label="early_blight")
+    )
+    history.confirm_case(engine, case_id, "early_blight")  # changed after seeing the model
+    record = history.get_case(engine, case_id)
+    assert (record.blind_label, record.confirmed_label) == ("pest", "early_blight")
+    assert history.get_case(engine, history.save_case(engine, new_case())).blind_label is None
+
+
 def test_from_diagnosis_copies_the_model_answer(engine):
     from potato_disease.diagnosis import Diagnosis
 
@@ -203,6 +219,7 @@ def test_from_diagnosis_copies_the_model_answer(engine):
     [
         ({"model_label": "rust"}, "not a known label"),
         ({"confirmed_label": "blight"}, "not a known label"),
+        ({"blind_label": "scab"}, "blind review label 'scab' is not a known label"),
         ({"probabilities": {"mildew": 0.5}}, "not a known label"),
         ({"probabilities": {"healthy": 1.5}}, "between 0 and 1"),
         ({"model_confidence": -0.1}, "between 0 and 1"),
@@ -417,11 +434,13 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
         engine, new_case(created_at=at(2), latitude=-33.9, longitude=-70.6, model_label="virus")
     )
     history.confirm_case(engine, first, "late_blight")
+    blind = history.save_case(engine, new_case(created_at=at(3), blind_label="healthy"))
     data = history.cases_to_csv(history.list_cases(engine))
+    blind_row, *rows = read_csv(data)
+    assert (int(blind_row["id"]), blind_row["blind_label"]) == (blind, "healthy")
 
     assert data.decode("utf-8").splitlines()[0] == ",".join(history.CSV_COLUMNS)
     assert "thumbnail" not in data.decode("utf-8")
-    rows = read_csv(data)
     assert [int(row["id"]) for row in rows] == [second, first]
     newest, oldest = rows
     assert newest["created_at"] == "2025-03-02T12:00:00+00:00"
@@ -434,6 +453,7 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
     assert (oldest["label"], oldest["confirmed_label"]) == ("late_blight", "late_blight")
     assert oldest["notes"] == "Mildiú, «tache»"
     assert oldest["model_confidence"] == "0.91"
+    assert oldest["blind_label"] == ""
 
 
 def test_csv_export_of_nothing_is_just_the_header():
@@ -539,6 +559,58 @@ def test_init_db_is_idempotent_and_safe_from_several_instances_at_once(settings)
     finally:
         for each in engines:
             each.dispose()
+
+
+def make_old_database(engine: Engine) -> int:
+    """The schema of the first release (no ``blind_label`` column) with one saved case."""
+    init_db(engine)
+    case_id = history.save_case(engine, new_case(confirmed_label="virus"))
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE cases DROP COLUMN blind_label"))
+    return case_id
+
+
+def test_init_db_adds_new_optional_columns_to_an_old_database(settings, caplog):
+    engine = make_engine(settings)
+    try:
+        old_case = make_old_database(engine)
+        with pytest.raises(DatabaseError):  # what the new code meets before the upgrade
+            history.list_cases(engine)
+        with caplog.at_level(logging.INFO, logger="potato_disease.database"):
+            init_db(engine)
+        assert "Added the column cases.blind_label" in caplog.text
+        record = history.get_case(engine, old_case)
+        assert (record.confirmed_label, record.blind_label) == ("virus", None)  # kept
+        new = history.save_case(engine, new_case(blind_label="healthy"))
+        assert history.get_case(engine, new).blind_label == "healthy"
+        caplog.clear()
+        init_db(engine)  # nothing left to add
+        assert "Added the column" not in caplog.text
+    finally:
+        engine.dispose()
+
+
+def test_several_instances_upgrade_an_old_database_at_once(settings):
+    engines = [make_engine(settings) for _ in range(4)]
+    try:
+        old_case = make_old_database(engines[0])
+        assert errors_when_started_together(engines, init_db, timeout=120) == []
+        assert history.get_case(engines[1], old_case).blind_label is None
+    finally:
+        for each in engines:
+            each.dispose()
+
+
+def test_a_missing_required_column_stops_with_a_message(tmp_path):
+    engine = make_engine(settings_from_env({}, app_data_dir=tmp_path))
+    try:
+        init_db(engine)
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE cases DROP COLUMN is_leaf"))
+        with pytest.raises(RuntimeError, match=r"required column cases\.is_leaf"):
+            init_db(engine)
+    finally:
+        engine.dispose()
 
 
 # Engine configuration ---------------------------------------------------------------
@@ -653,6 +725,21 @@ def test_page_confirms_and_deletes_a_case(page_settings, engine):
     assert not page.exception
     assert history.get_case(engine, case_id) is None
     assert "No diagnoses have been saved yet" in page.info[0].value
+
+
+def test_page_reports_blind_reviews_apart(page_settings, engine):
+    history.save_case(engine, new_case(confirmed_label="late_blight"))  # seen, not blind
+    page = run_page()
+    assert "turn on *Blind review*" in " ".join(block.value for block in page.caption)
+    for blind, final in (("early_blight", "early_blight"), ("pest", "early_blight")):
+        history.save_case(engine, new_case(blind_label=blind, confirmed_label=final))
+    page = run_page()
+    assert not page.exception
+    shown = " ".join(block.value for block in page.markdown)
+    assert "the model agreed on **1** of **2 cases** (50%)" in shown
+    assert "switched to it in 1 case." in shown
+    blind_column = list(page.dataframe[0].value["Blind review"])
+    assert blind_column == ["Insect pest damage", "Early blight", ""]
 
 
 def test_page_with_an_empty_history_explains_how_to_add_cases(page_settings, engine):

@@ -113,3 +113,55 @@ def test_a_blurred_leaf_gets_a_retake_warning_and_is_not_called_a_non_leaf(
     assert any("Could not judge this photo" in text for text in warnings), warnings
     assert any("looks blurred" in text for text in warnings), warnings
     assert not any("does not look like a potato leaf" in e.value for e in at.error)
+
+
+def test_blind_review_hides_the_answer_until_the_agronomist_gives_theirs(
+    app_data: Path, data_dir: Path
+) -> None:
+    leaves = sample_photos(data_dir, "plantvillage", "late_blight", 2)
+    at = page().run()
+    next(t for t in at.toggle if t.label.startswith("Blind review")).set_value(True).run()
+    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in leaves]).run()
+    assert not at.exception
+
+    def shown() -> str:
+        return " ".join(m.value for m in (*at.success, *at.warning, *at.markdown, *at.info))
+
+    assert "Late blight" not in shown()  # no verdict, advice or summary yet
+    assert not at.dataframe and not any(b.label == "Save to history" for b in at.button)
+    reveal = [b for b in at.button if b.label == "Show the model's answer"]
+    assert len(reveal) == 2
+    reveal[0].click().run()  # without a diagnosis of one's own: still hidden
+    assert any("Choose your diagnosis first" in w.value for w in at.warning)
+    assert "Late blight" not in shown()
+
+    next(s for s in at.selectbox if s.label.startswith("Your diagnosis, before")).set_value(
+        "early_blight"
+    )
+    next(b for b in at.button if b.label == "Show the model's answer").click().run()
+    assert not at.exception
+    assert "Your diagnosis before seeing the model's: **Early blight**" in shown()
+    assert "Late blight" in shown()  # the first photo's answer, now shown
+    assert len([b for b in at.button if b.label == "Show the model's answer"]) == 1  # 2nd hidden
+    final = next(s for s in at.selectbox if s.label.startswith("Your diagnosis (kept apart"))
+    assert final.value == "early_blight"  # starts as the blind label
+    final.set_value("late_blight")  # the agronomist changes their mind after seeing it
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    cases = list_cases(make_engine(get_settings()))
+    assert [(c.model_label, c.blind_label, c.confirmed_label) for c in cases] == [
+        ("late_blight", "early_blight", "late_blight")
+    ]
+
+
+def test_a_photo_whose_answer_was_seen_is_not_reviewed_blind(
+    app_data: Path, data_dir: Path
+) -> None:
+    leaf = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value((leaf.name, leaf.read_bytes(), "image/jpeg")).run()
+    next(t for t in at.toggle if t.label.startswith("Blind review")).set_value(True).run()
+    assert not at.exception
+    assert any("already shown, so it is not reviewed blind" in c.value for c in at.caption)
+    assert not any(b.label == "Show the model's answer" for b in at.button)
+    assert any(b.label == "Save to history" for b in at.button)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from potato_disease.history import CaseRecord
 from potato_disease.review_agreement import (
     NO_FIELD,
     Agreement,
+    BlindAgreement,
     Correction,
     agreement,
     agreement_by_field,
+    blind_agreement,
     corrections,
 )
 
@@ -67,3 +70,16 @@ def test_corrections_most_frequent_first() -> None:
         Correction("not_leaf", "healthy", 1),
     ]
     assert corrections(RECORDS, limit=1) == [Correction("early_blight", "pest", 2)]
+
+
+def test_blind_reviews_are_counted_apart_with_later_switches_to_the_model() -> None:
+    records = [
+        replace(case("early_blight", "early_blight"), blind_label="early_blight"),
+        replace(case("early_blight", "early_blight"), blind_label="pest"),  # switched
+        replace(case("late_blight", "healthy"), blind_label="healthy"),  # kept their own
+        replace(case("virus", None), blind_label="virus"),  # blind, final label cleared
+        case("pest", "pest"),  # reviewed after seeing the model: not blind
+    ]
+    result = blind_agreement(records)
+    assert result == BlindAgreement(Agreement(reviewed=4, agreed=2), changed_to_model=1)
+    assert blind_agreement(RECORDS).agreement.rate is None

@@ -366,7 +366,8 @@ cost the most, partly as refusals: the app asks for a sharper photo instead.
   photos from other farms, countries and cameras will score lower. Measure it on
   your own: `python -m potato_disease export-reviewed DIR` writes the photos
   agronomists confirmed or corrected in the app, and `evaluate DIR` scores them
-  (`training.train --extra-data DIR` also trains on them). The field
+  (`training.train --extra-data DIR` also trains on them); with blind review
+  on, the History page's agreement is not swayed by the model's answer. The field
   classes come from one Indonesian data set whose "Fungi" class is mostly, not only,
   early blight, and whose smallest class has {smallest} photos. Its `bacteria` photos
   mostly show wilted, rolled plants (as bacterial wilt does); bacterial disease seen

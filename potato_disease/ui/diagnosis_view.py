@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import streamlit as st
 from PIL import Image
@@ -69,10 +70,64 @@ def show_advice(label: str) -> None:
             st.markdown("\n".join(f"- {source}" for source in entry.sources))
 
 
+@dataclass(frozen=True)
+class BlindReview:
+    """Whether the model's answer may be shown yet, and the label given blind, if any."""
+
+    show_answer: bool
+    label: str | None = None
+
+
+def blind_review(key: str, image: Image.Image) -> BlindReview:
+    """Blind review: ask for the agronomist's diagnosis of the photo before the model's
+    answer is shown. The label given is kept for the session."""
+    given = st.session_state.setdefault("blind_labels", {})
+    if key in given:
+        st.info(f"Your diagnosis before seeing the model's: **{DISPLAY_NAMES[given[key]]}**.")
+        return BlindReview(True, given[key])
+    if key in st.session_state.setdefault("answers_shown", set()):
+        st.caption(
+            "Blind review: the model's answer for this photo was already shown, so it is "
+            "not reviewed blind."
+        )
+        return BlindReview(True)
+    asking = st.empty()
+    with asking.container():
+        st.image(image, caption="Your photo", width=360)
+        with st.form(f"blind-{key}"):
+            label = st.selectbox(
+                "Your diagnosis, before you see the model's",
+                options=[None, *MODEL_CLASSES],
+                format_func=lambda label: "Choose…" if label is None else DISPLAY_NAMES[label],
+                key=f"blind-label-{key}",
+            )
+            submitted = st.form_submit_button("Show the model's answer")
+    if not submitted:
+        return BlindReview(False)
+    if label is None:
+        st.warning("Choose your diagnosis first: the model's answer is shown after it.")
+        return BlindReview(False)
+    given[key] = label
+    asking.empty()  # the question gives way to the answer
+    st.info(f"Your diagnosis before seeing the model's: **{DISPLAY_NAMES[label]}**.")
+    return BlindReview(True, label)
+
+
+def mark_answer_shown(key: str) -> None:
+    """Remember that the model's answer for this photo was shown (no blind review after)."""
+    st.session_state.setdefault("answers_shown", set()).add(key)
+
+
 def save_form(
-    key: str, diagnosis: Diagnosis, image: Image.Image, photo_name: str, model_version: str
+    key: str,
+    diagnosis: Diagnosis,
+    image: Image.Image,
+    photo_name: str,
+    model_version: str,
+    blind_label: str | None = None,
 ) -> None:
-    """Field, plot, notes, location and the agronomist's label; saves to history."""
+    """Field, plot, notes, location and the agronomist's label; saves to history.
+    A blind review's label is stored apart and starts as the agronomist's label."""
     saved = st.session_state.setdefault("saved_cases", {})
     if key in saved:
         st.success(f"Saved to history as case #{saved[key]}.")
@@ -83,11 +138,16 @@ def save_form(
         field_name = left.text_input("Field", key=f"field-{key}", max_chars=120)
         plot = right.text_input("Plot", key=f"plot-{key}", max_chars=120)
         notes = st.text_area("Notes", key=f"notes-{key}", max_chars=2000)
+        options = [None, *MODEL_CLASSES]
         confirmed = st.selectbox(
             "Your diagnosis (kept apart from the model's)",
-            options=[None, *MODEL_CLASSES],
+            options=options,
+            index=options.index(blind_label),
             format_func=lambda label: "Not checked yet" if label is None else DISPLAY_NAMES[label],
             key=f"confirm-{key}",
+            help=None
+            if blind_label is None
+            else "Your blind review is stored as it was given, whatever you choose here.",
         )
         left, right = st.columns(2)
         latitude = _coordinate_input(left, "Latitude", 90.0, f"lat-{key}")
@@ -106,6 +166,7 @@ def save_form(
             latitude=latitude,
             longitude=longitude,
             confirmed_label=confirmed,
+            blind_label=blind_label,
             model_version=model_version,
         )
         saved[key] = save_case(get_engine(), case)
