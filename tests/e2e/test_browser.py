@@ -190,3 +190,30 @@ def test_a_blurred_leaf_is_sent_back_for_a_retake_not_called_a_non_leaf(
     shot(page, "6-blurred")
     assert page.get_by_text("does not look like a potato leaf").count() == 0
     page.close()
+
+
+def test_blind_review_shows_the_answer_only_after_the_agronomists_own(
+    app_url: str, browser: object, data_dir: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    page.get_by_text("Diagnose a potato leaf").wait_for()
+    page.get_by_text("Blind review: give your own diagnosis", exact=False).click()
+    leaf = sample_photos(data_dir, "plantvillage", "early_blight", 1)[0]
+    page.locator("input[type=file]").first.set_input_files(str(leaf))
+    page.get_by_role("button", name="Show the model's answer").wait_for()
+    shot(page, "8-blind-question")
+    assert page.get_by_text("What to do now").count() == 0  # no answer, no advice yet
+
+    page.get_by_role("combobox", name="Your diagnosis, before", exact=False).click()
+    page.keyboard.type("Early blight")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Show the model's answer").click()
+    page.get_by_text("Your diagnosis before seeing the model's").wait_for()
+    page.get_by_text("What to do now").first.wait_for()
+    assert page.get_by_role("button", name="Show the model's answer").count() == 0
+    page.get_by_role("button", name="Save to history").first.click()
+    page.get_by_text("Saved to history").wait_for()
+    shot(page, "9-blind-answer")
+    page.close()
