@@ -9,10 +9,11 @@ a directory means every image under it. An unreadable file gives a line with an
 several, with 95 % bootstrap intervals (over photos) of accuracy, macro-F1 and
 balanced accuracy.
 
-``export-reviewed DIR [--field NAME]`` writes the cases an agronomist reviewed in the
-History (the app's database: ``DATABASE_URL``, else the SQLite file) as class folders
-under DIR, which ``evaluate DIR`` then scores: how the model does on the farms that use
-it. The exit status is 1 if no case has been reviewed.
+``export-reviewed DIR [--field NAME] [--blind]`` writes the cases an agronomist reviewed
+in the History (the app's database: ``DATABASE_URL``, else the SQLite file) as class
+folders under DIR, which ``evaluate DIR`` then scores: how the model does on the farms
+that use it. ``--blind`` keeps only blind reviews, under the label given before the
+model's answer was seen. The exit status is 1 if no case has been reviewed.
 """
 
 from __future__ import annotations
@@ -130,11 +131,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_parser.add_argument("folder", type=Path, help="a new or empty folder")
     export_parser.add_argument("--field", help="only the cases of this field")
+    export_parser.add_argument(
+        "--blind",
+        action="store_true",
+        help="only the cases reviewed blind, under the label given before the model's "
+        "answer was seen (a test set that answer did not sway)",
+    )
     return parser
 
 
-def export_reviewed(settings: Settings, folder: Path, field_name: str | None, out: TextIO) -> int:
-    """Write the reviewed cases under ``folder``; return the exit status."""
+def export_reviewed(
+    settings: Settings, folder: Path, field_name: str | None, out: TextIO, blind: bool = False
+) -> int:
+    """Write the reviewed (or blind-reviewed) cases under ``folder``; return the exit status."""
     engine = make_engine(settings)
     try:
         init_db(engine)
@@ -147,22 +156,26 @@ def export_reviewed(settings: Settings, folder: Path, field_name: str | None, ou
         return 2
     finally:
         engine.dispose()
-    counts = reviewed_photos.label_counts(records)
+    counts = reviewed_photos.label_counts(records, blind)
     if not counts:
         where = f" of field {field_name!r}" if field_name else ""
-        print(
-            f"No reviewed cases{where} among {len(records)} saved: confirm or correct "
-            "diagnoses on the History page first.",
-            file=out,
+        how = (
+            "turn on Blind review on the Diagnose page and give your diagnosis first."
+            if blind
+            else "confirm or correct diagnoses on the History page first."
         )
+        kind = "blind-reviewed" if blind else "reviewed"
+        print(f"No {kind} cases{where} among {len(records)} saved: {how}", file=out)
         return 1
     try:
-        written = reviewed_photos.write_folder(records, folder)
+        written = reviewed_photos.write_folder(records, folder, blind)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     summary = ", ".join(f"{label} {count}" for label, count in sorted(counts.items()))
-    print(f"Wrote {written} reviewed photos to {folder} ({summary}).", file=out)
+    kind = "blind-reviewed" if blind else "reviewed"
+    photos = "photo" if written == 1 else "photos"
+    print(f"Wrote {written} {kind} {photos} to {folder} ({summary}).", file=out)
     print(f"Score the model on them: python -m potato_disease evaluate {folder}", file=out)
     return 0
 
@@ -172,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = get_settings()
     if args.command == "export-reviewed":
-        return export_reviewed(settings, args.folder, args.field, sys.stdout)
+        return export_reviewed(settings, args.folder, args.field, sys.stdout, args.blind)
     try:
         diagnoser = Diagnoser(args.model_dir or settings.model_dir, settings.inference_threads)
     except ModelFilesError as error:

@@ -5,6 +5,8 @@ stored thumbnail, at most 256 px a side, no metadata), the class-folder layout t
 ``python -m potato_disease evaluate`` scores and ``python -m training.train
 --extra-data`` trains on, with ``cases.csv`` (the History CSV of those cases) beside the
 class folders. Cases nobody reviewed are left out: their label is only the model's.
+With ``blind=True`` the set holds only the cases reviewed blind, filed under the label
+given before the model's answer was seen: a test set that answer did not sway.
 """
 
 from __future__ import annotations
@@ -21,29 +23,37 @@ from potato_disease.history import CaseRecord
 MANIFEST_NAME = "cases.csv"
 
 
-def reviewed_cases(records: Iterable[CaseRecord]) -> list[CaseRecord]:
+def review_label(record: CaseRecord, blind: bool = False) -> str | None:
+    """The agronomist's label of a case: the final one, or the one given blind."""
+    return record.blind_label if blind else record.confirmed_label
+
+
+def reviewed_cases(records: Iterable[CaseRecord], blind: bool = False) -> list[CaseRecord]:
     """The cases that carry the agronomist's label, in the order given."""
-    return [record for record in records if record.confirmed_label]
+    return [record for record in records if review_label(record, blind)]
 
 
-def photo_path(record: CaseRecord) -> str:
+def photo_path(record: CaseRecord, blind: bool = False) -> str:
     """Where a reviewed case's photo goes: its class folder and a name made of its id."""
-    if not record.confirmed_label:
-        raise ValueError(f"Case #{record.id} has not been reviewed.")
-    return f"{record.confirmed_label}/case-{record.id:06d}.jpg"
+    label = review_label(record, blind)
+    if not label:
+        raise ValueError(f"Case #{record.id} has not been reviewed{' blind' if blind else ''}.")
+    return f"{label}/case-{record.id:06d}.jpg"
 
 
-def labelled_files(records: Iterable[CaseRecord]) -> Iterator[tuple[str, bytes]]:
+def labelled_files(
+    records: Iterable[CaseRecord], blind: bool = False
+) -> Iterator[tuple[str, bytes]]:
     """(relative path, content) of every file of the set: photos, then the manifest."""
-    reviewed = reviewed_cases(records)
+    reviewed = reviewed_cases(records, blind)
     for record in reviewed:
-        yield photo_path(record), record.thumbnail
+        yield photo_path(record, blind), record.thumbnail
     yield MANIFEST_NAME, history.cases_to_csv(reviewed)
 
 
-def label_counts(records: Iterable[CaseRecord]) -> dict[str, int]:
-    """How many reviewed cases there are of each confirmed label."""
-    return dict(Counter(record.confirmed_label for record in reviewed_cases(records)))
+def label_counts(records: Iterable[CaseRecord], blind: bool = False) -> dict[str, int]:
+    """How many reviewed cases there are of each label."""
+    return dict(Counter(review_label(record, blind) for record in reviewed_cases(records, blind)))
 
 
 def to_zip(records: Iterable[CaseRecord]) -> bytes:
@@ -56,13 +66,13 @@ def to_zip(records: Iterable[CaseRecord]) -> bytes:
     return buffer.getvalue()
 
 
-def write_folder(records: Iterable[CaseRecord], folder: Path) -> int:
+def write_folder(records: Iterable[CaseRecord], folder: Path, blind: bool = False) -> int:
     """Write the set under ``folder``, which must be new or empty (an earlier export is
     never mixed with or overwritten by this one); return the number of photos."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ValueError(f"{folder} already exists and is not an empty folder: choose a new one.")
     photos = 0
-    for name, content in labelled_files(records):
+    for name, content in labelled_files(records, blind):
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)

@@ -125,6 +125,27 @@ def test_unreviewed_cases_have_no_photo_path(engine, three_cases):
     assert reviewed_photos.label_counts([record]) == {}
 
 
+def test_a_blind_export_files_blind_reviews_under_the_label_given_blind(engine, tmp_path):
+    seen = save(engine, leafish(), "early_blight", confirmed_label="early_blight")
+    switched = save(engine, leafish(), "early_blight", blind_label="pest")
+    history.confirm_case(engine, switched, "early_blight")  # after seeing the model's answer
+    kept = save(engine, leafish(), "late_blight", blind_label="healthy", confirmed_label="healthy")
+    records = history.list_cases(engine)
+    assert reviewed_photos.label_counts(records, blind=True) == {"pest": 1, "healthy": 1}
+    with pytest.raises(ValueError, match="not been reviewed blind"):
+        reviewed_photos.photo_path(history.get_case(engine, seen), blind=True)
+
+    folder = tmp_path / "blind"
+    assert reviewed_photos.write_folder(records, folder, blind=True) == 2
+    photos = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.jpg"))
+    assert photos == [f"healthy/case-{kept:06d}.jpg", f"pest/case-{switched:06d}.jpg"]
+    rows = list(csv.DictReader(io.StringIO((folder / "cases.csv").read_text("utf-8"))))
+    assert {(row["blind_label"], row["confirmed_label"]) for row in rows} == {
+        ("pest", "early_blight"),
+        ("healthy", "healthy"),
+    }
+
+
 # The command line, against the app's own database ----------------------------------
 
 
@@ -167,6 +188,17 @@ def test_cli_says_when_nothing_is_reviewed_and_never_overwrites(engine, app_data
     assert not (tmp_path / "out").exists()
 
     history.confirm_case(engine, history.list_cases(engine)[0].id, "virus")
+    not_blind = run_cli_on(app_data_dir, "export-reviewed", str(tmp_path / "out"), "--blind")
+    assert not_blind.returncode == 1
+    assert "No blind-reviewed cases among 1 saved: turn on Blind review" in not_blind.stdout
+    assert not (tmp_path / "out").exists()
+
+    save(engine, leafish(), "virus", blind_label="bacteria")
+    blind = run_cli_on(app_data_dir, "export-reviewed", str(tmp_path / "out"), "--blind")
+    assert blind.returncode == 0, blind.stderr
+    assert "Wrote 1 blind-reviewed photo to" in blind.stdout and "(bacteria 1)" in blind.stdout
+    assert [p.parent.name for p in (tmp_path / "out").rglob("*.jpg")] == ["bacteria"]
+
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "keep.txt").write_text("earlier work")
     refused = run_cli_on(app_data_dir, "export-reviewed", str(tmp_path / "busy"))
