@@ -153,6 +153,18 @@ def clean_pixels(pack: PhotoPack, indices: np.ndarray, size: int) -> np.ndarray:
     return np.stack(crops).astype(np.float32)
 
 
+def smoothed_loss() -> keras.losses.Loss:
+    """Cross-entropy on logits with label smoothing: every training step here uses it."""
+    return keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=LABEL_SMOOTHING)
+
+
+def targets_and_weights(pack: PhotoPack, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot labels of some pack photos, and weights that balance (source, label) pairs."""
+    strata = [f"{s}/{y}" for s, y in zip(pack.sources[indices], pack.labels[indices])]
+    targets = keras.utils.to_categorical(pack.labels[indices], len(MODEL_CLASSES))
+    return targets, sample_weights(strata).astype(np.float32)
+
+
 def fit_linear_probe(
     model: keras.Model, pack: PhotoPack, train: np.ndarray, size: int, weight_decay: float
 ) -> float:
@@ -167,16 +179,14 @@ def fit_linear_probe(
     )
     probe.compile(
         optimizer=keras.optimizers.AdamW(PROBE_LEARNING_RATE, weight_decay=weight_decay),
-        loss=keras.losses.CategoricalCrossentropy(
-            from_logits=True, label_smoothing=LABEL_SMOOTHING
-        ),
+        loss=smoothed_loss(),
         weighted_metrics=["accuracy"],
     )
-    strata = [f"{s}/{y}" for s, y in zip(pack.sources[train], pack.labels[train])]
+    targets, weights = targets_and_weights(pack, train)
     history = probe.fit(
         features,
-        keras.utils.to_categorical(pack.labels[train], len(MODEL_CLASSES)),
-        sample_weight=sample_weights(strata).astype(np.float32),
+        targets,
+        sample_weight=weights,
         batch_size=256,
         epochs=PROBE_EPOCHS,
         verbose=0,
@@ -274,14 +284,10 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
         )
         classifier.compile(
             optimizer=keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay),
-            loss=keras.losses.CategoricalCrossentropy(
-                from_logits=True, label_smoothing=LABEL_SMOOTHING
-            ),
+            loss=smoothed_loss(),
             weighted_metrics=["accuracy"],
         )
-        targets = keras.utils.to_categorical(pack.labels[train], len(MODEL_CLASSES))
-        strata = [f"{s}/{y}" for s, y in zip(pack.sources[train], pack.labels[train])]
-        weights = sample_weights(strata).astype(np.float32)
+        targets, weights = targets_and_weights(pack, train)
         history = [{"epoch": 0, **source_accuracy(classifier, pack, validation, args.size)}]
         log.info("Before fine-tuning: %s", history[-1])
         for epoch in range(args.epochs):

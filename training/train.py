@@ -107,12 +107,17 @@ def load_photos(records: list[Record], synthetic_count: int, seed: int) -> Photo
 
 
 def cache_activations(
-    photos: Photos, model: keras.Model, views: int, cache_path: Path, seed: int
+    photos: Photos,
+    model: keras.Model,
+    views: int,
+    cache_path: Path,
+    seed: int,
+    split_block: int = SPLIT_BLOCK,
 ) -> np.ndarray:
     """Frozen-block activations, shape (views + 1, photos, h, w, c), cached on disk."""
 
     def compute() -> dict[str, np.ndarray]:
-        runner = features.BatchRunner(features.to_litert(features.lower_model(model, SPLIT_BLOCK)))
+        runner = features.BatchRunner(features.to_litert(features.lower_model(model, split_block)))
         outputs = []
         for view in features.iterate_views(views):
             log.info("Extracting view %d of %d", view, views)
@@ -135,10 +140,12 @@ def train_top(
     model: keras.Model,
     epochs: int,
     seed: int,
+    split_block: int = SPLIT_BLOCK,
 ) -> keras.Model:
-    """Fine-tune the top of the network on cached activations of the training photos."""
+    """Fine-tune the top of the network (blocks from ``split_block`` on) on cached
+    activations of the training photos."""
     keras.utils.set_random_seed(seed)
-    top = build_trainable_top(INPUT_SIZE, SPLIT_BLOCK, DROPOUT_RATE)
+    top = build_trainable_top(INPUT_SIZE, split_block, DROPOUT_RATE)
     copy_weights_by_name(model, top)
     views = activations.shape[0]
     inputs = activations[:, train].reshape(-1, *activations.shape[2:])
@@ -245,6 +252,12 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("cache"))
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--views", type=int, default=AUGMENTED_VIEWS)
+    parser.add_argument(
+        "--split-block",
+        type=int,
+        default=SPLIT_BLOCK,
+        help="stage 1 trains the blocks from this one on (the ones before stay frozen)",
+    )
     parser.add_argument("--synthetic", type=int, default=SYNTHETIC_NOT_LEAF)
     parser.add_argument("--limit", type=int, default=0, help="use N photos per class (smoke runs)")
     parser.add_argument(
@@ -293,7 +306,7 @@ def main() -> None:
         training = {
             "seed": SEED,
             "input_size": model.input_shape[1],
-            "frozen_blocks": SPLIT_BLOCK,
+            "frozen_blocks": args.split_block,
             "augmented_views": args.views,
             "epochs": args.epochs,
             "batch_size": BATCH_SIZE,
@@ -347,24 +360,29 @@ def train_frozen_lower(
 ) -> tuple[keras.Model, np.ndarray, np.ndarray, np.ndarray]:
     """Stage 1: cache the frozen blocks' activations, split, train the top on them."""
     model, activations, train, validation, groups = activations_and_split(
-        photos, args.views, args.cache, not args.no_pretrained
+        photos, args.views, args.cache, not args.no_pretrained, args.split_block
     )
-    train_top(activations, photos, train, model, args.epochs, SEED)
+    train_top(activations, photos, train, model, args.epochs, SEED, args.split_block)
     return model, train, validation, groups
 
 
 def activations_and_split(
-    photos: Photos, views: int, cache_dir: Path, pretrained: bool
+    photos: Photos, views: int, cache_dir: Path, pretrained: bool, split_block: int = SPLIT_BLOCK
 ) -> tuple[keras.Model, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The stage-1 starting model, its frozen blocks' activations of every view (cached
-    in ``cache_dir``), and the split they give (train, validation, groups)."""
+    """The stage-1 starting model, the activations of every view at the input of block
+    ``split_block`` (cached in ``cache_dir``), and the split (train, validation, groups),
+    which always comes from the activations at ``SPLIT_BLOCK``."""
     model = starting_model(pretrained)
-    tag = f"{INPUT_SIZE}px_b{SPLIT_BLOCK}_v{views}_n{len(photos.images)}"
-    tag += "" if pretrained else "_random"
-    activations = cache_activations(
-        photos, model, views, cache_dir / f"activations_{tag}.npz", SEED
-    )
-    descriptors = activations[0].astype(np.float32).mean(axis=(1, 2))
+
+    def activations_at(block: int, view_count: int) -> np.ndarray:
+        tag = f"{INPUT_SIZE}px_b{block}_v{view_count}_n{len(photos.images)}"
+        tag += "" if pretrained else "_random"
+        path = cache_dir / f"activations_{tag}.npz"
+        return cache_activations(photos, model, view_count, path, SEED, block)
+
+    activations = activations_at(split_block, views)
+    clean = activations[0] if split_block == SPLIT_BLOCK else activations_at(SPLIT_BLOCK, 0)[0]
+    descriptors = clean.astype(np.float32).mean(axis=(1, 2))
     train, validation, groups = split_from_descriptors(descriptors, photos)
     return model, activations, train, validation, groups
 
