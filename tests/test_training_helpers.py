@@ -251,3 +251,26 @@ def test_learning_curve_shares_whole_field_groups_per_label() -> None:
     assert len(set(groups[tiny[tiny >= 4]])) == 2  # at least one group of each label
     logits = np.array([[0.0, 1, 0, 0, 0, 0, 0, 9], [3.0, 0, 0, 0, 0, 0, 0, 0]])
     assert list(leaf_top1(logits)) == [1, 0]  # not_leaf is never the answer
+
+
+@pytest.mark.slow  # two LiteRT conversions of the backbone
+def test_stage1_can_train_more_blocks_on_the_same_split(tmp_path) -> None:
+    from training import train as stage1
+
+    rng = np.random.default_rng(2)
+    images = [Image.fromarray(rng.integers(0, 255, (64, 64, 3), np.uint8)) for _ in range(15)]
+    photos = Photos(images, np.array([0, 1, 2] * 5), ["field-java"] * 15)
+    _, shipped, train, validation, groups = stage1.activations_and_split(photos, 1, tmp_path, False)
+    _, deeper, train_11, validation_11, groups_11 = stage1.activations_and_split(
+        photos, 1, tmp_path, False, split_block=11
+    )
+    assert np.array_equal(train_11, train) and np.array_equal(validation_11, validation)
+    assert np.array_equal(groups_11, groups)  # the split comes from block 15 either way
+    assert shipped.shape[:2] == deeper.shape[:2] == (2, 15)  # clean + 1 view of each photo
+    assert deeper.shape[2:4] == (12, 12) and shipped.shape[2:4] == (6, 6)  # earlier, finer
+    cached = sorted(path.name for path in tmp_path.glob("activations_*.npz"))
+    assert cached == [
+        "activations_192px_b11_v1_n15_random.npz",
+        "activations_192px_b15_v0_n15_random.npz",  # clean views only, for the split
+        "activations_192px_b15_v1_n15_random.npz",
+    ]
