@@ -157,6 +157,7 @@ def export_reviewed(
     finally:
         engine.dispose()
     counts = reviewed_photos.label_counts(records, blind)
+    kind = "blind-reviewed" if blind else "reviewed"
     if not counts:
         where = f" of field {field_name!r}" if field_name else ""
         how = (
@@ -164,7 +165,6 @@ def export_reviewed(
             if blind
             else "confirm or correct diagnoses on the History page first."
         )
-        kind = "blind-reviewed" if blind else "reviewed"
         print(f"No {kind} cases{where} among {len(records)} saved: {how}", file=out)
         return 1
     try:
@@ -173,7 +173,6 @@ def export_reviewed(
         print(f"error: {error}", file=sys.stderr)
         return 2
     summary = ", ".join(f"{label} {count}" for label, count in sorted(counts.items()))
-    kind = "blind-reviewed" if blind else "reviewed"
     photos = "photo" if written == 1 else "photos"
     print(f"Wrote {written} {kind} {photos} to {folder} ({summary}).", file=out)
     print(f"Score the model on them: python -m potato_disease evaluate {folder}", file=out)

@@ -60,7 +60,7 @@ class BlindAgreement:
 
 def blind_agreement(records: Iterable[CaseRecord]) -> BlindAgreement:
     """Agreement over the cases given a blind review in ``records``."""
-    blind = [record for record in records if record.blind_label]
+    blind = reviewed_cases(records, blind=True)
     agreed = sum(record.model_label == record.blind_label for record in blind)
     changed = sum(
         record.blind_label != record.model_label == record.confirmed_label for record in blind
