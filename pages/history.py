@@ -186,13 +186,7 @@ else:
             )
         )
     blind = review_agreement.blind_agreement(records)
-    if blind.agreement.rate is None:
-        st.caption(
-            "Reviews made after seeing the model's answer lean towards it, and a share of "
-            "a few dozen cases moves several points with each case. For a figure the "
-            "model's answer cannot sway, turn on *Blind review* on the Diagnose page."
-        )
-    else:
+    if blind.agreement.rate is not None:
         st.markdown(
             f"**Blind reviews** (the agronomist's diagnosis given before seeing the "
             f"model's): the model agreed on **{blind.agreement.agreed}** of "
@@ -200,11 +194,16 @@ else:
             f"({blind.agreement.rate:.0%}). After seeing the model's answer, the agronomist "
             f"switched to it in {counted(blind.changed_to_model, 'case')}."
         )
-        st.caption(
-            "The blind figure is the one the model's answer cannot sway; reviews made "
-            "after seeing it lean towards it. A share of a few dozen cases moves several "
-            "points with each case."
+    st.caption(
+        "Reviews made after seeing the model's answer lean towards it, and a share of "
+        "a few dozen cases moves several points with each case. "
+        + (
+            "For a figure the model's answer cannot sway, turn on *Blind review* on the "
+            "Diagnose page."
+            if blind.agreement.rate is None
+            else "The blind figure above is the one the model's answer cannot sway."
         )
+    )
 
 st.subheader("Review a case")
 by_id = {record.id: record for record in records}

@@ -31,6 +31,10 @@ def page() -> AppTest:
     return AppTest.from_file(str(ROOT / "pages" / "diagnose.py"), default_timeout=60)
 
 
+def turn_on_blind_review(at: AppTest) -> None:
+    next(t for t in at.toggle if t.label.startswith("Blind review")).set_value(True).run()
+
+
 def test_without_photos_the_page_explains_what_to_do(app_data: Path) -> None:
     at = page().run()
     assert not at.exception
@@ -120,7 +124,7 @@ def test_blind_review_hides_the_answer_until_the_agronomist_gives_theirs(
 ) -> None:
     leaves = sample_photos(data_dir, "plantvillage", "late_blight", 2)
     at = page().run()
-    next(t for t in at.toggle if t.label.startswith("Blind review")).set_value(True).run()
+    turn_on_blind_review(at)
     at.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in leaves]).run()
     assert not at.exception
 
@@ -160,7 +164,7 @@ def test_a_photo_whose_answer_was_seen_is_not_reviewed_blind(
     leaf = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
     at = page().run()
     at.file_uploader[0].set_value((leaf.name, leaf.read_bytes(), "image/jpeg")).run()
-    next(t for t in at.toggle if t.label.startswith("Blind review")).set_value(True).run()
+    turn_on_blind_review(at)
     assert not at.exception
     assert any("already shown, so it is not reviewed blind" in c.value for c in at.caption)
     assert not any(b.label == "Show the model's answer" for b in at.button)

@@ -101,6 +101,15 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+def open_app(browser: object, app_url: str, **page_options: object) -> object:
+    """A new browser page on the app's Diagnose page, once it has rendered."""
+    page = browser.new_page(**page_options)
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    page.get_by_text("Diagnose a potato leaf").wait_for()
+    return page
+
+
 def shot(page: object, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -109,10 +118,7 @@ def shot(page: object, name: str) -> None:
 def test_diagnose_save_find_in_history_and_ask(
     app_url: str, browser: object, data_dir: Path, tmp_path: Path
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app_url)
-    page.get_by_text("Diagnose a potato leaf").wait_for()
+    page = open_app(browser, app_url, viewport={"width": 1280, "height": 1000})
     leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
     page.locator("input[type=file]").first.set_input_files(str(leaf))
     page.get_by_text("Late blight", exact=False).first.wait_for()
@@ -158,10 +164,7 @@ def test_diagnose_save_find_in_history_and_ask(
 def test_a_text_file_named_jpg_gets_a_clear_message(
     app_url: str, browser: object, tmp_path: Path
 ) -> None:
-    page = browser.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app_url)
-    page.get_by_text("Diagnose a potato leaf").wait_for()
+    page = open_app(browser, app_url)
     fake = tmp_path / "leaf.jpg"
     fake.write_text("this is not a photo")
     page.locator("input[type=file]").first.set_input_files(str(fake))
@@ -180,10 +183,7 @@ def test_a_blurred_leaf_is_sent_back_for_a_retake_not_called_a_non_leaf(
     blurred = tmp_path / "blurred-leaf.jpg"
     with Image.open(leaf) as photo:
         photo.convert("RGB").filter(ImageFilter.GaussianBlur(6)).save(blurred, quality=90)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app_url)
-    page.get_by_text("Diagnose a potato leaf").wait_for()
+    page = open_app(browser, app_url, viewport={"width": 1280, "height": 1000})
     page.locator("input[type=file]").first.set_input_files(str(blurred))
     page.get_by_text("Could not judge this photo").wait_for()
     page.get_by_text("looks blurred", exact=False).first.wait_for()
@@ -195,10 +195,7 @@ def test_a_blurred_leaf_is_sent_back_for_a_retake_not_called_a_non_leaf(
 def test_blind_review_shows_the_answer_only_after_the_agronomists_own(
     app_url: str, browser: object, data_dir: Path
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app_url)
-    page.get_by_text("Diagnose a potato leaf").wait_for()
+    page = open_app(browser, app_url, viewport={"width": 1280, "height": 1000})
     page.get_by_text("Blind review: give your own diagnosis", exact=False).click()
     leaf = sample_photos(data_dir, "plantvillage", "early_blight", 1)[0]
     page.locator("input[type=file]").first.set_input_files(str(leaf))
