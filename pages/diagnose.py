@@ -12,7 +12,7 @@ from potato_disease.ui.diagnosis_view import (
     show_advice,
     show_verdict,
 )
-from potato_disease.ui.uploads import diagnose_uploads, show_summary
+from potato_disease.ui.uploads import diagnose_uploads, show_combined, show_summary
 
 st.title("Diagnose a potato leaf")
 st.caption("One leaf per photo, close up, in daylight. Several photos can be uploaded at once.")
@@ -47,6 +47,16 @@ progress.empty()
 
 if len(uploads) > 1 and not blind:  # the summary would give the answers away
     show_summary(uploads)
+    if st.toggle(
+        "Combine them into one answer: different leaves with the same symptoms, one plot",
+        help="Each photo counts as independent evidence, which makes the combined answer "
+        "more often right than one photo (model card: 'Several photos of one plot'). Take "
+        "one photo per leaf, from different plants: several shots of one leaf are not "
+        "independent and would make the answer overconfident.",
+    ):
+        combined_label = show_combined(uploads)
+        if combined_label is not None:
+            show_advice(combined_label)
 
 for upload in uploads:
     st.divider()

@@ -10,6 +10,7 @@ import streamlit as st
 from potato_disease import history, review_agreement, reviewed_photos
 from potato_disease.database import DatabaseError
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.presentation import counted
 from potato_disease.resources import get_engine
 
 logger = logging.getLogger(__name__)
@@ -34,11 +35,6 @@ def stop_on_database_error(error: DatabaseError) -> NoReturn:
     logger.error("History database error (%s)", type(error).__name__)  # no user data
     st.error(DATABASE_TROUBLE)
     st.stop()
-
-
-def counted(count: int, noun: str) -> str:
-    """``1 photo``, ``2 photos``: the count with the noun in the right number."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def label_name(label: str | None, blank: str) -> str:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from potato_disease.combination import CombinedDiagnosis
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.labels import DISPLAY_NAMES
 
@@ -99,3 +100,47 @@ def summary_row(
 def summary_counts(answers: Sequence[str]) -> str:
     """How many photos got each short answer, most frequent first: '2 × Late blight · …'."""
     return " · ".join(f"{n} × {answer}" for answer, n in Counter(answers).most_common())
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 photo``, ``2 photos``: the count with the noun in the right number."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def combined_verdict(combined: CombinedDiagnosis | None, duplicates: int = 0) -> Verdict:
+    """Headline and explanation of several photos of one plot combined; ``duplicates``
+    is how many uploads repeated a photo already counted."""
+    if combined is None:
+        return Verdict(
+            "Nothing to combine",
+            "None of these photos was accepted as a potato leaf.",
+            "error",
+            True,
+        )
+    name = DISPLAY_NAMES[combined.label]
+    notes = [
+        f"{combined.photos_agreeing} of {counted(combined.photos_combined, 'photo')} "
+        "point to it on their own."
+    ]
+    if combined.photos_left_out:
+        notes.append(
+            f"{counted(combined.photos_left_out, 'photo')} refused as not a potato leaf "
+            f"{'was' if combined.photos_left_out == 1 else 'were'} left out."
+        )
+    if duplicates:
+        notes.append(f"{counted(duplicates, 'repeated upload')} counted once.")
+    if combined.photos_agreeing < combined.photos_combined:
+        notes.append(
+            "The photos do not all agree: the combined answer assumes one problem, so if "
+            "the plot may have more than one, read each photo's answer below."
+        )
+    detail = " ".join(notes)
+    if combined.confidence < UNSURE_BELOW:
+        return Verdict(
+            f"Unsure: possibly {name.lower()} ({combined.confidence:.0%})",
+            f"{detail} {RETAKE_ADVICE}",
+            "warning",
+            True,
+        )
+    tone = "success" if combined.label == "healthy" else "warning"
+    return Verdict(f"{name} ({combined.confidence:.0%} confidence)", detail, tone, False)

@@ -169,3 +169,39 @@ def test_a_photo_whose_answer_was_seen_is_not_reviewed_blind(
     assert any("already shown, so it is not reviewed blind" in c.value for c in at.caption)
     assert not any(b.label == "Show the model's answer" for b in at.button)
     assert any(b.label == "Save to history" for b in at.button)
+
+
+COMBINE = "Combine them into one answer"
+
+
+def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Path) -> None:
+    leaves = sample_photos(data_dir, "plantvillage", "late_blight", 2)
+    tuber = sample_photos(data_dir, "not-leaf", "tuber", 1)[0]
+    uploads = [(p.name, p.read_bytes(), "image/jpeg") for p in [*leaves, tuber]]
+    repeated = ("again-" + leaves[0].name, leaves[0].read_bytes(), "image/jpeg")
+    at = page().run()
+    at.file_uploader[0].set_value([*uploads, repeated]).run()
+    assert not at.exception
+
+    def combined() -> list[str]:
+        return [m.value for m in (*at.success, *at.warning, *at.error) if "Combined" in m.value]
+
+    assert not combined()  # only on request
+    next(t for t in at.toggle if t.label.startswith(COMBINE)).set_value(True).run()
+    assert not at.exception
+    assert len(combined()) == 1 and combined()[0].startswith("**Combined: Late blight (")
+    detail = " ".join(m.value for m in at.markdown)
+    assert "2 of 2 photos point to it on their own" in detail
+    assert "1 photo refused as not a potato leaf was left out" in detail
+    assert "1 repeated upload counted once" in detail
+    expanders = [e.label for e in at.expander]
+    assert "Probability of each answer, combined (calibrated)" in expanders
+
+
+def test_blind_review_offers_no_combined_answer(app_data: Path, data_dir: Path) -> None:
+    leaves = sample_photos(data_dir, "plantvillage", "early_blight", 2)
+    at = page().run()
+    turn_on_blind_review(at)
+    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in leaves]).run()
+    assert not at.exception
+    assert not any(t.label.startswith(COMBINE) for t in at.toggle)

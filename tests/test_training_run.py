@@ -14,7 +14,7 @@ from potato_disease.diagnosis import Diagnoser
 from potato_disease.imaging import load_image
 from potato_disease.model_files import HEAD_ARRAYS, KERAS_MODEL, SERVING_MODEL
 from tests.conftest import ROOT, sample_photos
-from training import artwork, robustness
+from training import artwork, model_card, robustness
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +60,9 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path: Path, data_dir: Pat
         assert metadata["data"]["artwork_not_leaf"] > 0 and metadata["heldout_artwork"]["views"]
     else:
         assert metadata["data"]["artwork_not_leaf"] == 0 and metadata["heldout_artwork"]["missing"]
+    combination = metadata["combination"]  # None when no field photo was accepted
+    assert combination is None or "1" in combination["photos_per_plot"]
+    assert "## Several photos of one plot" in model_card.render(metadata)
     diagnoser = Diagnoser(output)
     photo = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
     assert diagnoser.diagnose(load_image(photo)).label in metadata["classes"]
@@ -119,6 +122,14 @@ def test_two_stage_run_packs_fine_tunes_and_exports(tmp_path: Path, data_dir: Pa
         assert set(head) == set(rule)
         assert all(np.array_equal(head[name], rule[name]) for name in rule)
     assert f"{again['calibration']['temperature']:.3f}" in (output / "README.md").read_text()
+    assert again["combination"] == metadata["combination"]  # measured again, same figures
+
+    # The combined-photos check alone measures them again, and keeps the rest.
+    (output / "metadata.json").write_text(json.dumps(again | {"combination": "spoiled"}))
+    run_module("training.combination_check", "--model", str(output), "--data", str(data_dir),
+               "--pack", str(pack), "--limit", "3")  # fmt: skip
+    checked = json.loads((output / "metadata.json").read_text())
+    assert checked == again and checked["combination"] is not None
 
 
 def run_module(module: str, *arguments: str) -> None:

@@ -23,7 +23,15 @@ from potato_disease.imaging import to_model_input
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import HEAD_ARRAYS, KERAS_MODEL, METADATA, SERVING_MODEL
 from potato_disease.rejection import mahalanobis_score
-from training import artwork, augment, calibration, heldout, not_leaf_head, robustness
+from training import (
+    artwork,
+    augment,
+    calibration,
+    combined_photos,
+    heldout,
+    not_leaf_head,
+    robustness,
+)
 from training.model import CLASSIFIER
 
 if TYPE_CHECKING:
@@ -259,8 +267,8 @@ def measure(
     diagnoser: Diagnoser, photos: Photos, validation: np.ndarray, groups: np.ndarray, seed: int
 ) -> dict[str, Any]:
     """What depends on the temperature and the threshold: validation metrics per source,
-    the camera and light proxy, the lab leaves set in other fields, and the held-out
-    non-leaf pictures refused."""
+    the camera and light proxy, the lab leaves set in other fields, the held-out
+    non-leaf pictures refused, and several field photos of one label combined."""
     leaf = validation[photos.labels[validation] != MODEL_CLASSES.index(NOT_LEAF)]
     diagnoses = diagnoser.diagnose_many([photos.images[i] for i in validation])
     return {
@@ -276,6 +284,9 @@ def measure(
         ),
         "heldout_not_leaf": heldout.refusal_report(diagnoser),
         "heldout_artwork": artwork.refusal_report(diagnoser, seed),
+        "combination": combined_photos.combination_report(
+            photos.labels, photos.sources, groups, validation, diagnoses, seed
+        ),
     }
 
 

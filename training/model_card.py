@@ -253,6 +253,41 @@ Healthy against late blight, balanced accuracy: {percent(two["balanced_accuracy"
 for photos from another country is 90 %).{field_comparison}"""
 
 
+def combination_section(report: dict[str, Any] | None) -> str:
+    """Several photos of one label combined (``training.combined_photos``)."""
+    if report is None:
+        return "Not measured for this model (`python -m training.combination_check`)."
+    rows = "\n".join(
+        f"| {k} | {figures['sets']} | {percent(figures['accuracy'])} "
+        f"| {figures['ece']:.3f} | {percent(figures['mean_confidence'])} |"
+        for k, figures in report["photos_per_plot"].items()
+    )
+    bursts = report["near_duplicate_groups"]
+    burst_sentence = (
+        ""
+        if bursts is None
+        else f"""
+
+Shots of one plant are not independent evidence. Combined within each near-duplicate
+group of the validation photos ({bursts["sets"]} groups, {bursts["photos"]} photos,
+mostly bursts of one plant), the answer was right for {percent(bursts["accuracy"])}
+of the groups (photos one by one: {percent(bursts["photo_accuracy"])}), with
+ECE {bursts["ece"]:.3f} at a mean confidence of {percent(bursts["mean_confidence"])}:
+overconfident. Hence the page's advice: one photo per leaf, from different plants."""
+    )
+    return f"""The Diagnose page can combine several photos of different leaves with the
+same symptoms into one answer: the {report["method"]}
+(`potato_disease/combination.py`). Measured on the {report["photos"]}: {report["draws"]}
+(photos of one label from different plants or scenes). Photos of one real plot share
+more (plants, light, camera), so their errors go together more often and the gain will
+be smaller than this. The one-photo row leaves refused photos out; the validation table
+above counts them as misses, hence its lower field accuracy.
+
+| photos combined | sets | accuracy | ECE | mean confidence |
+| ---: | ---: | ---: | ---: | ---: |
+{rows}{burst_sentence}"""
+
+
 def render(metadata: dict[str, Any]) -> str:
     """The whole model card."""
     data, training, validation = metadata["data"], metadata["training"], metadata["validation"]
@@ -351,6 +386,9 @@ low-resolution rows, so their refusals are not of unseen shifts. Blur and low re
 cost the most, partly as refusals: the app asks for a sharper photo instead.
 
 {robustness_table(metadata["robustness"])}
+
+## Several photos of one plot
+{combination_section(metadata.get("combination"))}
 
 ## Lab leaves in other fields (a proxy)
 {lab_leaves_section(metadata.get("lab_leaves_in_the_field"), validation["field-java"])}

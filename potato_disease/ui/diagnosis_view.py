@@ -49,11 +49,15 @@ def show_verdict(
     for warning in photo_warnings:
         st.warning(warning, icon=":material/photo_camera:")
     if diagnosis.is_leaf:
-        with st.expander("Probability of each answer (calibrated)"):
-            st.bar_chart(
-                {DISPLAY_NAMES[k]: v for k, v in diagnosis.probabilities.items()},
-                horizontal=True,
-            )
+        show_probabilities(diagnosis.probabilities)
+
+
+def show_probabilities(
+    probabilities: dict[str, float], title: str = "Probability of each answer"
+) -> None:
+    """The calibrated probability of each leaf label, as bars in an expander."""
+    with st.expander(f"{title} (calibrated)"):
+        st.bar_chart({DISPLAY_NAMES[k]: v for k, v in probabilities.items()}, horizontal=True)
 
 
 def show_advice(label: str) -> None:

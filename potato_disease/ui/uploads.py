@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -10,9 +11,16 @@ import streamlit as st
 from PIL import Image
 
 from potato_disease import imaging
+from potato_disease.combination import combine
 from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.photo_quality import quality_warnings
-from potato_disease.presentation import short_answer, summary_counts, summary_row
+from potato_disease.presentation import (
+    combined_verdict,
+    short_answer,
+    summary_counts,
+    summary_row,
+)
+from potato_disease.ui.diagnosis_view import show_probabilities
 
 CACHE_KEY = "diagnoses"
 
@@ -32,6 +40,7 @@ class DiagnosedUpload:
 
     key: str
     name: str
+    digest: str  # SHA-256 of the uploaded bytes: the same photo uploaded twice has one
     image: Image.Image | None = None
     diagnosis: Diagnosis | None = None
     warnings: list[str] = field(default_factory=list)
@@ -57,13 +66,16 @@ def diagnose_uploads(
 
 def diagnose_upload(photo: UploadedPhoto, diagnoser: Diagnoser) -> DiagnosedUpload:
     """One photo decoded and diagnosed; a display copy is kept, not the full-size decode."""
+    data = photo.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
     try:
-        image = imaging.decode_image(photo.getvalue())
+        image = imaging.decode_image(data)
     except imaging.ImageError as error:
-        return DiagnosedUpload(photo.file_id, photo.name, error=str(error))
+        return DiagnosedUpload(photo.file_id, photo.name, digest, error=str(error))
     return DiagnosedUpload(
         photo.file_id,
         photo.name,
+        digest,
         imaging.display_copy(image),
         diagnoser.diagnose(image, with_heatmap=True),
         quality_warnings(image),
@@ -75,3 +87,18 @@ def show_summary(uploads: list[DiagnosedUpload]) -> None:
     st.subheader(f"{len(uploads)} photos")
     st.write(summary_counts([short_answer(u.diagnosis, u.warnings) for u in uploads]))
     st.dataframe([summary_row(u.name, u.diagnosis, u.warnings) for u in uploads], hide_index=True)
+
+
+def show_combined(uploads: list[DiagnosedUpload]) -> str | None:
+    """One answer for photos of different leaves of one plot (identical uploads count
+    once); returns its label for the advice card, or None when nothing was combined."""
+    readable = [upload for upload in uploads if upload.diagnosis is not None]
+    distinct = list({upload.digest: upload.diagnosis for upload in readable}.values())
+    combined = combine(distinct)
+    said = combined_verdict(combined, duplicates=len(readable) - len(distinct))
+    getattr(st, said.tone)(f"**Combined: {said.headline}**")
+    st.write(said.detail)
+    if combined is None:
+        return None
+    show_probabilities(combined.probabilities, "Probability of each answer, combined")
+    return combined.label

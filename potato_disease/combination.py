@@ -1,0 +1,60 @@
+"""Several photos of one plot that show the same symptoms, combined into one answer.
+
+Each photo's calibrated leaf probabilities count as independent evidence: the combined
+probabilities are their normalised product (naive Bayes with the uniform prior the
+model was trained towards). That holds for photos of *different* leaves; several shots
+of one leaf are not independent and would make the answer overconfident, so identical
+photos count once and the page asks for one photo per leaf. Refused photos are left
+out. ``python -m training.combination_check`` measures accuracy and calibration of
+the combined answer on validation field photos (``model/metadata.json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from potato_disease.diagnosis import Diagnosis, softmax
+from potato_disease.labels import DISEASE_LABELS
+
+SMALLEST_PROBABILITY = 1e-6  # keeps one photo's near-zero from vetoing a label outright
+
+
+@dataclass(frozen=True)
+class CombinedDiagnosis:
+    """The answer for a set of photos, and how the photos stand towards it."""
+
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    photos_combined: int
+    photos_agreeing: int  # combined photos whose own answer is ``label``
+    photos_left_out: int  # refused photos
+
+
+def pooled_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    """Normalised product of the rows of a (photos, labels) probability matrix."""
+    logs = np.log(np.clip(probabilities, SMALLEST_PROBABILITY, 1.0)).sum(axis=0)
+    return softmax(logs)
+
+
+def combine(diagnoses: Sequence[Diagnosis]) -> CombinedDiagnosis | None:
+    """One answer for photos of different leaves with the same symptoms; None when no
+    photo was accepted as a potato leaf."""
+    leaves = [diagnosis for diagnosis in diagnoses if diagnosis.is_leaf]
+    if not leaves:
+        return None
+    matrix = np.array([[d.probabilities[label] for label in DISEASE_LABELS] for d in leaves])
+    pooled = pooled_probabilities(matrix)
+    best = int(np.argmax(pooled))
+    label = DISEASE_LABELS[best]
+    return CombinedDiagnosis(
+        label=label,
+        confidence=float(pooled[best]),
+        probabilities={name: float(p) for name, p in zip(DISEASE_LABELS, pooled)},
+        photos_combined=len(leaves),
+        photos_agreeing=sum(1 for diagnosis in leaves if diagnosis.label == label),
+        photos_left_out=len(diagnoses) - len(leaves),
+    )

@@ -1,0 +1,91 @@
+"""Several photos of one plot combined into one answer, and how it is worded."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from potato_disease.combination import combine, pooled_probabilities
+from potato_disease.diagnosis import Diagnosis
+from potato_disease.labels import DISEASE_LABELS, NOT_LEAF
+from potato_disease.presentation import combined_verdict
+
+
+def leaf(**probabilities: float) -> Diagnosis:
+    """An accepted photo; labels not given share what is left equally."""
+    rest = (1 - sum(probabilities.values())) / (len(DISEASE_LABELS) - len(probabilities))
+    full = {label: probabilities.get(label, rest) for label in DISEASE_LABELS}
+    label = max(full, key=full.__getitem__)
+    return Diagnosis(label, full[label], full, True)
+
+
+def refused() -> Diagnosis:
+    uniform = {label: 1 / len(DISEASE_LABELS) for label in DISEASE_LABELS}
+    return Diagnosis(NOT_LEAF, 0.9, uniform, False, "not a leaf")
+
+
+def test_the_combined_probabilities_are_the_normalised_product() -> None:
+    first, second = leaf(late_blight=0.6, early_blight=0.3), leaf(late_blight=0.5, healthy=0.4)
+    combined = combine([first, second])
+    product = {k: first.probabilities[k] * second.probabilities[k] for k in DISEASE_LABELS}
+    total = sum(product.values())
+    for label in DISEASE_LABELS:
+        assert combined.probabilities[label] == pytest.approx(product[label] / total)
+    assert combined.label == "late_blight"
+    assert combined.confidence == pytest.approx(0.3 / total)
+    assert combined.confidence > max(first.confidence, second.confidence)  # evidence adds up
+    assert math.isclose(sum(combined.probabilities.values()), 1.0)
+
+
+def test_one_photo_combined_is_that_photo() -> None:
+    photo = leaf(virus=0.7, pest=0.2)
+    combined = combine([photo])
+    assert combined.label == "virus" and combined.photos_combined == 1
+    assert combined.probabilities == pytest.approx(photo.probabilities)
+
+
+def test_refused_photos_are_left_out_and_counted() -> None:
+    combined = combine([refused(), leaf(pest=0.8), refused()])
+    assert (combined.label, combined.photos_combined, combined.photos_left_out) == ("pest", 1, 2)
+    assert combine([refused(), refused()]) is None
+    assert combine([]) is None
+
+
+def test_agreeing_photos_are_counted_against_the_combined_answer() -> None:
+    photos = [leaf(late_blight=0.9), leaf(late_blight=0.8), leaf(healthy=0.55, late_blight=0.4)]
+    combined = combine(photos)
+    assert combined.label == "late_blight"
+    assert (combined.photos_agreeing, combined.photos_combined) == (2, 3)
+
+
+def test_a_near_zero_probability_does_not_veto_a_label_that_the_others_are_sure_of() -> None:
+    sure = [leaf(early_blight=0.99) for _ in range(4)]
+    doubter = leaf(pest=1.0)  # early blight at exactly 0 in this photo
+    assert combine([*sure, doubter]).label == "early_blight"
+
+
+def test_pooling_is_stable_for_tiny_probabilities() -> None:
+    rows = np.full((50, len(DISEASE_LABELS)), 1e-30)
+    rows[:, 2] = 1.0
+    pooled = pooled_probabilities(rows)
+    assert np.isfinite(pooled).all() and pooled.argmax() == 2
+
+
+def test_the_verdict_names_the_answer_and_how_the_photos_stand() -> None:
+    said = combined_verdict(combine([leaf(late_blight=0.9), leaf(late_blight=0.8), refused()]), 1)
+    assert said.headline.startswith("Late blight (") and not said.unsure
+    assert "2 of 2 photos point to it on their own" in said.detail
+    assert "1 photo refused as not a potato leaf was left out" in said.detail
+    assert "1 repeated upload counted once" in said.detail
+    assert "do not all agree" not in said.detail
+
+
+def test_the_verdict_warns_when_the_photos_disagree_or_the_answer_is_weak() -> None:
+    split = combined_verdict(combine([leaf(virus=0.9), leaf(pest=0.9)]))
+    assert "do not all agree" in split.detail
+    weak = combined_verdict(combine([leaf(virus=0.4, pest=0.35), leaf(pest=0.4, virus=0.35)]))
+    assert weak.unsure and weak.headline.startswith("Unsure: possibly")
+    nothing = combined_verdict(None)
+    assert nothing.tone == "error" and "None of these photos" in nothing.detail
