@@ -6,6 +6,7 @@ import streamlit as st
 
 from potato_disease.assistant import MAX_QUESTION_CHARACTERS, Assistant, CaseContext, section_name
 from potato_disease.config import get_settings
+from potato_disease.presentation import as_percent
 from potato_disease.resources import get_gemini_client
 
 LOGGER = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ else:
             photo_column.image(case.photo_jpeg, caption="Your photo")
         else:
             text_column = st.container()
-        text_column.markdown(f"**Current case:** {case.display_name} ({case.confidence:.0%})")
+        confidence = as_percent(case.confidence)
+        text_column.markdown(f"**Current case:** {case.display_name} ({confidence})")
         if case.field_name:
             text_column.write(f"Field: {case.field_name}")
         if case.notes:

@@ -10,7 +10,7 @@ import streamlit as st
 from potato_disease import history, review_agreement, reviewed_photos
 from potato_disease.database import DatabaseError
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
-from potato_disease.presentation import counted
+from potato_disease.presentation import as_percent, counted
 from potato_disease.resources import get_engine
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ table = pd.DataFrame(
         "Photo": [record.thumbnail_data_url for record in records],
         "Saved": [record.created_at for record in records],
         "Model's diagnosis": [
-            f"{label_name(record.model_label, '')} ({record.model_confidence:.0%})"
+            f"{label_name(record.model_label, '')} ({as_percent(record.model_confidence)})"
             for record in records
         ],
         "Agronomist's diagnosis": [
@@ -217,7 +217,7 @@ photo_column.image(record.thumbnail, caption=record.photo_name)
 with detail_column:
     st.markdown(
         f"**Model:** {label_name(record.model_label, '')} "
-        f"({record.model_confidence:.0%} confidence)"
+        f"({as_percent(record.model_confidence)} confidence)"
         + ("" if record.is_leaf else " — the photo was refused as not a potato leaf")
     )
     st.markdown(

@@ -20,7 +20,7 @@ from google.genai import errors, types
 from potato_disease.config import Settings
 from potato_disease.guide import GuideSection, search_guide
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
-from potato_disease.presentation import UNSURE_BELOW
+from potato_disease.presentation import UNSURE_BELOW, as_percent
 
 logger = logging.getLogger(__name__)
 
@@ -105,15 +105,15 @@ class CaseContext:
         if self.is_leaf:
             lines = [
                 f"The app's photo model diagnosed the leaf as {self.display_name.lower()} "
-                f"(label {self.label}) with {self.confidence:.0%} confidence. This is a photo "
-                "diagnosis, not yet confirmed in the field or by a laboratory."
+                f"(label {self.label}) with {as_percent(self.confidence)} confidence. This is a "
+                "photo diagnosis, not yet confirmed in the field or by a laboratory."
             ]
             if self.confidence < UNSURE_BELOW:
                 lines.append("The model was unsure; other causes are quite possible.")
         else:
             lines = [
                 "The app refused the photo: it does not look like a single potato leaf "
-                f"({self.confidence:.0%} sure), so there is no diagnosis."
+                f"({as_percent(self.confidence)} sure), so there is no diagnosis."
             ]
         if self.field_name:
             lines.append(f"Field: {self.field_name}.")
@@ -196,13 +196,13 @@ def case_reminder(case: CaseContext) -> str:
         )
     if case.label == "healthy":
         return (
-            f"Your photo looked healthy ({case.confidence:.0%} confidence). A single photo "
+            f"Your photo looked healthy ({as_percent(case.confidence)} confidence). A single photo "
             "cannot show early infections, so keep scouting the field."
         )
     return (
-        f"Your photo was diagnosed as **{case.display_name.lower()}** ({case.confidence:.0%} "
-        "confidence). This is a photo diagnosis: confirm it in the field (see 'How to confirm "
-        "in the field' in the guide) before acting on it."
+        f"Your photo was diagnosed as **{case.display_name.lower()}** "
+        f"({as_percent(case.confidence)} confidence). This is a photo diagnosis: confirm it "
+        "in the field (see 'How to confirm in the field' in the guide) before acting on it."
     )
 
 

@@ -32,6 +32,7 @@ from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.model_files import ModelFilesError
 from potato_disease.photo_files import expand_paths, labelled_sources
+from potato_disease.presentation import as_percent
 
 
 def prediction_record(path: Path, diagnosis: Diagnosis) -> dict[str, Any]:
@@ -59,7 +60,7 @@ def predict(diagnoser: Diagnoser, paths: Sequence[Path], as_json: bool, out: Tex
             print(f"{path}: ERROR {record['error']}", file=out, flush=True)
         else:
             name = DISPLAY_NAMES[record["label"]]
-            print(f"{path}: {name} ({record['confidence']:.0%})", file=out, flush=True)
+            print(f"{path}: {name} ({as_percent(record['confidence'])})", file=out, flush=True)
     return failures
 
 

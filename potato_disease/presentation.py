@@ -18,6 +18,16 @@ RETAKE_ADVICE = (
 )
 
 
+def as_percent(probability: float) -> str:
+    """A probability in whole percent for people, where "100%" and "0%" would claim a
+    certainty the model does not have: ">99%" and "<1%" instead."""
+    if probability >= 0.995:
+        return ">99%"
+    if probability < 0.005:
+        return "<1%"
+    return f"{probability:.0%}"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the page says about one photo."""
@@ -59,7 +69,7 @@ def verdict(diagnosis: Diagnosis, photo_warnings: Sequence[str] = ()) -> Verdict
     runner_up = sorted(diagnosis.probabilities, key=diagnosis.probabilities.__getitem__)[-2]
     if diagnosis.confidence < UNSURE_BELOW:
         return Verdict(
-            f"Unsure: possibly {name.lower()} ({diagnosis.confidence:.0%})",
+            f"Unsure: possibly {name.lower()} ({as_percent(diagnosis.confidence)})",
             f"The model is not confident; {DISPLAY_NAMES[runner_up].lower()} is also "
             f"possible. {RETAKE_ADVICE}",
             "warning",
@@ -73,7 +83,7 @@ def verdict(diagnosis: Diagnosis, photo_warnings: Sequence[str] = ()) -> Verdict
             f"({diagnosis.probabilities[runner_up]:.0%}). The look-alikes and field checks "
             "below tell them apart."
         )
-    return Verdict(f"{name} ({diagnosis.confidence:.0%} confidence)", detail, tone, False)
+    return Verdict(f"{name} ({as_percent(diagnosis.confidence)} confidence)", detail, tone, False)
 
 
 def short_answer(diagnosis: Diagnosis | None, photo_warnings: Sequence[str] = ()) -> str:
@@ -94,7 +104,7 @@ def summary_row(
         return {"Photo": name, "Answer": answer, "Confidence": ""}
     if diagnosis.confidence < UNSURE_BELOW:
         answer = f"Unsure: possibly {answer.lower()}"
-    return {"Photo": name, "Answer": answer, "Confidence": f"{diagnosis.confidence:.0%}"}
+    return {"Photo": name, "Answer": answer, "Confidence": as_percent(diagnosis.confidence)}
 
 
 def summary_counts(answers: Sequence[str]) -> str:
@@ -137,10 +147,10 @@ def combined_verdict(combined: CombinedDiagnosis | None, duplicates: int = 0) ->
     detail = " ".join(notes)
     if combined.confidence < UNSURE_BELOW:
         return Verdict(
-            f"Unsure: possibly {name.lower()} ({combined.confidence:.0%})",
+            f"Unsure: possibly {name.lower()} ({as_percent(combined.confidence)})",
             f"{detail} {RETAKE_ADVICE}",
             "warning",
             True,
         )
     tone = "success" if combined.label == "healthy" else "warning"
-    return Verdict(f"{name} ({combined.confidence:.0%} confidence)", detail, tone, False)
+    return Verdict(f"{name} ({as_percent(combined.confidence)} confidence)", detail, tone, False)

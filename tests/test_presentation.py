@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.labels import DISEASE_LABELS, NOT_LEAF
 from potato_disease.photo_quality import BLURRED
@@ -9,6 +11,7 @@ from potato_disease.presentation import (
     ALSO_POSSIBLE_FROM,
     COULD_NOT_JUDGE,
     UNSURE_BELOW,
+    as_percent,
     short_answer,
     summary_counts,
     summary_row,
@@ -81,3 +84,17 @@ def test_several_photos_are_summarised_in_one_table_and_a_count() -> None:
         "2 × Late blight · 1 × Not a potato leaf · 1 × Could not judge (photo quality)"
         " · 1 × Could not be read"
     )
+
+
+@pytest.mark.parametrize(
+    ("probability", "shown"),
+    [(0.9999, ">99%"), (0.995, ">99%"), (0.994, "99%"), (0.5, "50%"), (0.004, "<1%"), (0.0, "<1%")],
+)
+def test_near_certainty_is_never_shown_as_certainty(probability: float, shown: str) -> None:
+    assert as_percent(probability) == shown
+
+
+def test_a_nearly_certain_verdict_does_not_say_100_percent() -> None:
+    probabilities = {label: 0.0001 for label in DISEASE_LABELS} | {"late_blight": 0.9994}
+    said = verdict(Diagnosis("late_blight", 0.9994, probabilities, True))
+    assert said.headline == "Late blight (>99% confidence)"

@@ -214,3 +214,15 @@ def test_blind_review_shows_the_answer_only_after_the_agronomists_own(
     page.get_by_text("Saved to history").wait_for()
     shot(page, "9-blind-answer")
     page.close()
+
+
+def test_several_photos_of_one_plot_combined(app_url: str, browser: object, data_dir: Path) -> None:
+    page = open_app(browser, app_url, viewport={"width": 1280, "height": 1000})
+    leaves = sample_photos(data_dir, "field-java", "late_blight", 3)
+    page.locator("input[type=file]").first.set_input_files([str(p) for p in leaves])
+    page.get_by_text("3 photos").wait_for()
+    assert page.get_by_text("Combined:").count() == 0  # only on request
+    page.get_by_text("Combine them into one answer").click()
+    page.get_by_text("Combined:").wait_for()
+    page.get_by_text("point to it on their own").wait_for()
+    shot(page, "6-combined")
