@@ -47,7 +47,8 @@ else:
         else:
             text_column = st.container()
         confidence = as_percent(case.confidence)
-        text_column.markdown(f"**Current case:** {case.display_name} ({confidence})")
+        combined = f", {case.photos} photos combined" if case.photos > 1 else ""
+        text_column.markdown(f"**Current case:** {case.display_name} ({confidence}{combined})")
         if case.field_name:
             text_column.write(f"Field: {case.field_name}")
         if case.notes:

@@ -76,12 +76,15 @@ class CaseContext:
     field_name: str | None = None
     notes: str | None = None
     photo_jpeg: bytes | None = field(default=None, repr=False)
+    photos: int = 1  # more: the combined answer for photos of different leaves of one plot
 
     def __post_init__(self) -> None:
         if self.label not in MODEL_CLASSES:
             raise ValueError(f"Unknown label {self.label!r}; expected one of {MODEL_CLASSES}")
         if not 0.0 <= self.confidence <= 1.0:
             raise ValueError(f"Confidence must be between 0 and 1, not {self.confidence}")
+        if self.photos < 1:
+            raise ValueError(f"A case has at least one photo, not {self.photos}")
 
     @classmethod
     def from_mapping(cls, case: Mapping[str, Any]) -> CaseContext:
@@ -93,6 +96,7 @@ class CaseContext:
             field_name=case.get("field_name") or None,
             notes=case.get("notes") or None,
             photo_jpeg=case.get("photo_jpeg") or None,
+            photos=int(case.get("photos", 1)),
         )
 
     @property
@@ -103,8 +107,13 @@ class CaseContext:
     def summary(self) -> str:
         """A few sentences describing the case, for the model and for people."""
         if self.is_leaf:
+            what = (
+                "the leaf"
+                if self.photos == 1
+                else f"{self.photos} photos of different leaves from one plot, combined,"
+            )
             lines = [
-                f"The app's photo model diagnosed the leaf as {self.display_name.lower()} "
+                f"The app's photo model diagnosed {what} as {self.display_name.lower()} "
                 f"(label {self.label}) with {as_percent(self.confidence)} confidence. This is a "
                 "photo diagnosis, not yet confirmed in the field or by a laboratory."
             ]
@@ -120,7 +129,7 @@ class CaseContext:
         if self.notes:
             lines.append(f"Grower's notes: {self.notes[:MAX_NOTES_CHARACTERS]}")
         if self.photo_jpeg:
-            lines.append("The photo is attached.")
+            lines.append("The photo is attached." if self.photos == 1 else "One photo is attached.")
         return "\n".join(lines)
 
 
@@ -194,13 +203,15 @@ def case_reminder(case: CaseContext) -> str:
             "The app could not diagnose your photo because it does not look like a single "
             "potato leaf; the guide's 'How to take a good photo' explains how to retake it."
         )
+    photos = "Your photo" if case.photos == 1 else f"Your {case.photos} photos, combined,"
     if case.label == "healthy":
         return (
-            f"Your photo looked healthy ({as_percent(case.confidence)} confidence). A single photo "
+            f"{photos} looked healthy ({as_percent(case.confidence)} confidence). Photos "
             "cannot show early infections, so keep scouting the field."
         )
     return (
-        f"Your photo was diagnosed as **{case.display_name.lower()}** "
+        f"{photos} {'was' if case.photos == 1 else 'were'} diagnosed as "
+        f"**{case.display_name.lower()}** "
         f"({as_percent(case.confidence)} confidence). This is a photo diagnosis: confirm it "
         "in the field (see 'How to confirm in the field' in the guide) before acting on it."
     )

@@ -33,6 +33,11 @@ class CombinedDiagnosis:
     photos_agreeing: int  # combined photos whose own answer is ``label``
     photos_left_out: int  # refused photos
 
+    @property
+    def is_leaf(self) -> bool:
+        """Always: only photos accepted as potato leaves are combined."""
+        return True
+
 
 def pooled_probabilities(probabilities: np.ndarray) -> np.ndarray:
     """Normalised product of the rows of a (photos, labels) probability matrix."""

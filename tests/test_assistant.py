@@ -27,6 +27,7 @@ from potato_disease.assistant import (
     SYSTEM_INSTRUCTION,
     Assistant,
     CaseContext,
+    case_reminder,
     section_name,
 )
 from potato_disease.config import settings_from_env
@@ -497,3 +498,14 @@ def test_page_survives_a_broken_case(page_environment):
     assert not app.exception
     assert any("could not be read" in warning.value for warning in app.warning)
     assert len(assistant_messages(app)) == 1
+
+
+def test_a_combined_case_says_how_many_photos_it_stands_for() -> None:
+    case = CaseContext.from_mapping({"label": "late_blight", "confidence": 0.97, "photos": 3})
+    assert "3 photos of different leaves from one plot, combined," in case.summary()
+    assert case_reminder(case).startswith("Your 3 photos, combined, were diagnosed as")
+    single = CaseContext.from_mapping({"label": "late_blight", "confidence": 0.97})
+    assert single.photos == 1 and "diagnosed the leaf as late blight" in single.summary()
+    assert case_reminder(single).startswith("Your photo was diagnosed as")
+    with pytest.raises(ValueError, match="at least one photo"):
+        CaseContext("healthy", 0.9, photos=0)

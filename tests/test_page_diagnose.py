@@ -196,6 +196,7 @@ def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Pa
     assert "1 repeated upload counted once" in detail
     expanders = [e.label for e in at.expander]
     assert "Probability of each answer, combined (calibrated)" in expanders
+    assert any(b.key == "ask-combined" for b in at.button)  # the browser test follows it
 
 
 def test_blind_review_offers_no_combined_answer(app_data: Path, data_dir: Path) -> None:

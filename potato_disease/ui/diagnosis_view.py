@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 from PIL import Image
 
+from potato_disease.combination import CombinedDiagnosis
 from potato_disease.database import DatabaseError
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
@@ -202,9 +203,13 @@ def _coordinate_input(
 
 
 def case_for_assistant(
-    diagnosis: Diagnosis, image: Image.Image, field_name: str = "", notes: str = ""
+    diagnosis: Diagnosis | CombinedDiagnosis,
+    image: Image.Image,
+    field_name: str = "",
+    notes: str = "",
 ) -> dict:
-    """The plain-data case the Assistant page reads from the session."""
+    """The plain-data case the Assistant page reads from the session (for a combined
+    answer, ``image`` is one of its photos)."""
     thumbnail = image.copy()
     thumbnail.thumbnail((512, 512))
     buffer = io.BytesIO()
@@ -216,10 +221,13 @@ def case_for_assistant(
         "field_name": field_name,
         "notes": notes,
         "photo_jpeg": buffer.getvalue(),
+        "photos": getattr(diagnosis, "photos_combined", 1),
     }
 
 
-def ask_assistant_button(key: str, diagnosis: Diagnosis, image: Image.Image) -> None:
+def ask_assistant_button(
+    key: str, diagnosis: Diagnosis | CombinedDiagnosis, image: Image.Image
+) -> None:
     """A button that opens the Assistant with this case as its context."""
     if st.button("Ask the assistant about this", key=f"ask-{key}", icon="💬"):
         field_name = st.session_state.get(f"field-{key}", "")

@@ -11,7 +11,7 @@ import streamlit as st
 from PIL import Image
 
 from potato_disease import imaging
-from potato_disease.combination import combine
+from potato_disease.combination import CombinedDiagnosis, combine
 from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.photo_quality import quality_warnings
 from potato_disease.presentation import (
@@ -20,7 +20,7 @@ from potato_disease.presentation import (
     summary_counts,
     summary_row,
 )
-from potato_disease.ui.diagnosis_view import show_probabilities
+from potato_disease.ui.diagnosis_view import ask_assistant_button, show_probabilities
 
 CACHE_KEY = "diagnoses"
 
@@ -89,16 +89,18 @@ def show_summary(uploads: list[DiagnosedUpload]) -> None:
     st.dataframe([summary_row(u.name, u.diagnosis, u.warnings) for u in uploads], hide_index=True)
 
 
-def show_combined(uploads: list[DiagnosedUpload]) -> str | None:
+def show_combined(uploads: list[DiagnosedUpload]) -> CombinedDiagnosis | None:
     """One answer for photos of different leaves of one plot (identical uploads count
-    once); returns its label for the advice card, or None when nothing was combined."""
+    once), with a link to the assistant; returns it, or None when nothing was combined."""
     readable = [upload for upload in uploads if upload.diagnosis is not None]
-    distinct = list({upload.digest: upload.diagnosis for upload in readable}.values())
-    combined = combine(distinct)
+    distinct = list({upload.digest: upload for upload in readable}.values())
+    combined = combine([upload.diagnosis for upload in distinct])
     said = combined_verdict(combined, duplicates=len(readable) - len(distinct))
     getattr(st, said.tone)(f"**Combined: {said.headline}**")
     st.write(said.detail)
     if combined is None:
         return None
     show_probabilities(combined.probabilities, "Probability of each answer, combined")
-    return combined.label
+    shown = next(u for u in distinct if u.diagnosis.is_leaf and u.image is not None)
+    ask_assistant_button("combined", combined, shown.image)
+    return combined

@@ -226,3 +226,11 @@ def test_several_photos_of_one_plot_combined(app_url: str, browser: object, data
     page.get_by_text("Combined:").wait_for()
     page.get_by_text("point to it on their own").wait_for()
     shot(page, "6-combined")
+
+    # the first "Ask the assistant" button on the page is the combined answer's
+    page.get_by_role("button", name="Ask the assistant about this").first.click()
+    page.get_by_text("3 photos combined").wait_for()
+    page.get_by_role("textbox").last.fill("Should I spray?")
+    page.keyboard.press("Enter")
+    page.get_by_text("Your 3 photos, combined, were diagnosed as").wait_for()
+    shot(page, "7-combined-assistant")
