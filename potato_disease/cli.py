@@ -2,7 +2,10 @@
 
 ``predict PATH... [--json]`` prints one line per photo (JSON objects with ``--json``);
 a directory means every image under it. An unreadable file gives a line with an
-``error`` and the run goes on; the exit status is 1 if any photo failed.
+``error`` and the run goes on; the exit status is 1 if any photo failed. With
+``--combine``, a last line gives one answer for all the photos, as photos of different
+leaves with the same symptoms from one plot (:mod:`potato_disease.combination`;
+identical files count once, refused photos are left out).
 
 ``evaluate DIR [--json]`` scores the model on class sub-folders named by label (a
 ``tuber`` or ``not_leaf`` folder must be refused), per source folder if DIR holds
@@ -19,6 +22,7 @@ model's answer was seen. The exit status is 1 if no case has been reviewed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from potato_disease import evaluation, history, imaging, reviewed_photos
+from potato_disease.combination import CombinedDiagnosis, combine
 from potato_disease.config import Settings, get_settings
 from potato_disease.database import DatabaseError, init_db, make_engine
 from potato_disease.diagnosis import Diagnoser, Diagnosis
@@ -45,22 +50,58 @@ def prediction_record(path: Path, diagnosis: Diagnosis) -> dict[str, Any]:
     }
 
 
-def predict(diagnoser: Diagnoser, paths: Sequence[Path], as_json: bool, out: TextIO) -> int:
-    """Diagnose each photo and print a line for it; return the number of failures."""
+def combined_record(paths: Sequence[Path], combined: CombinedDiagnosis | None) -> dict[str, Any]:
+    """The JSON line of ``predict --combine``: the answer for all the photos together."""
+    record: dict[str, Any] = {"combined": [str(path) for path in paths]}
+    if combined is None:
+        return record | {"error": "No photo was accepted as a potato leaf."}
+    return record | {
+        "label": combined.label,
+        "confidence": round(combined.confidence, 4),
+        "probabilities": {k: round(v, 4) for k, v in combined.probabilities.items()},
+        "photos_combined": combined.photos_combined,
+        "photos_agreeing": combined.photos_agreeing,
+        "photos_left_out": combined.photos_left_out,
+    }
+
+
+def print_record(record: dict[str, Any], as_json: bool, out: TextIO) -> None:
+    """One line of ``predict``: the JSON object, or the answer in words."""
+    if as_json:
+        text = json.dumps(record)
+    else:
+        where = record["path"] if "path" in record else f"{len(record['combined'])} photos combined"
+        if "error" in record:
+            text = f"{where}: ERROR {record['error']}"
+        else:
+            text = f"{where}: {DISPLAY_NAMES[record['label']]} ({as_percent(record['confidence'])})"
+    print(text, file=out, flush=True)
+
+
+def predict(
+    diagnoser: Diagnoser,
+    paths: Sequence[Path],
+    as_json: bool,
+    out: TextIO,
+    combined: bool = False,
+) -> int:
+    """Diagnose each photo and print a line for it, and with ``combined`` one more for
+    all of them together; return the number of failures."""
     failures = 0
+    by_content: dict[str, Diagnosis] = {}  # identical files count once when combined
+    readable: list[Path] = []
     for path in expand_paths(paths):
         try:
-            record = prediction_record(path, diagnoser.diagnose(imaging.load_image(path)))
+            diagnosis = diagnoser.diagnose(imaging.load_image(path))
+            record = prediction_record(path, diagnosis)
+            by_content[hashlib.sha256(path.read_bytes()).hexdigest()] = diagnosis
+            readable.append(path)
         except imaging.ImageError as error:
             failures += 1
             record = {"path": str(path), "error": str(error)}
-        if as_json:
-            print(json.dumps(record), file=out, flush=True)
-        elif "error" in record:
-            print(f"{path}: ERROR {record['error']}", file=out, flush=True)
-        else:
-            name = DISPLAY_NAMES[record["label"]]
-            print(f"{path}: {name} ({as_percent(record['confidence'])})", file=out, flush=True)
+        print_record(record, as_json, out)
+    if combined:
+        print_record(combined_record(readable, combine(list(by_content.values()))), as_json, out)
     return failures
 
 
@@ -124,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict_parser = commands.add_parser("predict", help="diagnose photos")
     predict_parser.add_argument("paths", nargs="+", type=Path)
     predict_parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict_parser.add_argument(
+        "--combine",
+        action="store_true",
+        help="a last line with one answer for all the photos: different leaves with the "
+        "same symptoms, one plot",
+    )
     evaluate_parser = commands.add_parser("evaluate", help="score a labelled folder")
     evaluate_parser.add_argument("folder", type=Path)
     evaluate_parser.add_argument("--json", action="store_true")
@@ -192,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.command == "predict":
-        return 1 if predict(diagnoser, args.paths, args.json, sys.stdout) else 0
+        return 1 if predict(diagnoser, args.paths, args.json, sys.stdout, args.combine) else 0
     try:
         report = evaluate(diagnoser, args.folder)
     except ValueError as error:

@@ -36,6 +36,31 @@ def test_predict_plain_text_for_people(data_dir: Path) -> None:
     assert result.stdout.startswith(str(leaf)) and "%" in result.stdout
 
 
+def test_predict_combine_adds_one_answer_for_all_the_photos(tmp_path: Path, data_dir: Path) -> None:
+    leaves = sample_photos(data_dir, "field-java", "late_blight", 2)
+    tuber = sample_photos(data_dir, "not-leaf", "tuber", 1)[0]
+    copy = tmp_path / "same-leaf-again.jpg"
+    copy.write_bytes(leaves[0].read_bytes())
+    broken = tmp_path / "broken.jpg"
+    broken.write_text("not a photo")
+    paths = [*leaves, tuber, copy, broken]
+    result = run_cli("predict", *map(str, paths), "--json", "--combine")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 1  # the broken file
+    assert [line.get("path") for line in lines[:-1]] == list(map(str, paths))
+    combined = lines[-1]
+    assert combined["combined"] == list(map(str, paths[:4]))  # the readable photos
+    assert combined["label"] == "late_blight" and tuple(combined["probabilities"]) == DISEASE_LABELS
+    # the copy counts once; the tuber is refused and left out
+    assert (combined["photos_combined"], combined["photos_left_out"]) == (2, 1)
+    assert combined["photos_agreeing"] <= 2
+
+    text = run_cli("predict", *map(str, leaves), "--combine").stdout.splitlines()
+    assert len(text) == 3 and text[-1].startswith("2 photos combined: Late blight (")
+    tubers = run_cli("predict", str(tuber), "--json", "--combine").stdout.splitlines()
+    assert json.loads(tubers[-1])["error"] == "No photo was accepted as a potato leaf."
+
+
 def test_evaluate_reports_metrics_for_a_labelled_folder(tmp_path: Path, data_dir: Path) -> None:
     for label, source, folder in [
         ("late_blight", "field-java", "late_blight"),
