@@ -54,9 +54,7 @@ if len(uploads) > 1 and not blind:  # the summary would give the answers away
         "one photo per leaf, from different plants: several shots of one leaf are not "
         "independent and would make the answer overconfident.",
     ):
-        combined = show_combined(uploads)
-        if combined is not None:
-            show_advice(combined.label)
+        show_combined(uploads, diagnoser.model_version)
 
 for upload in uploads:
     st.divider()

@@ -13,7 +13,7 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -349,11 +349,17 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
 
 def save_case(engine: Engine, new_case: NewCase) -> int:
     """Store a new case and return its id; ValueError (a message for people) if invalid."""
-    row = _validated_row(new_case)
+    return save_cases(engine, [new_case])[0]
+
+
+def save_cases(engine: Engine, new_cases: Sequence[NewCase]) -> list[int]:
+    """Store several cases in one transaction (all or none) and return their ids;
+    ValueError (a message for people) if any is invalid, before anything is written."""
+    rows = [_validated_row(new_case) for new_case in new_cases]
     with session_factory(engine).begin() as session:
-        session.add(row)
+        session.add_all(rows)
         session.flush()
-        return row.id
+        return [row.id for row in rows]
 
 
 def list_cases(engine: Engine, case_filter: CaseFilter | None = None) -> list[CaseRecord]:

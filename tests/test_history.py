@@ -241,6 +241,16 @@ def test_invalid_cases_are_refused_with_a_message(engine, changes, message):
     assert history.list_cases(engine) == []
 
 
+def test_several_cases_are_saved_together_or_not_at_all(engine):
+    first, second = new_case(plot="A1"), new_case(plot="A2")
+    saved = history.save_cases(engine, [first, second])
+    assert saved == sorted(saved) and len(set(saved)) == 2
+    assert [history.get_case(engine, i).plot for i in saved] == ["A1", "A2"]
+    with pytest.raises(ValueError, match="plot is too long"):
+        history.save_cases(engine, [new_case(plot="A3"), new_case(plot="p" * 1000)])
+    assert len(history.list_cases(engine)) == 2  # the valid one was not written either
+
+
 def test_limits_are_inclusive(engine):
     case = new_case(
         notes="n" * history.NOTES_MAX_LENGTH,

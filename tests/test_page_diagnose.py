@@ -198,6 +198,23 @@ def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Pa
     assert "Probability of each answer, combined (calibrated)" in expanders
     assert any(b.key == "ask-combined" for b in at.button)  # the browser test follows it
 
+    # One form saves the combined photos (not the refused one, the repeat only once).
+    next(w for w in at.text_input if w.key == "field-combined").input("South field")
+    next(w for w in at.text_input if w.key == "plot-combined").input("B2")
+    next(s for s in at.selectbox if s.key == "confirm-combined").set_value("late_blight")
+    next(b for b in at.button if b.label == "Save the combined photos").click().run()
+    assert not at.exception
+    cases = list_cases(make_engine(get_settings()))
+    assert sorted((c.photo_name, c.field_name, c.plot, c.confirmed_label) for c in cases) == [
+        (p.name, "South field", "B2", "late_blight") for p in sorted(leaves)
+    ]
+    assert any(m.value.startswith("Saved 2 photos to history: #") for m in at.success)
+    saved_below = [m.value for m in at.success if m.value.startswith("Saved to history as case")]
+    assert len(saved_below) == 2  # each photo's own form says so; the repeat keeps its form
+    at.run()
+    assert any("All 2 combined photos are in the history" in m.value for m in at.success)
+    assert len(list_cases(make_engine(get_settings()))) == 2
+
 
 def test_blind_review_offers_no_combined_answer(app_data: Path, data_dir: Path) -> None:
     leaves = sample_photos(data_dir, "plantvillage", "early_blight", 2)

@@ -133,7 +133,7 @@ def save_form(
 ) -> None:
     """Field, plot, notes, location and the agronomist's label; saves to history.
     A blind review's label is stored apart and starts as the agronomist's label."""
-    saved = st.session_state.setdefault("saved_cases", {})
+    saved = saved_cases()
     if key in saved:
         st.success(f"Saved to history as case #{saved[key]}.")
         return
@@ -155,8 +155,8 @@ def save_form(
             else "Your blind review is stored as it was given, whatever you choose here.",
         )
         left, right = st.columns(2)
-        latitude = _coordinate_input(left, "Latitude", 90.0, f"lat-{key}")
-        longitude = _coordinate_input(right, "Longitude", 180.0, f"lon-{key}")
+        latitude = coordinate_input(left, "Latitude", 90.0, f"lat-{key}")
+        longitude = coordinate_input(right, "Longitude", 180.0, f"lon-{key}")
         submitted = st.form_submit_button("Save to history")
     if not submitted:
         return
@@ -188,7 +188,7 @@ def save_form(
     st.success(f"Saved to history as case #{saved[key]}.")
 
 
-def _coordinate_input(
+def coordinate_input(
     column: st.delta_generator.DeltaGenerator, name: str, limit: float, key: str
 ) -> float | None:
     """An optional latitude or longitude in decimal degrees."""
@@ -200,6 +200,11 @@ def _coordinate_input(
         format="%.5f",
         key=key,
     )
+
+
+def saved_cases() -> dict[str, int]:
+    """Upload key to case id, for the photos saved to history in this session."""
+    return st.session_state.setdefault("saved_cases", {})
 
 
 def case_for_assistant(

@@ -1,4 +1,5 @@
-"""Uploaded photos on the Diagnose page: decoded and diagnosed once each, and summarised."""
+"""Uploaded photos on the Diagnose page: decoded and diagnosed once each, summarised,
+and, for photos of one plot, combined and saved together."""
 
 from __future__ import annotations
 
@@ -12,15 +13,27 @@ from PIL import Image
 
 from potato_disease import imaging
 from potato_disease.combination import CombinedDiagnosis, combine
+from potato_disease.database import DatabaseError
 from potato_disease.diagnosis import Diagnoser, Diagnosis
+from potato_disease.history import NewCase, save_cases
+from potato_disease.labels import DISEASE_LABELS, DISPLAY_NAMES
 from potato_disease.photo_quality import quality_warnings
 from potato_disease.presentation import (
     combined_verdict,
+    counted,
     short_answer,
     summary_counts,
     summary_row,
 )
-from potato_disease.ui.diagnosis_view import ask_assistant_button, show_probabilities
+from potato_disease.resources import get_engine
+from potato_disease.ui.diagnosis_view import (
+    ask_assistant_button,
+    case_for_assistant,
+    coordinate_input,
+    saved_cases,
+    show_advice,
+    show_probabilities,
+)
 
 CACHE_KEY = "diagnoses"
 
@@ -89,18 +102,83 @@ def show_summary(uploads: list[DiagnosedUpload]) -> None:
     st.dataframe([summary_row(u.name, u.diagnosis, u.warnings) for u in uploads], hide_index=True)
 
 
-def show_combined(uploads: list[DiagnosedUpload]) -> CombinedDiagnosis | None:
+def show_combined(uploads: list[DiagnosedUpload], model_version: str) -> None:
     """One answer for photos of different leaves of one plot (identical uploads count
-    once), with a link to the assistant; returns it, or None when nothing was combined."""
+    once), its advice card, a link to the assistant and one form to save them all."""
     readable = [upload for upload in uploads if upload.diagnosis is not None]
-    distinct = list({upload.digest: upload for upload in readable}.values())
+    first_of_each: dict[str, DiagnosedUpload] = {}
+    for upload in readable:
+        first_of_each.setdefault(upload.digest, upload)
+    distinct = list(first_of_each.values())
     combined = combine([upload.diagnosis for upload in distinct])
     said = combined_verdict(combined, duplicates=len(readable) - len(distinct))
     getattr(st, said.tone)(f"**Combined: {said.headline}**")
     st.write(said.detail)
     if combined is None:
-        return None
+        return
     show_probabilities(combined.probabilities, "Probability of each answer, combined")
-    shown = next(u for u in distinct if u.diagnosis.is_leaf and u.image is not None)
-    ask_assistant_button("combined", combined, shown.image)
-    return combined
+    show_advice(combined.label)
+    leaves = [u for u in distinct if u.diagnosis.is_leaf and u.image is not None]
+    ask_assistant_button("combined", combined, leaves[0].image)
+    save_plot_form(leaves, combined, model_version)
+
+
+def save_plot_form(
+    leaves: list[DiagnosedUpload], combined: CombinedDiagnosis, model_version: str
+) -> None:
+    """One form that saves every combined photo not saved yet, with the same field, plot,
+    notes, location and agronomist's diagnosis, in one transaction."""
+    saved = saved_cases()
+    unsaved = [upload for upload in leaves if upload.key not in saved]
+    if not unsaved:
+        ids = ", ".join(f"#{saved[upload.key]}" for upload in leaves)
+        st.success(f"All {counted(len(leaves), 'combined photo')} are in the history: {ids}.")
+        return
+    with st.form("save-plot"):
+        st.markdown(f"**Save the {counted(len(unsaved), 'combined photo')} to history**")
+        left, right = st.columns(2)
+        field_name = left.text_input("Field", key="field-combined", max_chars=120)
+        plot = right.text_input("Plot", key="plot-combined", max_chars=120)
+        notes = st.text_area("Notes", key="notes-combined", max_chars=2000)
+        options = [None, *DISEASE_LABELS]
+        confirmed = st.selectbox(
+            "Your diagnosis of the plot (stored with each photo, apart from the model's)",
+            options=options,
+            format_func=lambda label: "Not checked yet" if label is None else DISPLAY_NAMES[label],
+            key="confirm-combined",
+        )
+        left, right = st.columns(2)
+        latitude = coordinate_input(left, "Latitude", 90.0, "lat-combined")
+        longitude = coordinate_input(right, "Longitude", 180.0, "lon-combined")
+        submitted = st.form_submit_button("Save the combined photos")
+    if not submitted:
+        return
+    details = {
+        "field_name": field_name,
+        "plot": plot,
+        "notes": notes,
+        "latitude": latitude,
+        "longitude": longitude,
+        "confirmed_label": confirmed,
+        "model_version": model_version,
+    }
+    try:
+        cases = [
+            NewCase.from_diagnosis(upload.diagnosis, upload.image, upload.name, **details)
+            for upload in unsaved
+        ]
+        ids = save_cases(get_engine(), cases)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    except (DatabaseError, OSError):  # storage down: nothing was saved, the answers stay
+        st.error(
+            "The photos could not be saved: the history database is not reachable. "
+            "Nothing was saved; please try again later."
+        )
+        return
+    saved.update({upload.key: case_id for upload, case_id in zip(unsaved, ids)})
+    st.session_state["current_case"] = case_for_assistant(
+        combined, leaves[0].image, field_name, notes
+    )
+    st.success(f"Saved {counted(len(ids), 'photo')} to history: " + ", ".join(f"#{i}" for i in ids))
