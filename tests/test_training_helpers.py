@@ -190,6 +190,32 @@ class _MeanColourNetwork:
         return RawOutputs(logits=np.zeros((len(pixels), 8)), feature_maps=colour)
 
 
+def test_distilled_targets_move_towards_the_teachers_mean_answer() -> None:
+    import keras
+
+    class Fixed(keras.Model):
+        """A teacher that gives the same logits for every view."""
+
+        def __init__(self, logits: list[float]) -> None:
+            super().__init__()
+            self.logits = np.array(logits, dtype=np.float32)
+
+        def call(self, views):
+            return keras.ops.tile(self.logits[None], (keras.ops.shape(views)[0], 1))
+
+    classes = len(finetune.MODEL_CLASSES)
+    sure_of_0 = Fixed([10.0] + [0.0] * (classes - 1))
+    sure_of_1 = Fixed([0.0, 10.0] + [0.0] * (classes - 2))
+    targets = np.eye(classes, dtype=np.float32)[[2, 2, 2]]
+    views = np.zeros((3, 8, 8, 3), dtype=np.float32)
+    mixed = finetune.distilled_targets(targets, views, [sure_of_0, sure_of_1], 0.5)
+    assert mixed.shape == targets.shape and np.allclose(mixed.sum(axis=1), 1.0, atol=1e-5)
+    assert np.allclose(mixed[:, 2], 0.5, atol=1e-3)  # the label keeps half
+    assert np.allclose(mixed[:, 0], mixed[:, 1]) and mixed[0, 0] > 0.24  # each teacher a quarter
+    unchanged = finetune.distilled_targets(targets, views, [sure_of_0], 0.0)
+    assert np.allclose(unchanged, targets)
+
+
 def test_distance_rule_is_fitted_on_clean_and_augmented_views_of_training_leaves() -> None:
     rng = np.random.default_rng(5)
     images = [Image.fromarray(rng.integers(0, 255, (48, 48, 3), np.uint8)) for _ in range(6)]

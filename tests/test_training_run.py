@@ -77,8 +77,9 @@ def test_two_stage_run_packs_fine_tunes_and_exports(tmp_path: Path, data_dir: Pa
     stage1 = str(ROOT / "model" / KERAS_MODEL)
     run_module("training.finetune", "--pack", str(pack), "--init", stage1, "--output",
                str(tuned), "--size", "64", "--epochs", "1", "--batch-size", "16",
-               "--workers", "1")  # fmt: skip
+               "--workers", "1", "--teachers", stage1, "--teacher-weight", "0.5")  # fmt: skip
     record = json.loads((tmp_path / "tuned.json").read_text())
+    assert record["teachers"] == [stage1] and record["teacher_weight"] == 0.5
     assert record["input_size"] == 64 and len(record["validation_accuracy_clean_8_class"]) == 2
     committed = json.loads((ROOT / "model" / "metadata.json").read_text())
     assert record["continues"] == committed["training"]["full_fine_tuning"]  # it went on from it

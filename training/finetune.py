@@ -73,6 +73,7 @@ IMAGENET = "imagenet"  # --init value: the ImageNet backbone plus a fitted linea
 PROBE_EPOCHS = 100
 PROBE_LEARNING_RATE = 1e-3
 CUTOUT_SHARE = 0.5  # of PlantVillage training views, set on a field background
+TEACHER_WEIGHT = 0.7  # with --teachers: share of the target that is the teachers' answer
 
 _worker_images: list[Image.Image] = []
 _worker_cutouts: leaf_cutout.Cutouts | None = None
@@ -221,6 +222,33 @@ def source_accuracy(
     return {str(s): round(float(correct[sources == s].mean()), 4) for s in np.unique(sources)}
 
 
+def teacher_classifiers(paths: list[Path], size: int) -> list[keras.Model]:
+    """The saved models at ``paths`` at ``size`` pixels, pixels in and logits out."""
+    teachers = []
+    for path in paths:
+        model = initial_model(str(path), size, 0.0)
+        teachers.append(keras.Model(model.input, model.get_layer(CLASSIFIER).output))
+    return teachers
+
+
+def distilled_targets(
+    targets: np.ndarray, views: np.ndarray, teachers: list[keras.Model], teacher_weight: float
+) -> np.ndarray:
+    """Targets moved towards the teachers' mean probabilities on these very views
+    (knowledge distillation from an ensemble, with the teachers seeing what the student
+    sees: Hinton et al. 2015; Beyer et al. 2022)."""
+    probabilities = np.mean(
+        [
+            keras.ops.convert_to_numpy(
+                keras.ops.softmax(teacher.predict(views, batch_size=128, verbose=0))
+            )
+            for teacher in teachers
+        ],
+        axis=0,
+    )
+    return ((1 - teacher_weight) * targets + teacher_weight * probabilities).astype(np.float32)
+
+
 def weights_path(output: Path) -> Path:
     """Where the fine-tuned weights of ``output`` (a path without suffix) are saved."""
     return output.with_name(output.name + WEIGHTS_SUFFIX)
@@ -288,13 +316,16 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
             weighted_metrics=["accuracy"],
         )
         targets, weights = targets_and_weights(pack, train)
+        teachers = teacher_classifiers(args.teachers, args.size)
         history = [{"epoch": 0, **source_accuracy(classifier, pack, validation, args.size)}]
         log.info("Before fine-tuning: %s", history[-1])
         for epoch in range(args.epochs):
             views = epochs.get(epoch, args.epochs).astype(np.float32)
             classifier.fit(
                 views,
-                targets,
+                distilled_targets(targets, views, teachers, args.teacher_weight)
+                if teachers
+                else targets,
                 sample_weight=weights,
                 batch_size=args.batch_size,
                 epochs=epoch + 1,
@@ -323,6 +354,8 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
         "dropout_rate": args.dropout,
         "label_smoothing": LABEL_SMOOTHING,
         "plantvillage_cutout_share": args.cutout_share,
+        "teachers": [str(path) for path in args.teachers],
+        "teacher_weight": args.teacher_weight if args.teachers else None,
         "seed": args.seed,
         "backend": keras.backend.backend(),
         "device": device_description(),
@@ -364,6 +397,20 @@ def main() -> None:
         type=float,
         default=CUTOUT_SHARE,
         help="share of PlantVillage views set on a field background (0 turns it off)",
+    )
+    parser.add_argument(
+        "--teachers",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="MODEL",
+        help="saved .keras models whose mean answer on each view the network also learns",
+    )
+    parser.add_argument(
+        "--teacher-weight",
+        type=float,
+        default=TEACHER_WEIGHT,
+        help="with --teachers: share of each target that is the teachers' answer",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
