@@ -223,3 +223,23 @@ def test_blind_review_offers_no_combined_answer(app_data: Path, data_dir: Path) 
     at.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in leaves]).run()
     assert not at.exception
     assert not any(t.label.startswith(COMBINE) for t in at.toggle)
+
+
+def test_an_unreachable_history_database_loses_nothing_on_screen(
+    app_data: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    leaves = sample_photos(data_dir, "plantvillage", "late_blight", 2)
+    at = page().run()
+    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in leaves]).run()
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    assert any(
+        "Nothing was saved: the history database is not reachable" in e.value for e in at.error
+    )
+    assert any("Late blight" in m.value for m in (*at.success, *at.warning))  # still shown
+    next(t for t in at.toggle if t.label.startswith(COMBINE)).set_value(True).run()
+    next(b for b in at.button if b.label == "Save the combined photos").click().run()
+    assert not at.exception
+    assert sum("Nothing was saved" in e.value for e in at.error) == 1

@@ -10,13 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from pathlib import Path
 
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.model_files import METADATA
 from training import export, model_card, train
 from training.combined_photos import combination_report
-from training.photo_pack import DEFAULT_PACK
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +22,13 @@ log = logging.getLogger(__name__)
 def main() -> None:
     """Measure the model directory given and keep the figures in its metadata and card."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=Path("model"))
-    train.add_data_arguments(parser)
-    parser.add_argument("--pack", type=Path, default=DEFAULT_PACK)
-    parser.add_argument("--limit", type=int, default=0, help="that of the pack (smoke runs)")
+    train.add_exported_model_arguments(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     metadata = json.loads((args.model / METADATA).read_text())
-    records, photos = train.load_records_and_photos(
-        args.data, args.limit, metadata["data"]["synthetic_not_leaf"], args.extra_data
+    photos, _, validation, groups = train.exported_model_photos(
+        metadata, args.data, args.pack, args.limit, args.extra_data
     )
-    _, validation, groups = train.pack_split(args.pack, records, photos)
     diagnoses = Diagnoser(args.model).diagnose_many([photos.images[i] for i in validation])
     metadata["combination"] = combination_report(
         photos.labels, photos.sources, groups, validation, diagnoses, metadata["training"]["seed"]

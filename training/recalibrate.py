@@ -22,7 +22,6 @@ from potato_disease.diagnosis import Diagnoser
 from potato_disease.labels import MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import METADATA
 from training import export, model_card, train
-from training.photo_pack import DEFAULT_PACK
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +42,9 @@ def recalibrate(
     """
     metadata = json.loads((model_dir / METADATA).read_text())
     seed = metadata["training"]["seed"]
-    records, photos = train.load_records_and_photos(
-        data_dir, limit, metadata["data"]["synthetic_not_leaf"], extra_dirs
+    photos, training, validation, groups = train.exported_model_photos(
+        metadata, data_dir, pack, limit, extra_dirs
     )
-    training, validation, groups = train.pack_split(pack, records, photos)
     is_leaf = photos.labels != MODEL_CLASSES.index(NOT_LEAF)
     train_leaf, leaf = training[is_leaf[training]], validation[is_leaf[validation]]
     diagnoser = Diagnoser(model_dir)
@@ -103,10 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description="Refit the distance rule, temperature and threshold of an exported model."
     )
-    parser.add_argument("--model", type=Path, default=Path("model"))
-    train.add_data_arguments(parser)
-    parser.add_argument("--pack", type=Path, default=DEFAULT_PACK)
-    parser.add_argument("--limit", type=int, default=0, help="that of the pack (smoke runs)")
+    train.add_exported_model_arguments(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     metadata = recalibrate(args.model, args.data, args.pack, args.limit, args.extra_data)

@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -185,6 +186,30 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         help="more labelled photos in class folders, e.g. the reviewed photos the app "
         "exports (python -m potato_disease export-reviewed); repeatable",
     )
+
+
+def add_exported_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--model``, the data folders, ``--pack`` and ``--limit``: what measuring an
+    exported model again reads (:func:`exported_model_photos`)."""
+    parser.add_argument("--model", type=Path, default=Path("model"))
+    add_data_arguments(parser)
+    parser.add_argument("--pack", type=Path, default=DEFAULT_PACK)
+    parser.add_argument("--limit", type=int, default=0, help="that of the pack (smoke runs)")
+
+
+def exported_model_photos(
+    metadata: dict[str, Any],
+    data_dir: Path,
+    pack: Path,
+    limit: int = 0,
+    extra_dirs: Sequence[Path] = (),
+) -> tuple[Photos, np.ndarray, np.ndarray, np.ndarray]:
+    """The photos of an exported model (``metadata`` is its metadata) and its pack's
+    split of them: photos, train, validation, groups."""
+    records, photos = load_records_and_photos(
+        data_dir, limit, metadata["data"]["synthetic_not_leaf"], extra_dirs
+    )
+    return (photos, *pack_split(pack, records, photos))
 
 
 def load_records_and_photos(

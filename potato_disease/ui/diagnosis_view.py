@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 from PIL import Image
@@ -12,7 +14,7 @@ from potato_disease.combination import CombinedDiagnosis
 from potato_disease.database import DatabaseError
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
-from potato_disease.history import NewCase, save_case
+from potato_disease.history import NewCase, save_cases
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
@@ -123,6 +125,12 @@ def mark_answer_shown(key: str) -> None:
     st.session_state.setdefault("answers_shown", set()).add(key)
 
 
+SAVE_FAILED = (
+    "Nothing was saved: the history database is not reachable. The diagnosis stays on "
+    "screen; please try again later."
+)
+
+
 def save_form(
     key: str,
     diagnosis: Diagnosis,
@@ -139,56 +147,82 @@ def save_form(
         return
     with st.form(f"save-{key}"):
         st.markdown("**Save to history**")
-        left, right = st.columns(2)
-        field_name = left.text_input("Field", key=f"field-{key}", max_chars=120)
-        plot = right.text_input("Plot", key=f"plot-{key}", max_chars=120)
-        notes = st.text_area("Notes", key=f"notes-{key}", max_chars=2000)
-        options = [None, *MODEL_CLASSES]
-        confirmed = st.selectbox(
+        details = case_detail_inputs(
+            key,
             "Your diagnosis (kept apart from the model's)",
-            options=options,
-            index=options.index(blind_label),
-            format_func=lambda label: "Not checked yet" if label is None else DISPLAY_NAMES[label],
-            key=f"confirm-{key}",
-            help=None
+            MODEL_CLASSES,
+            blind_label,
+            None
             if blind_label is None
             else "Your blind review is stored as it was given, whatever you choose here.",
         )
-        left, right = st.columns(2)
-        latitude = coordinate_input(left, "Latitude", 90.0, f"lat-{key}")
-        longitude = coordinate_input(right, "Longitude", 180.0, f"lon-{key}")
         submitted = st.form_submit_button("Save to history")
     if not submitted:
         return
-    try:
-        case = NewCase.from_diagnosis(
-            diagnosis,
-            image,
-            photo_name,
-            field_name=field_name,
-            plot=plot,
-            notes=notes,
-            latitude=latitude,
-            longitude=longitude,
-            confirmed_label=confirmed,
-            blind_label=blind_label,
-            model_version=model_version,
-        )
-        saved[key] = save_case(get_engine(), case)
-    except ValueError as error:
-        st.error(str(error))
+    case = NewCase.from_diagnosis(
+        diagnosis,
+        image,
+        photo_name,
+        blind_label=blind_label,
+        model_version=model_version,
+        **details,
+    )
+    ids = stored([case])
+    if ids is None:
         return
-    except (DatabaseError, OSError):  # storage down: say so, keep the diagnosis on screen
-        st.error(
-            "The case could not be saved: the history database is not reachable. "
-            "Your diagnosis is still shown; please try again later."
-        )
-        return
-    st.session_state["current_case"] = case_for_assistant(diagnosis, image, field_name, notes)
+    saved[key] = ids[0]
+    st.session_state["current_case"] = case_for_assistant(
+        diagnosis, image, details["field_name"], details["notes"]
+    )
     st.success(f"Saved to history as case #{saved[key]}.")
 
 
-def coordinate_input(
+def case_detail_inputs(
+    key: str,
+    diagnosis_question: str,
+    labels: Sequence[str],
+    preset: str | None = None,
+    diagnosis_help: str | None = None,
+) -> dict[str, Any]:
+    """Inside a form: field, plot, notes, the agronomist's diagnosis (one of ``labels``,
+    starting at ``preset``) and location; the :class:`NewCase` details they give."""
+    left, right = st.columns(2)
+    field_name = left.text_input("Field", key=f"field-{key}", max_chars=120)
+    plot = right.text_input("Plot", key=f"plot-{key}", max_chars=120)
+    notes = st.text_area("Notes", key=f"notes-{key}", max_chars=2000)
+    options = [None, *labels]
+    confirmed = st.selectbox(
+        diagnosis_question,
+        options=options,
+        index=options.index(preset),
+        format_func=lambda label: "Not checked yet" if label is None else DISPLAY_NAMES[label],
+        key=f"confirm-{key}",
+        help=diagnosis_help,
+    )
+    left, right = st.columns(2)
+    return {
+        "field_name": field_name,
+        "plot": plot,
+        "notes": notes,
+        "confirmed_label": confirmed,
+        "latitude": _coordinate_input(left, "Latitude", 90.0, f"lat-{key}"),
+        "longitude": _coordinate_input(right, "Longitude", 180.0, f"lon-{key}"),
+    }
+
+
+def stored(cases: list[NewCase]) -> list[int] | None:
+    """Save the cases together and return their ids; on failure say why (nothing is
+    saved, the page keeps its answers) and return None."""
+    try:
+        return save_cases(get_engine(), cases)
+    except ValueError as error:
+        st.error(str(error))
+    except (DatabaseError, OSError):
+        st.error(SAVE_FAILED)
+    return None
+
+
+def _coordinate_input(
     column: st.delta_generator.DeltaGenerator, name: str, limit: float, key: str
 ) -> float | None:
     """An optional latitude or longitude in decimal degrees."""

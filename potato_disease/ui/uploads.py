@@ -13,10 +13,9 @@ from PIL import Image
 
 from potato_disease import imaging
 from potato_disease.combination import CombinedDiagnosis, combine
-from potato_disease.database import DatabaseError
 from potato_disease.diagnosis import Diagnoser, Diagnosis
-from potato_disease.history import NewCase, save_cases
-from potato_disease.labels import DISEASE_LABELS, DISPLAY_NAMES
+from potato_disease.history import NewCase
+from potato_disease.labels import DISEASE_LABELS
 from potato_disease.photo_quality import quality_warnings
 from potato_disease.presentation import (
     combined_verdict,
@@ -25,14 +24,14 @@ from potato_disease.presentation import (
     summary_counts,
     summary_row,
 )
-from potato_disease.resources import get_engine
 from potato_disease.ui.diagnosis_view import (
     ask_assistant_button,
+    case_detail_inputs,
     case_for_assistant,
-    coordinate_input,
     saved_cases,
     show_advice,
     show_probabilities,
+    stored,
 )
 
 CACHE_KEY = "diagnoses"
@@ -136,49 +135,25 @@ def save_plot_form(
         return
     with st.form("save-plot"):
         st.markdown(f"**Save the {counted(len(unsaved), 'combined photo')} to history**")
-        left, right = st.columns(2)
-        field_name = left.text_input("Field", key="field-combined", max_chars=120)
-        plot = right.text_input("Plot", key="plot-combined", max_chars=120)
-        notes = st.text_area("Notes", key="notes-combined", max_chars=2000)
-        options = [None, *DISEASE_LABELS]
-        confirmed = st.selectbox(
+        details = case_detail_inputs(
+            "combined",
             "Your diagnosis of the plot (stored with each photo, apart from the model's)",
-            options=options,
-            format_func=lambda label: "Not checked yet" if label is None else DISPLAY_NAMES[label],
-            key="confirm-combined",
+            DISEASE_LABELS,
         )
-        left, right = st.columns(2)
-        latitude = coordinate_input(left, "Latitude", 90.0, "lat-combined")
-        longitude = coordinate_input(right, "Longitude", 180.0, "lon-combined")
         submitted = st.form_submit_button("Save the combined photos")
     if not submitted:
         return
-    details = {
-        "field_name": field_name,
-        "plot": plot,
-        "notes": notes,
-        "latitude": latitude,
-        "longitude": longitude,
-        "confirmed_label": confirmed,
-        "model_version": model_version,
-    }
-    try:
-        cases = [
-            NewCase.from_diagnosis(upload.diagnosis, upload.image, upload.name, **details)
-            for upload in unsaved
-        ]
-        ids = save_cases(get_engine(), cases)
-    except ValueError as error:
-        st.error(str(error))
-        return
-    except (DatabaseError, OSError):  # storage down: nothing was saved, the answers stay
-        st.error(
-            "The photos could not be saved: the history database is not reachable. "
-            "Nothing was saved; please try again later."
+    cases = [
+        NewCase.from_diagnosis(
+            upload.diagnosis, upload.image, upload.name, model_version=model_version, **details
         )
+        for upload in unsaved
+    ]
+    ids = stored(cases)
+    if ids is None:
         return
     saved.update({upload.key: case_id for upload, case_id in zip(unsaved, ids)})
     st.session_state["current_case"] = case_for_assistant(
-        combined, leaves[0].image, field_name, notes
+        combined, leaves[0].image, details["field_name"], details["notes"]
     )
     st.success(f"Saved {counted(len(ids), 'photo')} to history: " + ", ".join(f"#{i}" for i in ids))

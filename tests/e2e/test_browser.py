@@ -110,6 +110,14 @@ def open_app(browser: object, app_url: str, **page_options: object) -> object:
     return page
 
 
+def ask_assistant(page: object, case_shown: str, question: str) -> None:
+    """Follow the first "Ask the assistant about this" on the page and ask."""
+    page.get_by_role("button", name="Ask the assistant about this").first.click()
+    page.get_by_text(case_shown).wait_for()
+    page.get_by_role("textbox").last.fill(question)
+    page.keyboard.press("Enter")
+
+
 def shot(page: object, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -131,10 +139,7 @@ def test_diagnose_save_find_in_history_and_ask(
     page.get_by_text("Saved to history").wait_for()
     shot(page, "2-saved")
 
-    page.get_by_role("button", name="Ask the assistant about this").first.click()
-    page.get_by_text("Current case").wait_for()
-    page.get_by_role("textbox").last.fill("How do I control late blight?")
-    page.keyboard.press("Enter")
+    ask_assistant(page, "Current case", "How do I control late blight?")
     page.get_by_text("offline", exact=False).first.wait_for()
     page.get_by_text("fungicide", exact=False).first.wait_for()
     shot(page, "3-assistant")
@@ -227,10 +232,6 @@ def test_several_photos_of_one_plot_combined(app_url: str, browser: object, data
     page.get_by_text("point to it on their own").wait_for()
     shot(page, "6-combined")
 
-    # the first "Ask the assistant" button on the page is the combined answer's
-    page.get_by_role("button", name="Ask the assistant about this").first.click()
-    page.get_by_text("3 photos combined").wait_for()
-    page.get_by_role("textbox").last.fill("Should I spray?")
-    page.keyboard.press("Enter")
+    ask_assistant(page, "3 photos combined", "Should I spray?")  # the combined answer's
     page.get_by_text("Your 3 photos, combined, were diagnosed as").wait_for()
     shot(page, "7-combined-assistant")
