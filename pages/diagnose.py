@@ -50,9 +50,9 @@ if len(uploads) > 1 and not blind:  # the summary would give the answers away
     if st.toggle(
         "Combine them into one answer: different leaves with the same symptoms, one plot",
         help="Each photo counts as independent evidence, which makes the combined answer "
-        "more often right than one photo (model card: 'Several photos of one plot'). Take "
-        "one photo per leaf, from different plants: several shots of one leaf are not "
-        "independent and would make the answer overconfident.",
+        "more often right than one photo (About page, model card: 'Several photos of one "
+        "plot'). Take one photo per leaf, from different plants: several shots of one leaf "
+        "are not independent and would make the answer overconfident.",
     ):
         show_combined(uploads, diagnoser.model_version)
 
