@@ -70,5 +70,8 @@ def test_the_report_uses_accepted_field_validation_photos_only() -> None:
     assert report["photos_per_plot"]["1"]["sets"] == 4 * 5  # 4 accepted photos, 5 repeats
     assert report["photos_per_plot"]["3"]["sets"] == 3 * 5  # label 1 has one photo only
     assert "5" not in report["photos_per_plot"]  # no label has 5 groups
+    by_label = {k: f["accuracy_by_label"] for k, f in report["photos_per_plot"].items()}
+    assert by_label["1"] == {"early_blight": 1.0, "late_blight": 0.0}  # all say early blight
+    assert by_label["3"] == {"early_blight": 1.0}
     no_field = combination_report(labels, ["plantvillage"] * 6, groups, validation, diagnoses, 3)
     assert no_field is None

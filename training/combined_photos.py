@@ -49,8 +49,9 @@ def same_label_draws(
 
 def combined_figures(
     probabilities: np.ndarray, labels: np.ndarray, draws: list[np.ndarray]
-) -> dict[str, float | int]:
-    """Accuracy, ECE and mean confidence of the pooled answer over ``draws``."""
+) -> dict[str, Any]:
+    """Accuracy, ECE and mean confidence of the pooled answer over ``draws``, and its
+    accuracy per true label."""
     pooled = np.array([pooled_probabilities(probabilities[members]) for members in draws])
     truth = np.array([labels[members[0]] for members in draws])
     correct = pooled.argmax(axis=1) == truth
@@ -60,12 +61,16 @@ def combined_figures(
         "accuracy": round(float(correct.mean()), 4),
         "ece": round(expected_calibration_error(confidence, correct), 4),
         "mean_confidence": round(float(confidence.mean()), 4),
+        "accuracy_by_label": {
+            DISEASE_LABELS[label]: round(float(correct[truth == label].mean()), 4)
+            for label in np.unique(truth)
+        },
     }
 
 
 def burst_figures(
     probabilities: np.ndarray, labels: np.ndarray, groups: np.ndarray
-) -> dict[str, float | int] | None:
+) -> dict[str, Any] | None:
     """The pooled answer of each near-duplicate group of two or more photos, against
     the same photos judged one by one; None without such groups."""
     bursts = [np.flatnonzero(groups == g) for g in np.unique(groups)]

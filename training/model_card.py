@@ -253,6 +253,21 @@ Healthy against late blight, balanced accuracy: {percent(two["balanced_accuracy"
 for photos from another country is 90 %).{field_comparison}"""
 
 
+def by_label_table(per_plot: dict[str, Any]) -> str:
+    """Accuracy of the combined answer per true label, for each number of photos."""
+    counts = list(per_plot)
+    labels = per_plot[counts[0]]["accuracy_by_label"]
+    header = "| label | " + " | ".join(f"{k} photo(s)" for k in counts) + " |"
+    rule = "| --- |" + " ---: |" * len(counts)
+    rows = [
+        f"| {label} | "
+        + " | ".join(percent(per_plot[k]["accuracy_by_label"].get(label)) for k in counts)
+        + " |"
+        for label in labels
+    ]
+    return "\n".join([header, rule, *rows])
+
+
 def combination_section(report: dict[str, Any] | None) -> str:
     """Several photos of one label combined (``training.combined_photos``)."""
     if report is None:
@@ -285,7 +300,11 @@ above counts them as misses, hence its lower field accuracy.
 
 | photos combined | sets | accuracy | ECE | mean confidence |
 | ---: | ---: | ---: | ---: | ---: |
-{rows}{burst_sentence}"""
+{rows}
+
+Per true label:
+
+{by_label_table(report["photos_per_plot"])}{burst_sentence}"""
 
 
 def render(metadata: dict[str, Any]) -> str:
