@@ -70,7 +70,9 @@ def print_record(record: dict[str, Any], as_json: bool, out: TextIO) -> None:
     if as_json:
         text = json.dumps(record)
     else:
-        where = record["path"] if "path" in record else f"{len(record['combined'])} photos combined"
+        where = record.get("path") or (
+            f"combined ({record.get('photos_combined', 0)} of {len(record['combined'])} photos)"
+        )
         if "error" in record:
             text = f"{where}: ERROR {record['error']}"
         else:

@@ -56,7 +56,7 @@ def test_predict_combine_adds_one_answer_for_all_the_photos(tmp_path: Path, data
     assert combined["photos_agreeing"] <= 2
 
     text = run_cli("predict", *map(str, leaves), "--combine").stdout.splitlines()
-    assert len(text) == 3 and text[-1].startswith("2 photos combined: Late blight (")
+    assert len(text) == 3 and text[-1].startswith("combined (2 of 2 photos): Late blight (")
     tubers = run_cli("predict", str(tuber), "--json", "--combine").stdout.splitlines()
     assert json.loads(tubers[-1])["error"] == "No photo was accepted as a potato leaf."
 

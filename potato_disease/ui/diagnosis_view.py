@@ -260,7 +260,7 @@ def case_for_assistant(
         "field_name": field_name,
         "notes": notes,
         "photo_jpeg": buffer.getvalue(),
-        "photos": getattr(diagnosis, "photos_combined", 1),
+        "photos": diagnosis.photos_combined if isinstance(diagnosis, CombinedDiagnosis) else 1,
     }
 
 
