@@ -7,7 +7,7 @@ from typing import NoReturn
 import pandas as pd
 import streamlit as st
 
-from potato_disease import history, review_agreement, reviewed_photos
+from potato_disease import history, plot_visits, review_agreement, reviewed_photos
 from potato_disease.database import DatabaseError
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.presentation import as_percent, counted
@@ -199,6 +199,40 @@ else:
             if blind.agreement.rate is None
             else "The blind figure above is the one the model's answer cannot sway."
         )
+    )
+
+visits = plot_visits.plot_visits(records)
+if visits:
+    st.subheader("Plot visits")
+    st.caption(
+        "Cases saved with the same field and plot on the same day, combined as the "
+        "Diagnose page combines photos: different leaves with the same symptoms assumed."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Day": [visit.day for visit in visits],
+                "Field": [visit.field_name for visit in visits],
+                "Plot": [visit.plot for visit in visits],
+                "Cases": [visit.cases for visit in visits],
+                "Combined model answer": [
+                    "No photo accepted as a leaf"
+                    if visit.combined is None
+                    else f"{label_name(visit.combined.label, '')} "
+                    f"({as_percent(visit.combined.confidence)}; "
+                    f"{visit.combined.photos_agreeing} of {visit.combined.photos_combined} "
+                    "photos agree)"
+                    for visit in visits
+                ],
+                "Agronomist's diagnosis": [
+                    "Reviews differ"
+                    if visit.agronomist_label == plot_visits.MIXED
+                    else label_name(visit.agronomist_label, "Not reviewed")
+                    for visit in visits
+                ],
+            }
+        ),
+        hide_index=True,
     )
 
 st.subheader("Review a case")

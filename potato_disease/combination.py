@@ -51,7 +51,9 @@ def combine(diagnoses: Sequence[Diagnosis]) -> CombinedDiagnosis | None:
     leaves = [diagnosis for diagnosis in diagnoses if diagnosis.is_leaf]
     if not leaves:
         return None
-    matrix = np.array([[d.probabilities[label] for label in DISEASE_LABELS] for d in leaves])
+    matrix = np.array(
+        [[d.probabilities.get(label, 0.0) for label in DISEASE_LABELS] for d in leaves]
+    )
     pooled = pooled_probabilities(matrix)
     best = int(np.argmax(pooled))
     label = DISEASE_LABELS[best]
