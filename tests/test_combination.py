@@ -89,3 +89,9 @@ def test_the_verdict_warns_when_the_photos_disagree_or_the_answer_is_weak() -> N
     assert weak.unsure and weak.headline.startswith("Unsure: possibly")
     nothing = combined_verdict(None)
     assert nothing.tone == "error" and "None of these photos" in nothing.detail
+
+
+def test_a_label_missing_from_stored_probabilities_counts_as_unlikely() -> None:
+    partial = {"early_blight": 0.2, "late_blight": 0.7, "healthy": 0.1}
+    combined = combine([Diagnosis("late_blight", 0.7, partial, True)] * 2)
+    assert combined.label == "late_blight" and combined.probabilities["virus"] < 1e-6
