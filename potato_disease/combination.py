@@ -45,16 +45,21 @@ def pooled_probabilities(probabilities: np.ndarray) -> np.ndarray:
     return softmax(logs)
 
 
+def probability_matrix(diagnoses: Sequence[Diagnosis]) -> np.ndarray:
+    """The leaf probabilities of each diagnosis as rows in label order (a label missing
+    from stored probabilities counts as 0)."""
+    return np.array(
+        [[d.probabilities.get(label, 0.0) for label in DISEASE_LABELS] for d in diagnoses]
+    )
+
+
 def combine(diagnoses: Sequence[Diagnosis]) -> CombinedDiagnosis | None:
     """One answer for photos of different leaves with the same symptoms; None when no
     photo was accepted as a potato leaf."""
     leaves = [diagnosis for diagnosis in diagnoses if diagnosis.is_leaf]
     if not leaves:
         return None
-    matrix = np.array(
-        [[d.probabilities.get(label, 0.0) for label in DISEASE_LABELS] for d in leaves]
-    )
-    pooled = pooled_probabilities(matrix)
+    pooled = pooled_probabilities(probability_matrix(leaves))
     best = int(np.argmax(pooled))
     label = DISEASE_LABELS[best]
     return CombinedDiagnosis(

@@ -65,25 +65,34 @@ def verdict(diagnosis: Diagnosis, photo_warnings: Sequence[str] = ()) -> Verdict
             "error",
             True,
         )
-    name = DISPLAY_NAMES[diagnosis.label]
     runner_up = sorted(diagnosis.probabilities, key=diagnosis.probabilities.__getitem__)[-2]
-    if diagnosis.confidence < UNSURE_BELOW:
-        return Verdict(
-            f"Unsure: possibly {name.lower()} ({as_percent(diagnosis.confidence)})",
-            f"The model is not confident; {DISPLAY_NAMES[runner_up].lower()} is also "
-            f"possible. {RETAKE_ADVICE}",
-            "warning",
-            True,
-        )
-    tone = "success" if diagnosis.label == "healthy" else "warning"
     detail = ""
     if diagnosis.probabilities[runner_up] >= ALSO_POSSIBLE_FROM:
         detail = (
             f"Also possible: {DISPLAY_NAMES[runner_up].lower()} "
-            f"({diagnosis.probabilities[runner_up]:.0%}). The look-alikes and field checks "
-            "below tell them apart."
+            f"({as_percent(diagnosis.probabilities[runner_up])}). The look-alikes and field "
+            "checks below tell them apart."
         )
-    return Verdict(f"{name} ({as_percent(diagnosis.confidence)} confidence)", detail, tone, False)
+    unsure_detail = (
+        f"The model is not confident; {DISPLAY_NAMES[runner_up].lower()} is also possible. "
+        f"{RETAKE_ADVICE}"
+    )
+    return answer_verdict(diagnosis.label, diagnosis.confidence, detail, unsure_detail)
+
+
+def answer_verdict(label: str, confidence: float, detail: str, unsure_detail: str) -> Verdict:
+    """Headline and tone of an answer naming a leaf label: "unsure" with
+    ``unsure_detail`` below :data:`UNSURE_BELOW`, else the answer with ``detail``."""
+    name = DISPLAY_NAMES[label]
+    if confidence < UNSURE_BELOW:
+        return Verdict(
+            f"Unsure: possibly {name.lower()} ({as_percent(confidence)})",
+            unsure_detail,
+            "warning",
+            True,
+        )
+    tone = "success" if label == "healthy" else "warning"
+    return Verdict(f"{name} ({as_percent(confidence)} confidence)", detail, tone, False)
 
 
 def short_answer(diagnosis: Diagnosis | None, photo_warnings: Sequence[str] = ()) -> str:
@@ -127,7 +136,6 @@ def combined_verdict(combined: CombinedDiagnosis | None, duplicates: int = 0) ->
             "error",
             True,
         )
-    name = DISPLAY_NAMES[combined.label]
     notes = [
         f"{combined.photos_agreeing} of {counted(combined.photos_combined, 'photo')} "
         "point to it on their own."
@@ -145,12 +153,4 @@ def combined_verdict(combined: CombinedDiagnosis | None, duplicates: int = 0) ->
             "the plot may have more than one, read each photo's answer below."
         )
     detail = " ".join(notes)
-    if combined.confidence < UNSURE_BELOW:
-        return Verdict(
-            f"Unsure: possibly {name.lower()} ({as_percent(combined.confidence)})",
-            f"{detail} {RETAKE_ADVICE}",
-            "warning",
-            True,
-        )
-    tone = "success" if combined.label == "healthy" else "warning"
-    return Verdict(f"{name} ({as_percent(combined.confidence)} confidence)", detail, tone, False)
+    return answer_verdict(combined.label, combined.confidence, detail, f"{detail} {RETAKE_ADVICE}")

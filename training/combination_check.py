@@ -13,7 +13,7 @@ import logging
 
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.model_files import METADATA
-from training import export, model_card, train
+from training import export, train
 from training.combined_photos import combination_report
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,7 @@ def main() -> None:
         photos.labels, photos.sources, groups, validation, diagnoses, metadata["training"]["seed"]
     )
     print(json.dumps(metadata["combination"], indent=1))
-    export.write_metadata(args.model, metadata)
-    written = json.loads((args.model / METADATA).read_text())  # in the file's key order
-    (args.model / "README.md").write_text(model_card.render(written))
+    export.write_metadata_and_card(args.model, metadata)
     log.info("Wrote the figures to %s and its model card", args.model)
 
 

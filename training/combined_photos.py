@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from potato_disease.combination import pooled_probabilities
+from potato_disease.combination import pooled_probabilities, probability_matrix
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.evaluation import expected_calibration_error
 from potato_disease.labels import DISEASE_LABELS
@@ -101,9 +101,7 @@ def combination_report(
     accepted = [n for n in field if diagnoses[n].is_leaf]
     if not accepted:
         return None
-    probabilities = np.array(
-        [[diagnoses[n].probabilities[label] for label in DISEASE_LABELS] for n in accepted]
-    )
+    probabilities = probability_matrix([diagnoses[n] for n in accepted])
     photo_labels, photo_groups = labels[validation[accepted]], groups[validation[accepted]]
     rng = np.random.default_rng(seed)
     per_plot = {}

@@ -29,6 +29,7 @@ from training import (
     calibration,
     combined_photos,
     heldout,
+    model_card,
     not_leaf_head,
     robustness,
 )
@@ -59,6 +60,15 @@ def to_serving_model(model: keras.Model) -> bytes:
 def write_metadata(output: Path, metadata: dict[str, Any]) -> None:
     """Write ``metadata.json`` (sorted, indented, stable across runs)."""
     (output / METADATA).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
+
+
+def write_metadata_and_card(output: Path, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Write ``metadata.json`` and the model card rendered from it; return the metadata
+    as written (in the file's key order)."""
+    write_metadata(output, metadata)
+    written = json.loads((output / METADATA).read_text())
+    (output / "README.md").write_text(model_card.render(written))
+    return written
 
 
 def base_metadata(input_size: int, temperature: float, threshold: float) -> dict[str, Any]:

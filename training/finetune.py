@@ -222,12 +222,17 @@ def source_accuracy(
     return {str(s): round(float(correct[sources == s].mean()), 4) for s in np.unique(sources)}
 
 
+def logits_model(model: keras.Model) -> keras.Model:
+    """The diagnosis network with pixels in and the classifier's logits out."""
+    return keras.Model(model.input, model.get_layer(CLASSIFIER).output)
+
+
 def teacher_classifiers(paths: list[Path], size: int) -> list[keras.Model]:
     """The saved models at ``paths`` at ``size`` pixels, pixels in and logits out."""
     teachers = []
     for path in paths:
         model = initial_model(str(path), size, 0.0)
-        teachers.append(keras.Model(model.input, model.get_layer(CLASSIFIER).output))
+        teachers.append(logits_model(model))
     return teachers
 
 
@@ -302,7 +307,7 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
             model = imagenet_model(backbone_weights(args), pack, train, args)
         else:
             model = initial_model(args.init, args.size, args.dropout, VARIANTS[args.variant])
-        classifier = keras.Model(model.input, model.get_layer(CLASSIFIER).output)
+        classifier = logits_model(model)
         steps_per_epoch = int(np.ceil(len(train) / args.batch_size))
         schedule = keras.optimizers.schedules.CosineDecay(
             0.0,

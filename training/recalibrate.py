@@ -21,7 +21,7 @@ from pathlib import Path
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.labels import MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import METADATA
-from training import export, model_card, train
+from training import export, train
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,7 @@ def recalibrate(
     metadata |= export.measure(Diagnoser(model_dir), photos, validation, groups, seed)
     metadata["validation"]["keras_litert_top1_agreement"] = agreement
     export.add_cross_fitted_ece(metadata["validation"], cross_fitted)
-    export.write_metadata(model_dir, metadata)
-    written = json.loads((model_dir / METADATA).read_text())  # in the file's key order
-    (model_dir / "README.md").write_text(model_card.render(written))
-    return written
+    return export.write_metadata_and_card(model_dir, metadata)
 
 
 def main() -> None:
