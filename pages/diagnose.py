@@ -71,6 +71,7 @@ for upload in uploads:
     ask_assistant_button(upload.key, upload.diagnosis, upload.image)
     save_form(
         upload.key,
+        upload.digest,
         upload.diagnosis,
         upload.image,
         upload.name,

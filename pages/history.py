@@ -205,13 +205,16 @@ visits = plot_visits.plot_visits(records)
 if visits:
     st.subheader("Plot visits")
     st.caption(
-        "Cases saved with the same field and plot on the same day, combined as the "
-        "Diagnose page combines photos: different leaves with the same symptoms assumed."
+        "Cases saved with the same field and plot, each within "
+        f"{plot_visits.VISIT_GAP.total_seconds() / 3600:.0f} hours of the one before, "
+        "combined as the Diagnose page combines photos: different leaves with the same "
+        "symptoms assumed."
     )
     st.dataframe(
         pd.DataFrame(
             {
-                "Day": [visit.day for visit in visits],
+                "Started": [visit.started_at for visit in visits],
+                "Ended": [visit.ended_at for visit in visits],
                 "Field": [visit.field_name for visit in visits],
                 "Plot": [visit.plot for visit in visits],
                 "Cases": [visit.cases for visit in visits],
@@ -233,6 +236,10 @@ if visits:
             }
         ),
         hide_index=True,
+        column_config={
+            column: st.column_config.DatetimeColumn(f"{column} (UTC)", format="YYYY-MM-DD HH:mm")
+            for column in ("Started", "Ended")
+        },
     )
 
 st.subheader("Review a case")

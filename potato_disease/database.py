@@ -116,15 +116,24 @@ def init_db(engine: Engine) -> None:
     from potato_disease import history  # noqa: F401
 
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # IF NOT EXISTS alone still races in PostgreSQL's catalog; the lock serialises.
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        _lock_schema(connection)
         for table in Base.metadata.sorted_tables:
             connection.execute(CreateTable(table, if_not_exists=True))
-            for index in sorted(table.indexes, key=lambda index: str(index.name)):
-                connection.execute(CreateIndex(index, if_not_exists=True))
     for table in Base.metadata.sorted_tables:
         _add_missing_columns(engine, table)
+    # After the columns: an index may be on a column an older database has just gained.
+    with engine.begin() as connection:
+        _lock_schema(connection)
+        for table in Base.metadata.sorted_tables:
+            for index in sorted(table.indexes, key=lambda index: str(index.name)):
+                connection.execute(CreateIndex(index, if_not_exists=True))
+
+
+def _lock_schema(connection: Connection) -> None:
+    """On PostgreSQL, hold the schema lock until the transaction ends: ``IF NOT EXISTS``
+    alone still races in its catalog between instances starting together."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
 
 
 def _add_missing_columns(engine: Engine, table: Table) -> None:
@@ -136,10 +145,7 @@ def _add_missing_columns(engine: Engine, table: Table) -> None:
     """
     try:
         with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
-                )
+            _lock_schema(connection)
             present = {column["name"] for column in inspect(connection).get_columns(table.name)}
             for column in table.columns:
                 if column.name not in present:

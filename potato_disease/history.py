@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 import json
 import math
@@ -53,6 +54,7 @@ PLOT_MAX_LENGTH = 100
 NOTES_MAX_LENGTH = 2000
 MODEL_VERSION_MAX_LENGTH = 64
 LABEL_MAX_LENGTH = 32
+PHOTO_SHA256_LENGTH = 64
 DEFAULT_LIST_LIMIT = 500
 # Spreadsheets run cells starting with these as formulas (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -109,6 +111,14 @@ class Case(Base):
     # The agronomist's label given before seeing the model's answer (blind review); added
     # after the first release, so older databases get it empty (database.init_db).
     blind_label: Mapped[str | None] = mapped_column(String(LABEL_MAX_LENGTH))
+    # Hex SHA-256 of the photo file as uploaded: the same photo saved twice is found by it.
+    # Added after the first releases, so older cases have none.
+    photo_sha256: Mapped[str | None] = mapped_column(String(PHOTO_SHA256_LENGTH), index=True)
+
+
+def file_sha256(data: bytes) -> str:
+    """The hex SHA-256 of a photo file's bytes: what identifies one photo in the history."""
+    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,7 @@ class NewCase:
     confirmed_label: str | None = None
     blind_label: str | None = None  # given before the model's answer was seen
     created_at: datetime | None = None  # timezone-aware; None means now
+    photo_sha256: str | None = None  # of the photo file as uploaded (:func:`file_sha256`)
 
     @classmethod
     def from_diagnosis(
@@ -168,6 +179,7 @@ class CaseRecord:
     longitude: float | None
     model_version: str | None
     blind_label: str | None = None
+    photo_sha256: str | None = None
 
     @property
     def label(self) -> str:
@@ -216,6 +228,7 @@ CSV_COLUMNS = (
     "longitude",
     "model_version",
     "blind_label",
+    "photo_sha256",
     "probabilities",
 )
 
@@ -254,6 +267,15 @@ def _check_coordinate(value: float | None, what: str, limit: float) -> float | N
     if not math.isfinite(number) or not -limit <= number <= limit:
         raise ValueError(f"{what} must be between -{limit:g} and {limit:g}, not {value}.")
     return number
+
+
+def _check_sha256(value: str | None) -> str | None:
+    if value is None:
+        return None
+    digest = value.strip().lower()
+    if len(digest) != PHOTO_SHA256_LENGTH or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError("The photo's SHA-256 must be 64 hexadecimal digits.")
+    return digest
 
 
 def _check_aware(moment: datetime | None) -> datetime:
@@ -308,6 +330,7 @@ def _validated_row(new_case: NewCase) -> Case:
             new_case.model_version, "The model version", MODEL_VERSION_MAX_LENGTH
         ),
         blind_label=blind_label and _check_label(blind_label, "The blind review label"),
+        photo_sha256=_check_sha256(new_case.photo_sha256),
     )
 
 
@@ -360,6 +383,21 @@ def save_cases(engine: Engine, new_cases: Sequence[NewCase]) -> list[int]:
         session.add_all(rows)
         session.flush()
         return [row.id for row in rows]
+
+
+def cases_of_photos(engine: Engine, digests: Iterable[str]) -> dict[str, int]:
+    """For each photo (by :func:`photo_sha256`) already in the history, the id of the
+    first case that holds it; photos not saved yet are absent."""
+    wanted = {digest.lower() for digest in digests}
+    if not wanted:
+        return {}
+    statement = (
+        select(Case.photo_sha256, func.min(Case.id))
+        .where(Case.photo_sha256.in_(wanted))
+        .group_by(Case.photo_sha256)
+    )
+    with session_factory(engine)() as session:
+        return {digest: case_id for digest, case_id in session.execute(statement)}
 
 
 def list_cases(engine: Engine, case_filter: CaseFilter | None = None) -> list[CaseRecord]:
@@ -478,6 +516,7 @@ def cases_to_csv(records: Iterable[CaseRecord]) -> bytes:
             "longitude": record.longitude,
             "model_version": record.model_version,
             "blind_label": record.blind_label,
+            "photo_sha256": record.photo_sha256,
             "probabilities": json.dumps(record.probabilities, sort_keys=True),
         }
         writer.writerow(_csv_cell(values[column]) for column in CSV_COLUMNS)

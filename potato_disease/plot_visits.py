@@ -1,9 +1,11 @@
-"""Saved cases of one plot on one day, taken together: the History's plot-level answer.
+"""Saved cases of one plot on one visit, taken together: the History's plot-level answer.
 
-Photos saved with the same field and plot on the same day (UTC) are treated as the
-Diagnose page treats photos it combines: different leaves with the same symptoms
-(:mod:`potato_disease.combination`). The agronomist's label for the visit is the one
-their reviews of those photos agree on.
+A visit is a run of cases saved with the same field and plot, each within
+:data:`VISIT_GAP` of the one before, so a walk through a plot late in the evening stays
+one visit across midnight. Its photos are treated as the Diagnose page treats photos it
+combines: different leaves with the same symptoms (:mod:`potato_disease.combination`;
+the Diagnose page saves each photo once). The agronomist's label for the visit is the
+one their reviews of those photos agree on.
 """
 
 from __future__ import annotations
@@ -11,22 +13,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime, timedelta
 
 from potato_disease.combination import CombinedDiagnosis, combine
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.history import CaseRecord
 
 MIXED = "mixed"
+VISIT_GAP = timedelta(hours=6)  # a longer pause between two saves starts a new visit
 
 
 @dataclass(frozen=True)
 class PlotVisit:
-    """The cases of one field and plot on one day, and their combined answer."""
+    """The cases of one field and plot on one visit, and their combined answer."""
 
     field_name: str
     plot: str
-    day: date
+    started_at: datetime  # when its first case was saved
+    ended_at: datetime  # when its last case was saved
     cases: int
     combined: CombinedDiagnosis | None  # None when no photo was accepted as a leaf
     agronomist_label: str | None  # None: none reviewed; MIXED: the reviews differ
@@ -47,22 +51,44 @@ def reviewed_label(records: list[CaseRecord]) -> str | None:
     return labels.pop() if len(labels) == 1 else MIXED
 
 
+def visits_of_one_plot(records: list[CaseRecord]) -> list[list[CaseRecord]]:
+    """One plot's cases, oldest first, split wherever two saves are more than
+    :data:`VISIT_GAP` apart."""
+    runs: list[list[CaseRecord]] = []
+    for record in sorted(records, key=lambda record: (record.created_at, record.id)):
+        if runs and record.created_at - runs[-1][-1].created_at <= VISIT_GAP:
+            runs[-1].append(record)
+        else:
+            runs.append([record])
+    return runs
+
+
+def plot_visit(cases: list[CaseRecord]) -> PlotVisit:
+    """The visit made of ``cases`` (oldest first), with their combined answer."""
+    return PlotVisit(
+        cases[0].field_name or "",
+        cases[0].plot or "",
+        cases[0].created_at,
+        cases[-1].created_at,
+        len(cases),
+        combine([as_diagnosis(record) for record in cases]),
+        reviewed_label(cases),
+    )
+
+
 def plot_visits(records: Iterable[CaseRecord]) -> list[PlotVisit]:
     """Visits with two or more cases that name both field and plot, newest first."""
-    groups: dict[tuple[str, str, date], list[CaseRecord]] = defaultdict(list)
+    by_plot: dict[tuple[str, str], list[CaseRecord]] = defaultdict(list)
     for record in records:
         if record.field_name and record.plot:
-            groups[(record.field_name, record.plot, record.created_at.date())].append(record)
+            by_plot[(record.field_name, record.plot)].append(record)
     visits = [
-        PlotVisit(
-            field_name,
-            plot,
-            day,
-            len(cases),
-            combine([as_diagnosis(record) for record in cases]),
-            reviewed_label(cases),
-        )
-        for (field_name, plot, day), cases in groups.items()
-        if len(cases) >= 2
+        plot_visit(cases)
+        for plot_cases in by_plot.values()
+        for cases in visits_of_one_plot(plot_cases)
     ]
-    return sorted(visits, key=lambda visit: (visit.day, visit.field_name, visit.plot), reverse=True)
+    return sorted(
+        (visit for visit in visits if visit.cases >= 2),
+        key=lambda visit: (visit.started_at, visit.field_name, visit.plot),
+        reverse=True,
+    )

@@ -8,6 +8,7 @@ PostgreSQL runs are skipped, saying why, unless ``REQUIRE_POSTGRES=1`` makes the
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
 import math
@@ -21,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 import streamlit as st
 from PIL import Image
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from streamlit.testing.v1 import AppTest
@@ -201,6 +202,20 @@ def test_a_blind_review_is_stored_apart_from_later_corrections(engine):
     assert history.get_case(engine, history.save_case(engine, new_case())).blind_label is None
 
 
+def test_a_saved_photo_is_found_again_by_the_sha256_of_its_file(engine):
+    data, other = b"photo file bytes", b"another photo"
+    digest = history.file_sha256(data)
+    assert digest == hashlib.sha256(data).hexdigest()
+    assert history.cases_of_photos(engine, [digest]) == {}
+    first = history.save_case(engine, new_case(photo_sha256=digest.upper()))  # stored lower
+    history.save_case(engine, new_case(photo_sha256=digest))  # a race between two pages
+    history.save_case(engine, new_case())  # saved before photos had a SHA-256
+    assert history.get_case(engine, first).photo_sha256 == digest
+    wanted = [digest, history.file_sha256(other)]
+    assert history.cases_of_photos(engine, wanted) == {digest: first}
+    assert history.cases_of_photos(engine, []) == {}
+
+
 def test_from_diagnosis_copies_the_model_answer(engine):
     from potato_disease.diagnosis import Diagnosis
 
@@ -220,6 +235,8 @@ def test_from_diagnosis_copies_the_model_answer(engine):
         ({"model_label": "rust"}, "not a known label"),
         ({"confirmed_label": "blight"}, "not a known label"),
         ({"blind_label": "scab"}, "blind review label 'scab' is not a known label"),
+        ({"photo_sha256": "abc"}, "SHA-256 must be 64 hexadecimal digits"),
+        ({"photo_sha256": "g" * 64}, "SHA-256 must be 64 hexadecimal digits"),
         ({"probabilities": {"mildew": 0.5}}, "not a known label"),
         ({"probabilities": {"healthy": 1.5}}, "between 0 and 1"),
         ({"model_confidence": -0.1}, "between 0 and 1"),
@@ -444,10 +461,14 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
         engine, new_case(created_at=at(2), latitude=-33.9, longitude=-70.6, model_label="virus")
     )
     history.confirm_case(engine, first, "late_blight")
-    blind = history.save_case(engine, new_case(created_at=at(3), blind_label="healthy"))
+    digest = history.file_sha256(b"the photo")
+    blind = history.save_case(
+        engine, new_case(created_at=at(3), blind_label="healthy", photo_sha256=digest)
+    )
     data = history.cases_to_csv(history.list_cases(engine))
     blind_row, *rows = read_csv(data)
     assert (int(blind_row["id"]), blind_row["blind_label"]) == (blind, "healthy")
+    assert blind_row["photo_sha256"] == digest
 
     assert data.decode("utf-8").splitlines()[0] == ",".join(history.CSV_COLUMNS)
     assert "thumbnail" not in data.decode("utf-8")
@@ -463,7 +484,7 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
     assert (oldest["label"], oldest["confirmed_label"]) == ("late_blight", "late_blight")
     assert oldest["notes"] == "Mildiú, «tache»"
     assert oldest["model_confidence"] == "0.91"
-    assert oldest["blind_label"] == ""
+    assert oldest["blind_label"] == oldest["photo_sha256"] == ""
 
 
 def test_csv_export_of_nothing_is_just_the_header():
@@ -572,10 +593,13 @@ def test_init_db_is_idempotent_and_safe_from_several_instances_at_once(settings)
 
 
 def make_old_database(engine: Engine) -> int:
-    """The schema of the first release (no ``blind_label`` column) with one saved case."""
+    """The schema of the first release (no ``blind_label``, no ``photo_sha256`` and its
+    index) with one saved case."""
     init_db(engine)
     case_id = history.save_case(engine, new_case(confirmed_label="virus"))
     with engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_cases_photo_sha256"))
+        connection.execute(text("ALTER TABLE cases DROP COLUMN photo_sha256"))
         connection.execute(text("ALTER TABLE cases DROP COLUMN blind_label"))
     return case_id
 
@@ -589,10 +613,17 @@ def test_init_db_adds_new_optional_columns_to_an_old_database(settings, caplog):
         with caplog.at_level(logging.INFO, logger="potato_disease.database"):
             init_db(engine)
         assert "Added the column cases.blind_label" in caplog.text
+        assert "Added the column cases.photo_sha256" in caplog.text
+        assert "ix_cases_photo_sha256" in {
+            index["name"] for index in inspect(engine).get_indexes("cases")
+        }
         record = history.get_case(engine, old_case)
         assert (record.confirmed_label, record.blind_label) == ("virus", None)  # kept
-        new = history.save_case(engine, new_case(blind_label="healthy"))
+        assert record.photo_sha256 is None
+        digest = history.file_sha256(b"new photo")
+        new = history.save_case(engine, new_case(blind_label="healthy", photo_sha256=digest))
         assert history.get_case(engine, new).blind_label == "healthy"
+        assert history.cases_of_photos(engine, [digest]) == {digest: new}
         caplog.clear()
         init_db(engine)  # nothing left to add
         assert "Added the column" not in caplog.text

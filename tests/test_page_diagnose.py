@@ -210,10 +210,39 @@ def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Pa
     ]
     assert any(m.value.startswith("Saved 2 photos to history: #") for m in at.success)
     saved_below = [m.value for m in at.success if m.value.startswith("Saved to history as case")]
-    assert len(saved_below) == 2  # each photo's own form says so; the repeat keeps its form
+    assert len(saved_below) == 2  # each photo's own form says so
+    repeat_says = [m.value for m in at.info if "already in the history as case #" in m.value]
+    assert len(repeat_says) == 1  # the repeated upload is not offered for saving again
     at.run()
     assert any("All 2 combined photos are in the history" in m.value for m in at.success)
     assert len(list_cases(make_engine(get_settings()))) == 2
+
+
+def test_a_photo_already_in_the_history_is_not_saved_again(app_data: Path, data_dir: Path) -> None:
+    first, second = sample_photos(data_dir, "plantvillage", "late_blight", 2)
+    at = page().run()
+    at.file_uploader[0].set_value((first.name, first.read_bytes(), "image/jpeg")).run()
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert any("Saved to history as case #1" in m.value for m in at.success)
+
+    # Another visit to the page: the same file, renamed, and a new photo, combined.
+    at = page().run()
+    renamed = ("renamed.jpg", first.read_bytes(), "image/jpeg")
+    at.file_uploader[0].set_value([renamed, (second.name, second.read_bytes(), "image/jpeg")])
+    at.run()
+    assert not at.exception
+    notes = [m.value for m in at.info]
+    assert any("already in the history as case #1, so it is not saved again" in n for n in notes)
+    assert sum(b.label == "Save to history" for b in at.button) == 1  # the new photo's form
+    next(t for t in at.toggle if t.label.startswith(COMBINE)).set_value(True).run()
+    assert any(m.value == "1 photo already in the history (#1): not saved again." for m in at.info)
+    next(b for b in at.button if b.label == "Save the combined photos").click().run()
+    assert not at.exception
+    cases = list_cases(make_engine(get_settings()))
+    assert sorted(c.photo_name for c in cases) == sorted([first.name, second.name])
+    assert len({c.photo_sha256 for c in cases}) == 2
+    at.run()
+    assert any("All 2 combined photos are in the history: " in m.value for m in at.success)
 
 
 def test_blind_review_offers_no_combined_answer(app_data: Path, data_dir: Path) -> None:

@@ -1,12 +1,13 @@
-"""The History's plot visits: cases of one field and plot on one day, combined."""
+"""The History's plot visits: cases of one field and plot saved close together, combined."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISEASE_LABELS, NOT_LEAF
-from potato_disease.plot_visits import MIXED, plot_visits
+from potato_disease.plot_visits import MIXED, VISIT_GAP, plot_visits
 
 
 def record(
@@ -15,13 +16,14 @@ def record(
     plot: str | None = "A1",
     day: int = 3,
     hour: int = 9,
+    minute: int = 0,
     confirmed: str | None = None,
     is_leaf: bool = True,
 ) -> CaseRecord:
     probabilities = dict.fromkeys(DISEASE_LABELS, 0.02) | {label if is_leaf else "healthy": 0.88}
     return CaseRecord(
         id=0,
-        created_at=datetime(2026, 6, day, hour, tzinfo=UTC),
+        created_at=datetime(2026, 6, day, hour, minute, tzinfo=UTC),
         photo_name="leaf.jpg",
         thumbnail=b"",
         model_label=label if is_leaf else NOT_LEAF,
@@ -39,25 +41,52 @@ def record(
     )
 
 
-def test_cases_of_one_plot_on_one_day_are_one_visit_with_a_combined_answer() -> None:
+def test_cases_of_one_plot_saved_close_together_are_one_visit_with_a_combined_answer() -> None:
     visits = plot_visits(
         [
             record(hour=8),
-            record(hour=17, confirmed="late_blight"),
-            record(label="healthy", hour=12),
+            record(hour=13, confirmed="late_blight"),
+            record(label="healthy", hour=17),
             record(plot="A2"),  # alone on its plot: no visit
-            record(day=4),  # alone on its day
+            record(day=4),  # alone: the day before ended at 17:00
             record(field=None),  # no field: not a plot visit
             record(plot=None),
         ]
     )
     assert len(visits) == 1
     visit = visits[0]
-    where = (visit.field_name, visit.plot, visit.day, visit.cases)
-    assert where == ("North", "A1", date(2026, 6, 3), 3)
+    where = (visit.field_name, visit.plot, visit.started_at, visit.ended_at, visit.cases)
+    assert where == (
+        "North",
+        "A1",
+        datetime(2026, 6, 3, 8, tzinfo=UTC),
+        datetime(2026, 6, 3, 17, tzinfo=UTC),
+        3,
+    )
     assert visit.combined.label == "late_blight"
     assert (visit.combined.photos_agreeing, visit.combined.photos_combined) == (2, 3)
     assert visit.agronomist_label == "late_blight"  # the only review
+
+
+def test_a_visit_runs_across_midnight_and_a_long_pause_starts_a_new_one() -> None:
+    gap_hours = int(VISIT_GAP.total_seconds() // 3600)
+    visits = plot_visits(
+        [
+            record(day=3, hour=23, minute=30),
+            record(day=4, hour=0, minute=20),  # the same walk, after midnight (UTC)
+            record(day=4, hour=gap_hours, minute=21),  # more than the gap later
+            record(day=4, hour=gap_hours + 1),
+        ]
+    )
+    assert [(v.started_at.day, v.started_at.hour, v.cases) for v in visits] == [
+        (4, gap_hours, 2),
+        (3, 23, 2),
+    ]
+    first = record(hour=1)
+    at_the_gap = replace(first, created_at=first.created_at + VISIT_GAP)
+    assert [v.cases for v in plot_visits([first, at_the_gap])] == [2]
+    past_the_gap = replace(at_the_gap, created_at=at_the_gap.created_at + timedelta(seconds=1))
+    assert plot_visits([first, past_the_gap]) == []
 
 
 def test_reviews_that_differ_are_mixed_and_refused_photos_leave_no_answer() -> None:
@@ -71,4 +100,4 @@ def test_reviews_that_differ_are_mixed_and_refused_photos_leave_no_answer() -> N
 
 def test_visits_come_newest_first() -> None:
     visits = plot_visits([record(day=1), record(day=1), record(day=5), record(day=5)])
-    assert [visit.day.day for visit in visits] == [5, 1]
+    assert [visit.started_at.day for visit in visits] == [5, 1]

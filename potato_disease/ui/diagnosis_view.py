@@ -14,7 +14,7 @@ from potato_disease.combination import CombinedDiagnosis
 from potato_disease.database import DatabaseError
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
-from potato_disease.history import NewCase, save_cases
+from potato_disease.history import NewCase, cases_of_photos, save_cases
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
@@ -133,17 +133,23 @@ SAVE_FAILED = (
 
 def save_form(
     key: str,
+    digest: str,
     diagnosis: Diagnosis,
     image: Image.Image,
     photo_name: str,
     model_version: str,
     blind_label: str | None = None,
 ) -> None:
-    """Field, plot, notes, location and the agronomist's label; saves to history.
-    A blind review's label is stored apart and starts as the agronomist's label."""
+    """Field, plot, notes, location and the agronomist's label; saves to history, once
+    per photo (``digest``: SHA-256 of its file). A blind review's label is stored apart
+    and starts as the agronomist's label."""
     saved = saved_cases()
     if key in saved:
         st.success(f"Saved to history as case #{saved[key]}.")
+        return
+    earlier = cases_in_history([digest])
+    if digest in earlier:
+        st.info(already_saved_message(earlier[digest]))
         return
     with st.form(f"save-{key}"):
         st.markdown("**Save to history**")
@@ -165,6 +171,7 @@ def save_form(
         photo_name,
         blind_label=blind_label,
         model_version=model_version,
+        photo_sha256=digest,
         **details,
     )
     ids = stored([case])
@@ -220,6 +227,23 @@ def stored(cases: list[NewCase]) -> list[int] | None:
     except (DatabaseError, OSError):
         st.error(SAVE_FAILED)
     return None
+
+
+def cases_in_history(digests: Sequence[str]) -> dict[str, int]:
+    """The case already holding each of these photos (by SHA-256), for those saved
+    before; empty when the history cannot be read (saving then says why)."""
+    try:
+        return cases_of_photos(get_engine(), digests)
+    except (DatabaseError, OSError):
+        return {}
+
+
+def already_saved_message(case_id: int) -> str:
+    """Why a photo's save form is not shown: it is in the history already."""
+    return (
+        f"This photo is already in the history as case #{case_id}, so it is not saved "
+        "again; review or correct it on the History page."
+    )
 
 
 def _coordinate_input(

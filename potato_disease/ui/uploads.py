@@ -3,7 +3,6 @@ and, for photos of one plot, combined and saved together."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -14,7 +13,7 @@ from PIL import Image
 from potato_disease import imaging
 from potato_disease.combination import CombinedDiagnosis, combine
 from potato_disease.diagnosis import Diagnoser, Diagnosis
-from potato_disease.history import NewCase
+from potato_disease.history import NewCase, file_sha256
 from potato_disease.labels import DISEASE_LABELS
 from potato_disease.photo_quality import quality_warnings
 from potato_disease.presentation import (
@@ -28,6 +27,7 @@ from potato_disease.ui.diagnosis_view import (
     ask_assistant_button,
     case_detail_inputs,
     case_for_assistant,
+    cases_in_history,
     saved_cases,
     show_advice,
     show_probabilities,
@@ -79,7 +79,7 @@ def diagnose_uploads(
 def diagnose_upload(photo: UploadedPhoto, diagnoser: Diagnoser) -> DiagnosedUpload:
     """One photo decoded and diagnosed; a display copy is kept, not the full-size decode."""
     data = photo.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = file_sha256(data)
     try:
         image = imaging.decode_image(data)
     except imaging.ImageError as error:
@@ -128,11 +128,17 @@ def save_plot_form(
     """One form that saves every combined photo not saved yet, with the same field, plot,
     notes, location and agronomist's diagnosis, in one transaction."""
     saved = saved_cases()
-    unsaved = [upload for upload in leaves if upload.key not in saved]
+    earlier = cases_in_history([upload.digest for upload in leaves if upload.key not in saved])
+    case_ids = {upload.key: saved.get(upload.key, earlier.get(upload.digest)) for upload in leaves}
+    unsaved = [upload for upload in leaves if case_ids[upload.key] is None]
     if not unsaved:
-        ids = ", ".join(f"#{saved[upload.key]}" for upload in leaves)
+        ids = ", ".join(f"#{case_ids[upload.key]}" for upload in leaves)
         st.success(f"All {counted(len(leaves), 'combined photo')} are in the history: {ids}.")
         return
+    if earlier:
+        ids = ", ".join(f"#{case_id}" for case_id in sorted(set(earlier.values())))
+        already = counted(len(earlier), "photo")
+        st.info(f"{already} already in the history ({ids}): not saved again.")
     with st.form("save-plot"):
         st.markdown(f"**Save the {counted(len(unsaved), 'combined photo')} to history**")
         details = case_detail_inputs(
@@ -145,7 +151,12 @@ def save_plot_form(
         return
     cases = [
         NewCase.from_diagnosis(
-            upload.diagnosis, upload.image, upload.name, model_version=model_version, **details
+            upload.diagnosis,
+            upload.image,
+            upload.name,
+            model_version=model_version,
+            photo_sha256=upload.digest,
+            **details,
         )
         for upload in unsaved
     ]
