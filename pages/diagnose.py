@@ -3,6 +3,7 @@
 import streamlit as st
 
 from potato_disease.resources import get_diagnoser
+from potato_disease.ui.camera import camera_photos
 from potato_disease.ui.diagnosis_view import (
     BlindReview,
     ask_assistant_button,
@@ -22,9 +23,9 @@ uploaded_files = st.file_uploader(
     type=["jpg", "jpeg", "png", "webp", "heic", "heif"],
     accept_multiple_files=True,
 )
-with st.expander("Or take a photo with the camera"):
-    camera_photo = st.camera_input("Take a photo")
-photos = list(uploaded_files or []) + ([camera_photo] if camera_photo else [])
+with st.expander("Or take photos with the camera"):
+    camera_shots = camera_photos()
+photos = [*(uploaded_files or []), *camera_shots]
 show_heatmap = st.toggle("Show where the model looked (heatmap)", value=True)
 blind = st.toggle(
     "Blind review: give your own diagnosis before seeing the model's",

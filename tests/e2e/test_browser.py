@@ -36,6 +36,9 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
     "--no-first-run",
     "--disable-sync",
+    # A synthetic camera (a moving test pattern), allowed without asking.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 TIMEOUT_MS = 60_000
 
@@ -235,3 +238,29 @@ def test_several_photos_of_one_plot_combined(app_url: str, browser: object, data
     ask_assistant(page, "3 photos combined", "Should I spray?")  # the combined answer's
     page.get_by_text("Your 3 photos, combined, were diagnosed as").wait_for()
     shot(page, "7-combined-assistant")
+
+
+def take_photo(page: object) -> None:
+    """Press the camera's shutter once its video is playing (before, the press is lost)."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('video')].some(v => v.readyState >= 2)"
+    )
+    page.get_by_role("button", name="Take Photo").click()
+
+
+def test_several_camera_photos_are_kept_and_diagnosed_together(
+    app_url: str, browser: object
+) -> None:
+    page = open_app(browser, app_url, viewport={"width": 1280, "height": 1000})
+    page.get_by_text("Or take photos with the camera").click()
+    take_photo(page)
+    page.get_by_role("button", name="Keep it and take another").click()
+    page.get_by_text("1 camera photo kept").wait_for()
+    take_photo(page)
+    page.get_by_role("heading", name="2 photos").wait_for()  # the kept one and the new one
+    for name in ("camera-1.jpg", "camera-2.jpg"):
+        page.get_by_role("heading", name=name).wait_for()
+    shot(page, "10-camera-photos")
+    page.get_by_role("button", name="Discard the kept camera photos").click()
+    page.get_by_role("heading", name="camera-1.jpg").wait_for(state="detached")
+    page.close()
