@@ -7,7 +7,13 @@ from typing import NoReturn
 import pandas as pd
 import streamlit as st
 
-from potato_disease import history, plot_visits, review_agreement, reviewed_photos
+from potato_disease import (
+    history,
+    plot_visits,
+    review_agreement,
+    reviewed_photos,
+    visit_report,
+)
 from potato_disease.database import DatabaseError
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.presentation import as_percent, counted
@@ -217,7 +223,7 @@ if visits:
                 "Ended": [visit.ended_at for visit in visits],
                 "Field": [visit.field_name for visit in visits],
                 "Plot": [visit.plot for visit in visits],
-                "Cases": [visit.cases for visit in visits],
+                "Cases": [len(visit.case_ids) for visit in visits],
                 "Combined model answer": [
                     "No photo accepted as a leaf"
                     if visit.combined is None
@@ -240,6 +246,23 @@ if visits:
             column: st.column_config.DatetimeColumn(f"{column} (UTC)", format="YYYY-MM-DD HH:mm")
             for column in ("Started", "Ended")
         },
+    )
+    visit = st.selectbox(
+        "Report of a visit, for the grower",
+        visits,
+        format_func=lambda visit: (
+            f"{visit.started_at:%Y-%m-%d %H:%M} · {visit.field_name}, plot {visit.plot}"
+        ),
+        help="One HTML page with the photos, both answers, the notes and the guide's advice; "
+        "open it in a browser to print it or save it as PDF.",
+    )
+    cases_by_id = {record.id: record for record in records}
+    st.download_button(
+        "Download the visit report (HTML)",
+        visit_report.visit_report_html(visit, [cases_by_id[i] for i in visit.case_ids]),
+        file_name=visit_report.report_file_name(visit),
+        mime="text/html",
+        icon=":material/description:",
     )
 
 st.subheader("Review a case")

@@ -31,7 +31,7 @@ class PlotVisit:
     plot: str
     started_at: datetime  # when its first case was saved
     ended_at: datetime  # when its last case was saved
-    cases: int
+    case_ids: tuple[int, ...]  # oldest first
     combined: CombinedDiagnosis | None  # None when no photo was accepted as a leaf
     agronomist_label: str | None  # None: none reviewed; MIXED: the reviews differ
 
@@ -70,7 +70,7 @@ def plot_visit(cases: list[CaseRecord]) -> PlotVisit:
         cases[0].plot or "",
         cases[0].created_at,
         cases[-1].created_at,
-        len(cases),
+        tuple(record.id for record in cases),
         combine([as_diagnosis(record) for record in cases]),
         reviewed_label(cases),
     )
@@ -88,7 +88,7 @@ def plot_visits(records: Iterable[CaseRecord]) -> list[PlotVisit]:
         for cases in visits_of_one_plot(plot_cases)
     ]
     return sorted(
-        (visit for visit in visits if visit.cases >= 2),
+        (visit for visit in visits if len(visit.case_ids) >= 2),
         key=lambda visit: (visit.started_at, visit.field_name, visit.plot),
         reverse=True,
     )

@@ -800,6 +800,10 @@ def test_page_combines_the_cases_of_one_plot_visit(page_settings, engine):
     assert visits["Combined model answer"][0].startswith("Late blight (")
     assert visits["Combined model answer"][0].endswith("; 2 of 3 photos agree)")
     assert list(visits["Agronomist's diagnosis"]) == ["Late blight"]
+    report = next(b for b in page.download_button if b.label.startswith("Download the visit"))
+    assert report.label == "Download the visit report (HTML)" and not report.disabled
+    visit_choice = next(box for box in page.selectbox if box.label.startswith("Report of a"))
+    assert visit_choice.options == ["2025-03-03 08:00 · North field, plot A3"]
 
 
 def test_page_with_an_empty_history_explains_how_to_add_cases(page_settings, engine):

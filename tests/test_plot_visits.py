@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISEASE_LABELS, NOT_LEAF
 from potato_disease.plot_visits import MIXED, VISIT_GAP, plot_visits
+
+CASE_IDS = itertools.count(1)
 
 
 def record(
@@ -22,7 +25,7 @@ def record(
 ) -> CaseRecord:
     probabilities = dict.fromkeys(DISEASE_LABELS, 0.02) | {label if is_leaf else "healthy": 0.88}
     return CaseRecord(
-        id=0,
+        id=next(CASE_IDS),
         created_at=datetime(2026, 6, day, hour, minute, tzinfo=UTC),
         photo_name="leaf.jpg",
         thumbnail=b"",
@@ -42,11 +45,16 @@ def record(
 
 
 def test_cases_of_one_plot_saved_close_together_are_one_visit_with_a_combined_answer() -> None:
+    morning, midday, evening = (
+        record(hour=8),
+        record(hour=13, confirmed="late_blight"),
+        record(label="healthy", hour=17),
+    )
     visits = plot_visits(
         [
-            record(hour=8),
-            record(hour=13, confirmed="late_blight"),
-            record(label="healthy", hour=17),
+            evening,
+            morning,
+            midday,
             record(plot="A2"),  # alone on its plot: no visit
             record(day=4),  # alone: the day before ended at 17:00
             record(field=None),  # no field: not a plot visit
@@ -55,7 +63,7 @@ def test_cases_of_one_plot_saved_close_together_are_one_visit_with_a_combined_an
     )
     assert len(visits) == 1
     visit = visits[0]
-    where = (visit.field_name, visit.plot, visit.started_at, visit.ended_at, visit.cases)
+    where = (visit.field_name, visit.plot, visit.started_at, visit.ended_at, len(visit.case_ids))
     assert where == (
         "North",
         "A1",
@@ -63,6 +71,7 @@ def test_cases_of_one_plot_saved_close_together_are_one_visit_with_a_combined_an
         datetime(2026, 6, 3, 17, tzinfo=UTC),
         3,
     )
+    assert visit.case_ids == (morning.id, midday.id, evening.id)  # oldest first
     assert visit.combined.label == "late_blight"
     assert (visit.combined.photos_agreeing, visit.combined.photos_combined) == (2, 3)
     assert visit.agronomist_label == "late_blight"  # the only review
@@ -78,13 +87,13 @@ def test_a_visit_runs_across_midnight_and_a_long_pause_starts_a_new_one() -> Non
             record(day=4, hour=gap_hours + 1),
         ]
     )
-    assert [(v.started_at.day, v.started_at.hour, v.cases) for v in visits] == [
+    assert [(v.started_at.day, v.started_at.hour, len(v.case_ids)) for v in visits] == [
         (4, gap_hours, 2),
         (3, 23, 2),
     ]
     first = record(hour=1)
     at_the_gap = replace(first, created_at=first.created_at + VISIT_GAP)
-    assert [v.cases for v in plot_visits([first, at_the_gap])] == [2]
+    assert [len(v.case_ids) for v in plot_visits([first, at_the_gap])] == [2]
     past_the_gap = replace(at_the_gap, created_at=at_the_gap.created_at + timedelta(seconds=1))
     assert plot_visits([first, past_the_gap]) == []
 

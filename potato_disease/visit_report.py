@@ -1,0 +1,148 @@
+"""A plot visit as one self-contained HTML page to hand to the grower or print: its photos
+with the model's and the agronomist's answers, the notes, and the guide's advice."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from markdown_it import MarkdownIt
+
+from potato_disease.guide import TREATMENT_SECTION, guide_entry
+from potato_disease.history import CaseRecord
+from potato_disease.labels import DISPLAY_NAMES
+from potato_disease.plot_visits import MIXED, PlotVisit
+from potato_disease.presentation import UNSURE_BELOW, as_percent, counted
+
+EXPERT_SECTION = "When to call an expert"
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto;
+       padding: 0 1rem; color: #1f2328; line-height: 1.45; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #d0d7de; padding: .4rem; text-align: left; vertical-align: top; }
+img { width: 96px; height: auto; }
+.note { background: #fff8c5; padding: .6rem .8rem; border-radius: 6px; }
+footer { margin-top: 2rem; font-size: .85rem; color: #59636e; }
+"""
+_markdown = MarkdownIt("commonmark", {"html": False})  # the guide's raw HTML is not passed on
+
+
+def _text(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _moment(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def advice_basis(visit: PlotVisit) -> tuple[str | None, str]:
+    """The label whose advice the report gives, and on whose word: the agronomist's
+    diagnosis when their reviews agree, else the model's combined answer when it is
+    sure enough, else none (the sentence says why)."""
+    reviewed = visit.agronomist_label
+    if reviewed and reviewed != MIXED:
+        return reviewed, "the agronomist's diagnosis"
+    combined = visit.combined
+    if combined is None:
+        return None, "No photo of this visit was accepted as a potato leaf, so no advice is given."
+    if combined.confidence < UNSURE_BELOW:
+        return None, (
+            "The model is unsure of this visit and no diagnosis is confirmed, so no advice "
+            "is given: check the plants in the field."
+        )
+    return combined.label, (
+        "the model's combined answer, not yet confirmed by the agronomist"
+        + ("; their reviews of the photos differ" if reviewed == MIXED else "")
+    )
+
+
+def _summary(visit: PlotVisit) -> str:
+    combined = visit.combined
+    model = (
+        "no photo accepted as a potato leaf"
+        if combined is None
+        else f"{DISPLAY_NAMES[combined.label]} ({as_percent(combined.confidence)}; "
+        f"{combined.photos_agreeing} of {counted(combined.photos_combined, 'photo')} agree)"
+    )
+    if visit.agronomist_label is None:
+        agronomist = "not reviewed"
+    elif visit.agronomist_label == MIXED:
+        agronomist = "reviews of the photos differ"
+    else:
+        agronomist = DISPLAY_NAMES[visit.agronomist_label]
+    return (
+        f"<p><strong>Agronomist's diagnosis:</strong> {_text(agronomist)}<br>"
+        f"<strong>Model's combined answer:</strong> {_text(model)}</p>"
+    )
+
+
+def _photo_rows(cases: Sequence[CaseRecord]) -> str:
+    rows = []
+    for case in cases:
+        model = DISPLAY_NAMES[case.model_label]
+        if case.is_leaf:
+            model += f" ({as_percent(case.model_confidence)})"
+        reviewed = DISPLAY_NAMES[case.confirmed_label] if case.confirmed_label else "Not reviewed"
+        rows.append(
+            f'<tr><td><img src="{case.thumbnail_data_url}" alt="{_text(case.photo_name)}">'
+            f"</td><td>#{case.id} · {_text(case.photo_name)}<br>{_moment(case.created_at)}</td>"
+            f"<td>{_text(model)}</td><td>{_text(reviewed)}</td>"
+            f"<td>{_text(case.notes or '')}</td></tr>"
+        )
+    return "\n".join(rows)
+
+
+def _advice(label: str | None, basis: str) -> str:
+    if label is None:
+        return f'<p class="note">{_text(basis)}</p>'
+    entry = guide_entry(label)
+    sources = "".join(f"<li>{_text(source)}</li>" for source in entry.sources)
+    return (
+        f"<h2>What to do: {_text(entry.title)}</h2>"
+        f'<p class="note">Advice for {_text(basis)}. A diagnosis from photos needs '
+        "confirming in the field before it drives spraying or quarantine.</p>"
+        f"{_markdown.render(entry.sections[TREATMENT_SECTION])}"
+        f"<h3>{_text(EXPERT_SECTION)}</h3>{_markdown.render(entry.sections[EXPERT_SECTION])}"
+        f"<h3>Sources</h3><ul>{sources}</ul>"
+    )
+
+
+def visit_report_html(visit: PlotVisit, cases: Sequence[CaseRecord]) -> str:
+    """The report of ``visit`` as a complete HTML document; ``cases`` are its saved cases
+    (those named by ``visit.case_ids``, in that order)."""
+    by_id = {case.id: case for case in cases}
+    missing = [case_id for case_id in visit.case_ids if case_id not in by_id]
+    if missing:
+        raise ValueError(f"The report needs every case of the visit; missing #{missing[0]}.")
+    ordered = [by_id[case_id] for case_id in visit.case_ids]
+    title = f"Plot visit: {visit.field_name}, plot {visit.plot}, {visit.started_at:%Y-%m-%d}"
+    versions = sorted({case.model_version for case in ordered if case.model_version})
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_text(title)}</title><style>{STYLE}</style></head>
+<body>
+<h1>{_text(title)}</h1>
+<p>{_moment(visit.started_at)} to {_moment(visit.ended_at)} ·
+{counted(len(ordered), "photo")}</p>
+{_summary(visit)}
+<table><thead><tr><th>Photo</th><th>Case</th><th>Model's answer</th>
+<th>Agronomist's diagnosis</th><th>Notes</th></tr></thead>
+<tbody>
+{_photo_rows(ordered)}
+</tbody></table>
+{_advice(*advice_basis(visit))}
+<footer>Made by the potato leaf diagnosis app (model {_text(", ".join(versions) or "unknown")}).
+The model's answers are calibrated probabilities from one photo each, combined assuming
+different plants; the model card describes how they were measured and their limits.
+</footer>
+</body></html>
+"""
+
+
+def report_file_name(visit: PlotVisit) -> str:
+    """A safe download name: ``plot-visit-<date>-<field>-<plot>.html``."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{visit.field_name}-{visit.plot}").strip("-").lower()
+    return f"plot-visit-{visit.started_at:%Y-%m-%d}-{slug or 'plot'}.html"

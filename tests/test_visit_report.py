@@ -1,0 +1,110 @@
+"""The plot visit report: one HTML page with the photos, both answers, notes and advice."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+
+from potato_disease.guide import guide_entry
+from potato_disease.plot_visits import plot_visits
+from potato_disease.visit_report import advice_basis, report_file_name, visit_report_html
+from tests.test_plot_visits import record
+
+VOID_TAGS = {"meta", "img", "br", "hr", "link", "input"}
+
+
+class TagBalance(HTMLParser):
+    """Fails on an end tag that closes nothing open; ``open`` is left non-empty if a tag
+    is never closed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in VOID_TAGS:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes {self.open[-1:]}"
+        self.open.pop()
+
+
+def assert_well_formed(page: str) -> None:
+    parser = TagBalance()
+    parser.feed(page)
+    parser.close()
+    assert parser.open == []
+
+
+def test_a_reviewed_visit_has_its_photos_answers_notes_and_the_guides_advice() -> None:
+    cases = [
+        replace(record(hour=8), thumbnail=b"first", notes="<script>alert(1)</script> & more"),
+        replace(record(hour=9, confirmed="late_blight"), thumbnail=b"second"),
+        replace(record(label="healthy", hour=10), thumbnail=b"third"),
+    ]
+    cases = [replace(case, field_name="North & Sons") for case in cases]
+    (visit,) = plot_visits(cases)
+    page = visit_report_html(visit, list(reversed(cases)))  # any order: the visit's is used
+
+    assert_well_formed(page)
+    assert "<title>Plot visit: North &amp; Sons, plot A1, 2026-06-03</title>" in page
+    assert "2026-06-03 08:00 UTC to 2026-06-03 10:00 UTC" in page and "3 photos" in page
+    assert "<strong>Agronomist's diagnosis:</strong> Late blight" in page
+    assert "Late blight (98%; 2 of 3 photos agree)" in page  # the combined model answer
+    positions = [page.index(case.thumbnail_data_url) for case in cases]
+    assert positions == sorted(positions)  # oldest first
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert "Advice for the agronomist&#x27;s diagnosis." in page
+    entry = guide_entry("late_blight")
+    assert f"What to do: {entry.title}" in page
+    for subsection in ("Cultural", "Organic", "Chemical"):
+        assert f"<h3>{subsection}</h3>" in page
+    assert "When to call an expert" in page and entry.sources[0][:40] in page
+
+
+def test_without_an_agreed_review_the_advice_follows_the_model_and_says_so() -> None:
+    mixed = [record(confirmed="late_blight"), record(confirmed="early_blight")]
+    label, basis = advice_basis(plot_visits(mixed)[0])
+    assert label == "late_blight"
+    assert basis == (
+        "the model's combined answer, not yet confirmed by the agronomist; "
+        "their reviews of the photos differ"
+    )
+    unreviewed = plot_visits([record(label="pest"), record(label="pest")])[0]
+    assert advice_basis(unreviewed) == (
+        "pest",
+        "the model's combined answer, not yet confirmed by the agronomist",
+    )
+
+
+def test_no_advice_when_no_photo_was_a_leaf_or_the_model_is_unsure() -> None:
+    tubers = [record(is_leaf=False), record(is_leaf=False)]
+    refused = plot_visits(tubers)[0]
+    label, why = advice_basis(refused)
+    assert label is None and "No photo of this visit was accepted" in why
+    page = visit_report_html(refused, tubers)
+    assert_well_formed(page)
+    assert "no photo accepted as a potato leaf" in page and "What to do:" not in page
+    assert page.count("Not a potato leaf") == 2  # each photo's answer, with no confidence
+    split = plot_visits([record(label="pest"), record(label="virus")])[0]  # 50/50
+    label, why = advice_basis(split)
+    assert label is None and "The model is unsure of this visit" in why
+
+
+def test_a_report_needs_every_case_of_the_visit() -> None:
+    cases = [record(), record()]
+    (visit,) = plot_visits(cases)
+    with pytest.raises(ValueError, match=f"missing #{cases[1].id}"):
+        visit_report_html(visit, cases[:1])
+
+
+def test_the_file_name_is_safe_whatever_the_field_is_called() -> None:
+    cases = [replace(record(), field_name="../Nord Feld/ü", plot="A 1")] * 2
+    cases = [replace(case, id=index) for index, case in enumerate(cases)]
+    (visit,) = plot_visits(cases)
+    assert visit.started_at == datetime(2026, 6, 3, 9, tzinfo=UTC)
+    assert report_file_name(visit) == "plot-visit-2026-06-03-nord-feld-a-1.html"
