@@ -6,6 +6,7 @@ import streamlit as st
 
 from potato_disease.assistant import MAX_QUESTION_CHARACTERS, Assistant, CaseContext, section_name
 from potato_disease.config import get_settings
+from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.presentation import as_percent
 from potato_disease.resources import get_gemini_client
 
@@ -49,6 +50,8 @@ else:
         confidence = as_percent(case.confidence)
         combined = f", {case.photos} photos combined" if case.photos > 1 else ""
         text_column.markdown(f"**Current case:** {case.display_name} ({confidence}{combined})")
+        if case.agronomist_label:
+            text_column.write(f"Your diagnosis: {DISPLAY_NAMES[case.agronomist_label]}")
         if case.field_name:
             text_column.write(f"Field: {case.field_name}")
         if case.notes:

@@ -77,10 +77,12 @@ class CaseContext:
     notes: str | None = None
     photo_jpeg: bytes | None = field(default=None, repr=False)
     photos: int = 1  # more: the combined answer for photos of different leaves of one plot
+    agronomist_label: str | None = None  # the agronomist's own diagnosis, when they gave one
 
     def __post_init__(self) -> None:
-        if self.label not in MODEL_CLASSES:
-            raise ValueError(f"Unknown label {self.label!r}; expected one of {MODEL_CLASSES}")
+        for label in (self.label, self.agronomist_label or self.label):
+            if label not in MODEL_CLASSES:
+                raise ValueError(f"Unknown label {label!r}; expected one of {MODEL_CLASSES}")
         if not 0.0 <= self.confidence <= 1.0:
             raise ValueError(f"Confidence must be between 0 and 1, not {self.confidence}")
         if self.photos < 1:
@@ -97,12 +99,23 @@ class CaseContext:
             notes=case.get("notes") or None,
             photo_jpeg=case.get("photo_jpeg") or None,
             photos=int(case.get("photos", 1)),
+            agronomist_label=case.get("agronomist_label") or None,
         )
 
     @property
     def display_name(self) -> str:
         """The label in plain words."""
         return DISPLAY_NAMES[self.label]
+
+    @property
+    def focus_label(self) -> str:
+        """The label the conversation is about: the agronomist's when given, else the model's."""
+        return self.agronomist_label or self.label
+
+    @property
+    def agronomist_differs(self) -> bool:
+        """Whether the agronomist gave a diagnosis other than the model's answer."""
+        return self.agronomist_label is not None and self.agronomist_label != self.label
 
     def summary(self) -> str:
         """A few sentences describing the case, for the model and for people."""
@@ -124,6 +137,16 @@ class CaseContext:
                 "The app refused the photo: it does not look like a single potato leaf "
                 f"({as_percent(self.confidence)} sure), so there is no diagnosis."
             ]
+        if self.agronomist_label:
+            lines.append(
+                "The agronomist examined it and diagnosed "
+                f"{DISPLAY_NAMES[self.agronomist_label].lower()} (label {self.agronomist_label})"
+                + (
+                    ", which differs from the model's answer: go by the agronomist's diagnosis."
+                    if self.agronomist_differs
+                    else ", as the model did."
+                )
+            )
         if self.field_name:
             lines.append(f"Field: {self.field_name}.")
         if self.notes:
@@ -198,6 +221,16 @@ def clean_question(question: str) -> str:
 
 def case_reminder(case: CaseContext) -> str:
     """One paragraph reminding what the photo diagnosis means."""
+    if case.agronomist_label:
+        yours = DISPLAY_NAMES[case.agronomist_label].lower()
+        if not case.agronomist_differs:
+            return f"You and the model agree on **{yours}**; the guide says more below."
+        model = (
+            "refused the photo as not a potato leaf"
+            if not case.is_leaf
+            else f"said {case.display_name.lower()} ({as_percent(case.confidence)})"
+        )
+        return f"You diagnosed **{yours}**; the model {model}. The guide below follows yours."
     if not case.is_leaf:
         return (
             "The app could not diagnose your photo because it does not look like a single "
@@ -315,7 +348,7 @@ class Assistant:
     ) -> Reply:
         """Answer a question (ValueError if it is empty or too long); see :class:`Reply`."""
         question = clean_question(question)
-        sections = search_guide(question, case.label if case else None, limit=GUIDE_SECTIONS)
+        sections = search_guide(question, case.focus_label if case else None, limit=GUIDE_SECTIONS)
         answered_before = any(turn.get("role") != "user" for turn in history)
         reminded_case = None if answered_before else case  # remind once, not every answer
         if self.client is None:

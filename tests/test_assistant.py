@@ -509,3 +509,38 @@ def test_a_combined_case_says_how_many_photos_it_stands_for() -> None:
     assert case_reminder(single).startswith("Your photo was diagnosed as")
     with pytest.raises(ValueError, match="at least one photo"):
         CaseContext("healthy", 0.9, photos=0)
+
+
+def test_the_agronomists_own_diagnosis_leads_the_conversation() -> None:
+    corrected = CaseContext.from_mapping(
+        {"label": "early_blight", "confidence": 0.81, "agronomist_label": "pest"}
+    )
+    assert corrected.focus_label == "pest" and corrected.agronomist_differs
+    assert (
+        "The agronomist examined it and diagnosed insect pest damage (label pest), which "
+        "differs from the model's answer: go by the agronomist's diagnosis."
+    ) in corrected.summary()
+    assert case_reminder(corrected) == (
+        "You diagnosed **insect pest damage**; the model said early blight (81%). "
+        "The guide below follows yours."
+    )
+    answer = read(Assistant(settings_from_env({})).answer("What should I do now?", [], corrected))
+    assert "Insect pest damage" in answer and "Early blight" not in answer  # the guide's pest
+
+    agreed = CaseContext("late_blight", 0.9, agronomist_label="late_blight")
+    assert not agreed.agronomist_differs and "as the model did." in agreed.summary()
+    assert case_reminder(agreed).startswith("You and the model agree on **late blight**")
+    refused = CaseContext("not_leaf", 0.7, is_leaf=False, agronomist_label="virus")
+    assert "the model refused the photo as not a potato leaf" in case_reminder(refused)
+    unreviewed = CaseContext.from_mapping({"label": "virus", "confidence": 0.7})
+    assert unreviewed.agronomist_label is None and unreviewed.focus_label == "virus"
+    with pytest.raises(ValueError, match="Unknown label 'rust'"):
+        CaseContext("virus", 0.7, agronomist_label="rust")
+
+
+def test_page_shows_the_agronomists_diagnosis(page_environment):
+    case = {"label": "early_blight", "confidence": 0.8, "agronomist_label": "pest"}
+    app = run_page("What now?", current_case=case)
+    assert not app.exception
+    assert any(item.value == "Your diagnosis: Insect pest damage" for item in app.markdown)
+    assert assistant_messages(app)[0].startswith("You diagnosed **insect pest damage**")

@@ -204,6 +204,22 @@ def test_search_returns_nothing_for_unrelated_questions_and_respects_the_limit()
     assert all(section.heading != "Sources" for section in results)
 
 
+@pytest.mark.parametrize("question", ["What should I do now?", "what now", "What should we do?"])
+def test_a_question_with_no_words_of_its_own_gets_the_diagnosis_next_steps(question):
+    steps = search_guide(question, "late_blight", limit=4)
+    assert [section.heading for section in steps] == [
+        "What to do now",
+        "What to do now: Cultural",
+        "What to do now: Organic",
+        "What to do now: Chemical",
+    ]
+    assert {section.label for section in steps} == {"late_blight"}
+    assert len(search_guide(question, "virus", limit=2)) == 2
+    photo = search_guide(question, "not_leaf")
+    assert [(s.label, s.heading) for s in photo] == [("not_leaf", "How to take a good photo")]
+    assert search_guide(question, None) == []  # no diagnosis: nothing to go on
+
+
 def test_search_validates_its_arguments():
     with pytest.raises(ValueError, match="Unknown label"):
         search_guide("blight", "rust")

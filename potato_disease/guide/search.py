@@ -15,8 +15,8 @@ import bm25s
 import numpy as np
 import snowballstemmer
 
-from potato_disease.guide.documents import GuideEntry, load_guide
-from potato_disease.labels import MODEL_CLASSES
+from potato_disease.guide.documents import TREATMENT_SECTION, GuideEntry, load_guide
+from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES, NOT_LEAF
 
 # BM25's usual constants: term-frequency saturation and length normalisation.
 K1 = 1.5
@@ -27,6 +27,11 @@ HEADING_WEIGHT = 5  # a heading word says more about a passage than a word in it
 TITLE_WEIGHT = 3  # and the document title says which disease the passage is about
 SYNONYM_WEIGHT = 0.75  # related words count, but less than the question's own
 SKIPPED_SECTIONS = ("Sources",)  # bibliographies match disease names, not questions
+NEXT_STEPS = {label: TREATMENT_SECTION for label in DISEASE_LABELS} | {
+    NOT_LEAF: "How to take a good photo"
+}
+"""Where a question with no words of its own ("What should I do now?") about a diagnosis
+is answered: the passages under this heading of that label's document."""
 
 _STOPWORD_TEXT = """
 a about after again against all also am an and any are as at be been before being but by can
@@ -200,14 +205,20 @@ def query_weights(question: str) -> dict[str, float]:
 
 
 def search_guide(question: str, label: str | None = None, limit: int = 3) -> list[GuideSection]:
-    """The guide sections most relevant to a question, favouring the diagnosed label's."""
+    """The guide sections most relevant to a question, favouring the diagnosed label's; a
+    question with no words of its own gets that label's next steps (:data:`NEXT_STEPS`)."""
     if label is not None and label not in MODEL_CLASSES:
         raise ValueError(f"Unknown label {label!r}; expected one of {', '.join(MODEL_CLASSES)}")
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
     index = _index()
+    weights = query_weights(question)
+    if not weights and label is not None:  # only words like "what", "do", "now"
+        steps = NEXT_STEPS[label]
+        found = [s for s in index.sections if s.label == label and s.heading.startswith(steps)]
+        return found[:limit]
     scores = np.zeros(len(index.sections))
-    for term, weight in query_weights(question).items():
+    for term, weight in weights.items():
         # One term at a time, since each term has its own weight; unknown terms score 0.
         scores += weight * index.retriever.get_scores([term])
     topics = mentioned_labels(question)

@@ -179,7 +179,7 @@ def save_form(
         return
     saved[key] = ids[0]
     st.session_state["current_case"] = case_for_assistant(
-        diagnosis, image, details["field_name"], details["notes"]
+        diagnosis, image, details["field_name"], details["notes"], details["confirmed_label"]
     )
     st.success(f"Saved to history as case #{saved[key]}.")
 
@@ -270,6 +270,7 @@ def case_for_assistant(
     image: Image.Image,
     field_name: str = "",
     notes: str = "",
+    agronomist_label: str | None = None,
 ) -> dict:
     """The plain-data case the Assistant page reads from the session (for a combined
     answer, ``image`` is one of its photos)."""
@@ -285,6 +286,7 @@ def case_for_assistant(
         "notes": notes,
         "photo_jpeg": buffer.getvalue(),
         "photos": diagnosis.photos_combined if isinstance(diagnosis, CombinedDiagnosis) else 1,
+        "agronomist_label": agronomist_label,
     }
 
 
@@ -293,7 +295,12 @@ def ask_assistant_button(
 ) -> None:
     """A button that opens the Assistant with this case as its context."""
     if st.button("Ask the assistant about this", key=f"ask-{key}", icon="💬"):
-        field_name = st.session_state.get(f"field-{key}", "")
-        notes = st.session_state.get(f"notes-{key}", "")
-        st.session_state["current_case"] = case_for_assistant(diagnosis, image, field_name, notes)
+        # What the save form below holds so far, saved or not.
+        st.session_state["current_case"] = case_for_assistant(
+            diagnosis,
+            image,
+            st.session_state.get(f"field-{key}", ""),
+            st.session_state.get(f"notes-{key}", ""),
+            st.session_state.get(f"confirm-{key}"),
+        )
         st.switch_page("pages/assistant.py")

@@ -165,6 +165,10 @@ def save_plot_form(
         return
     saved.update({upload.key: case_id for upload, case_id in zip(unsaved, ids)})
     st.session_state["current_case"] = case_for_assistant(
-        combined, leaves[0].image, details["field_name"], details["notes"]
+        combined,
+        leaves[0].image,
+        details["field_name"],
+        details["notes"],
+        details["confirmed_label"],
     )
     st.success(f"Saved {counted(len(ids), 'photo')} to history: " + ", ".join(f"#{i}" for i in ids))
