@@ -220,6 +220,13 @@ def test_a_question_with_no_words_of_its_own_gets_the_diagnosis_next_steps(quest
     assert search_guide(question, None) == []  # no diagnosis: nothing to go on
 
 
+@pytest.mark.parametrize("question", ["What is this?", "what is it", "Is it?"])
+def test_a_question_with_no_words_of_its_own_and_no_action_gets_what_it_is(question):
+    assert [(s.label, s.heading) for s in search_guide(question, "virus")] == [
+        ("virus", "What it is")
+    ]
+
+
 def test_search_validates_its_arguments():
     with pytest.raises(ValueError, match="Unknown label"):
         search_guide("blight", "rust")

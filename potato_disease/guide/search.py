@@ -30,8 +30,12 @@ SKIPPED_SECTIONS = ("Sources",)  # bibliographies match disease names, not quest
 NEXT_STEPS = {label: TREATMENT_SECTION for label in DISEASE_LABELS} | {
     NOT_LEAF: "How to take a good photo"
 }
-"""Where a question with no words of its own ("What should I do now?") about a diagnosis
-is answered: the passages under this heading of that label's document."""
+"""Where a question about a diagnosis with no words of its own but one of
+:data:`ACTION_WORDS` ("What should I do now?") is answered: the passages under this
+heading of that label's document. Any other such question ("What is it?") gets the
+passage under :data:`ABOUT_HEADING`."""
+ACTION_WORDS = frozenset({"do", "doing", "done", "now", "next", "should"})
+ABOUT_HEADING = "What it is"
 
 _STOPWORD_TEXT = """
 a about after again against all also am an and any are as at be been before being but by can
@@ -92,6 +96,9 @@ SYNONYMS = {
         "weather": "temperature humidity rain wet",
         "rain": "wet humidity",
         "contagious": "spread",
+        "serious": "destructive loss yield",
+        "dangerous": "destructive loss yield",
+        "else": "alikes",
         "similar": "alikes",
         "confuse": "alikes",
         "mistake": "alikes",
@@ -206,16 +213,18 @@ def query_weights(question: str) -> dict[str, float]:
 
 def search_guide(question: str, label: str | None = None, limit: int = 3) -> list[GuideSection]:
     """The guide sections most relevant to a question, favouring the diagnosed label's; a
-    question with no words of its own gets that label's next steps (:data:`NEXT_STEPS`)."""
+    question with no words of its own gets that label's next steps or what it is
+    (:data:`NEXT_STEPS`)."""
     if label is not None and label not in MODEL_CLASSES:
         raise ValueError(f"Unknown label {label!r}; expected one of {', '.join(MODEL_CLASSES)}")
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
     index = _index()
     weights = query_weights(question)
-    if not weights and label is not None:  # only words like "what", "do", "now"
-        steps = NEXT_STEPS[label]
-        found = [s for s in index.sections if s.label == label and s.heading.startswith(steps)]
+    if not weights and label is not None:  # only words like "what", "is", "do", "now"
+        asks_what_to_do = not ACTION_WORDS.isdisjoint(re.findall(r"[a-z]+", question.lower()))
+        heading = NEXT_STEPS[label] if asks_what_to_do else ABOUT_HEADING
+        found = [s for s in index.sections if s.label == label and s.heading.startswith(heading)]
         return found[:limit]
     scores = np.zeros(len(index.sections))
     for term, weight in weights.items():
