@@ -1,11 +1,13 @@
 """History: saved diagnoses, the agronomist's review, trends over time and CSV export."""
 
+import io
 import logging
 from datetime import UTC, datetime
 from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
+from PIL import Image
 
 from potato_disease import (
     history,
@@ -18,6 +20,7 @@ from potato_disease.database import DatabaseError
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.presentation import as_percent, counted
 from potato_disease.resources import get_engine
+from potato_disease.ui.diagnosis_view import case_for_assistant
 
 logger = logging.getLogger(__name__)
 
@@ -313,6 +316,16 @@ with detail_column:
             f"Case #{record.id}: review saved." if found else f"Case #{record.id} no longer exists."
         )
         st.rerun()
+
+    if st.button("Ask the assistant about this case", key="history_ask", icon="💬"):
+        st.session_state["current_case"] = case_for_assistant(
+            plot_visits.as_diagnosis(record),
+            Image.open(io.BytesIO(record.thumbnail)),
+            record.field_name or "",
+            record.notes or "",
+            review_label,
+        )
+        st.switch_page("pages/assistant.py")
 
     if st.session_state.history_delete_pending != record.id:
         if st.button("Delete this case…", key="history_delete"):

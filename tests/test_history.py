@@ -768,6 +768,19 @@ def test_page_confirms_and_deletes_a_case(page_settings, engine):
     assert "No diagnoses have been saved yet" in page.info[0].value
 
 
+def test_page_sends_a_saved_case_with_its_review_to_the_assistant(page_settings, engine):
+    history.save_case(engine, new_case(confirmed_label="pest", notes="Holes in leaves"))
+    page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    page.switch_page("pages/history.py").run()  # through the router, which knows every page
+    page.button("history_ask").click().run()
+    assert not page.exception
+    assert any("Current case:** Early blight" in block.value for block in page.markdown)
+    case = page.session_state["current_case"]
+    assert (case["label"], case["agronomist_label"]) == ("early_blight", "pest")
+    assert (case["field_name"], case["notes"]) == ("North field", "Holes in leaves")
+    assert case["photo_jpeg"].startswith(b"\xff\xd8")  # the saved thumbnail, as JPEG
+
+
 def test_page_reports_blind_reviews_apart(page_settings, engine):
     history.save_case(engine, new_case(confirmed_label="late_blight"))  # seen, not blind
     page = run_page()

@@ -278,9 +278,11 @@ def test_the_assistant_is_told_the_agronomists_diagnosis_chosen_so_far(
     app_data: Path, data_dir: Path
 ) -> None:
     leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
-    at = page().run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # the router
     at.file_uploader[0].set_value((leaf.name, leaf.read_bytes(), "image/jpeg")).run()
     next(s for s in at.selectbox if s.key.startswith("confirm-")).set_value("pest").run()
     next(b for b in at.button if b.key and b.key.startswith("ask-")).click().run()
+    assert not at.exception
     case = at.session_state["current_case"]
     assert (case["label"], case["agronomist_label"]) == ("late_blight", "pest")
+    assert any(block.value == "Your diagnosis: Insect pest damage" for block in at.markdown)
