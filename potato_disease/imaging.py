@@ -78,6 +78,12 @@ def decode_image(
                     f"({max_pixels / 1e6:.0f} megapixels). Please resize it."
                 )
             image.load()
+            if min(image.size) < MIN_SIDE:
+                raise ImageTooSmallError(
+                    f"The image is only {image.size[0]} x {image.size[1]} pixels. "
+                    f"Please send a photo at least {MIN_SIDE} pixels on each side."
+                )
+            return to_rgb(ImageOps.exif_transpose(image))
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -88,16 +94,13 @@ def decode_image(
         raise NotAnImageError(
             "This file is not a photo we can read. Please upload a JPEG, PNG, WebP or HEIC image."
         ) from error
-    except (OSError, SyntaxError, ValueError) as error:
+    except Exception as error:
+        # A damaged file can fail anywhere in a format's decoder or its EXIF, and not only
+        # with OSError or ValueError: a damaged HEIC raises EOFError, for example (found
+        # by fuzzing). Whatever it raises, it is the file that is wrong.
         raise TruncatedImageError(
             "The photo file is damaged or incomplete. Please take or upload it again."
         ) from error
-    if min(image.size) < MIN_SIDE:
-        raise ImageTooSmallError(
-            f"The image is only {image.size[0]} x {image.size[1]} pixels. "
-            "Please send a photo at least {MIN_SIDE} pixels on each side."
-        )
-    return to_rgb(ImageOps.exif_transpose(image))
 
 
 def load_image(path: str | Path, **limits: int) -> Image.Image:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import struct
+from pathlib import Path
+
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from potato_disease import imaging
 from tests.conftest import encode, leafish
+
+DATA_DIR = Path(__file__).parent / "data"
 
 
 @pytest.mark.parametrize(
@@ -27,6 +32,32 @@ def test_bad_input_raises_a_typed_error_with_a_human_message(data: bytes, error:
         imaging.decode_image(data)
     message = str(raised.value)
     assert message.endswith(".") and "Traceback" not in message and len(message) > 20
+
+
+def test_the_too_small_message_names_the_smallest_size() -> None:
+    with pytest.raises(imaging.ImageTooSmallError) as raised:
+        imaging.decode_image(encode(leafish((20, 20)), "PNG"))
+    assert str(raised.value).endswith(f"at least {imaging.MIN_SIDE} pixels on each side.")
+
+
+def test_a_damaged_heic_whose_decoder_raises_eof_is_a_damaged_file() -> None:
+    # Random pixels saved as HEIC, then one byte changed by the fuzzer (atheris): its
+    # decoder raises EOFError, which is neither OSError nor ValueError.
+    data = (DATA_DIR / "damaged-noise.heic").read_bytes()
+    with pytest.raises(imaging.TruncatedImageError, match="damaged or incomplete"):
+        imaging.decode_image(data)
+
+
+@pytest.mark.parametrize(
+    "failure", [EOFError, KeyError, IndexError, struct.error, ZeroDivisionError, TypeError]
+)
+def test_any_failure_inside_a_decoder_is_a_damaged_file(monkeypatch, failure: type) -> None:
+    def fail(self: Image.Image) -> None:
+        raise failure("decoder trouble")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", fail)
+    with pytest.raises(imaging.TruncatedImageError):
+        imaging.decode_image(encode(leafish(), "PNG"))
 
 
 def test_decompression_bomb_is_refused_before_decoding() -> None:
