@@ -80,7 +80,7 @@ class CaseContext:
     agronomist_label: str | None = None  # the agronomist's own diagnosis, when they gave one
 
     def __post_init__(self) -> None:
-        for label in (self.label, self.agronomist_label or self.label):
+        for label in filter(None, (self.label, self.agronomist_label)):
             if label not in MODEL_CLASSES:
                 raise ValueError(f"Unknown label {label!r}; expected one of {MODEL_CLASSES}")
         if not 0.0 <= self.confidence <= 1.0:

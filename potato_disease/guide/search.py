@@ -211,6 +211,18 @@ def query_weights(question: str) -> dict[str, float]:
     return weights
 
 
+def wordless_heading(question: str, label: str) -> str:
+    """For a question with no words of its own: the heading of ``label``'s document that
+    answers it (its next steps when it asks what to do, else what it is)."""
+    asks_what_to_do = not ACTION_WORDS.isdisjoint(re.findall(r"[a-z]+", question.lower()))
+    return NEXT_STEPS[label] if asks_what_to_do else ABOUT_HEADING
+
+
+def _passages_under(index: _Index, label: str, heading: str) -> list[GuideSection]:
+    """``label``'s passages under ``heading`` (its subsections included), in order."""
+    return [s for s in index.sections if s.label == label and s.heading.startswith(heading)]
+
+
 def search_guide(question: str, label: str | None = None, limit: int = 3) -> list[GuideSection]:
     """The guide sections most relevant to a question, favouring the diagnosed label's; a
     question with no words of its own gets that label's next steps or what it is
@@ -222,10 +234,7 @@ def search_guide(question: str, label: str | None = None, limit: int = 3) -> lis
     index = _index()
     weights = query_weights(question)
     if not weights and label is not None:  # only words like "what", "is", "do", "now"
-        asks_what_to_do = not ACTION_WORDS.isdisjoint(re.findall(r"[a-z]+", question.lower()))
-        heading = NEXT_STEPS[label] if asks_what_to_do else ABOUT_HEADING
-        found = [s for s in index.sections if s.label == label and s.heading.startswith(heading)]
-        return found[:limit]
+        return _passages_under(index, label, wordless_heading(question, label))[:limit]
     scores = np.zeros(len(index.sections))
     for term, weight in weights.items():
         # One term at a time, since each term has its own weight; unknown terms score 0.
