@@ -37,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -111,9 +112,11 @@ class Case(Base):
     # The agronomist's label given before seeing the model's answer (blind review); added
     # after the first release, so older databases get it empty (database.init_db).
     blind_label: Mapped[str | None] = mapped_column(String(LABEL_MAX_LENGTH))
-    # Hex SHA-256 of the photo file as uploaded: the same photo saved twice is found by it.
-    # Added after the first releases, so older cases have none.
-    photo_sha256: Mapped[str | None] = mapped_column(String(PHOTO_SHA256_LENGTH), index=True)
+    # Hex SHA-256 of the photo file as uploaded: one case per photo. Added after the first
+    # releases, so older cases have none (NULLs do not clash in a unique index).
+    photo_sha256: Mapped[str | None] = mapped_column(
+        String(PHOTO_SHA256_LENGTH), index=True, unique=True
+    )
 
 
 def file_sha256(data: bytes) -> str:
@@ -375,14 +378,30 @@ def save_case(engine: Engine, new_case: NewCase) -> int:
     return save_cases(engine, [new_case])[0]
 
 
+class PhotoAlreadySavedError(ValueError):
+    """A photo with the same SHA-256 is in the history already; nothing was saved."""
+
+
 def save_cases(engine: Engine, new_cases: Sequence[NewCase]) -> list[int]:
     """Store several cases in one transaction (all or none) and return their ids;
-    ValueError (a message for people) if any is invalid, before anything is written."""
+    ValueError (a message for people) if any is invalid, before anything is written, or
+    :class:`PhotoAlreadySavedError` if one of the photos is saved already."""
     rows = [_validated_row(new_case) for new_case in new_cases]
-    with session_factory(engine).begin() as session:
-        session.add_all(rows)
-        session.flush()
-        return [row.id for row in rows]
+    digests = [row.photo_sha256 for row in rows if row.photo_sha256]
+    if len(set(digests)) < len(digests):
+        raise ValueError("The same photo is given twice; save it once.")
+    try:
+        with session_factory(engine).begin() as session:
+            session.add_all(rows)
+            session.flush()
+            return [row.id for row in rows]
+    except IntegrityError as error:
+        if not cases_of_photos(engine, digests):
+            raise  # not a photo saved twice
+        raise PhotoAlreadySavedError(
+            "Nothing was saved: a photo among these reached the history meanwhile, from "
+            "another page or device. Any others can be saved again."
+        ) from error
 
 
 def cases_of_photos(engine: Engine, digests: Iterable[str]) -> dict[str, int]:

@@ -208,12 +208,27 @@ def test_a_saved_photo_is_found_again_by_the_sha256_of_its_file(engine):
     assert digest == hashlib.sha256(data).hexdigest()
     assert history.cases_of_photos(engine, [digest]) == {}
     first = history.save_case(engine, new_case(photo_sha256=digest.upper()))  # stored lower
-    history.save_case(engine, new_case(photo_sha256=digest))  # a race between two pages
     history.save_case(engine, new_case())  # saved before photos had a SHA-256
+    history.save_case(engine, new_case())  # and another: no SHA-256 clashes with none
     assert history.get_case(engine, first).photo_sha256 == digest
     wanted = [digest, history.file_sha256(other)]
     assert history.cases_of_photos(engine, wanted) == {digest: first}
     assert history.cases_of_photos(engine, []) == {}
+
+
+def test_a_photo_saved_meanwhile_elsewhere_is_not_stored_twice(engine):
+    digest, other = history.file_sha256(b"one photo"), history.file_sha256(b"another")
+    history.save_case(engine, new_case(photo_sha256=digest))  # from another page, first
+    before = len(history.list_cases(engine))
+    with pytest.raises(history.PhotoAlreadySavedError, match="Nothing was saved"):
+        history.save_cases(
+            engine, [new_case(photo_sha256=other), new_case(photo_sha256=digest.upper())]
+        )
+    assert len(history.list_cases(engine)) == before  # all or none
+    assert history.cases_of_photos(engine, [other]) == {}
+    with pytest.raises(ValueError, match="given twice"):
+        history.save_cases(engine, [new_case(photo_sha256=other), new_case(photo_sha256=other)])
+    assert history.save_cases(engine, [new_case(photo_sha256=other)])  # then it is saved
 
 
 def test_from_diagnosis_copies_the_model_answer(engine):
@@ -614,9 +629,8 @@ def test_init_db_adds_new_optional_columns_to_an_old_database(settings, caplog):
             init_db(engine)
         assert "Added the column cases.blind_label" in caplog.text
         assert "Added the column cases.photo_sha256" in caplog.text
-        assert "ix_cases_photo_sha256" in {
-            index["name"] for index in inspect(engine).get_indexes("cases")
-        }
+        indexes = {index["name"]: index for index in inspect(engine).get_indexes("cases")}
+        assert indexes["ix_cases_photo_sha256"]["unique"]
         record = history.get_case(engine, old_case)
         assert (record.confirmed_label, record.blind_label) == ("virus", None)  # kept
         assert record.photo_sha256 is None

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from potato_disease.config import get_settings
 from potato_disease.database import make_engine
-from potato_disease.history import list_cases
+from potato_disease.diagnosis import Diagnosis
+from potato_disease.history import NewCase, file_sha256, list_cases, save_case
 from potato_disease.imaging import load_image
 from tests.conftest import ROOT, encode, sample_photos
 
@@ -243,6 +244,25 @@ def test_a_photo_already_in_the_history_is_not_saved_again(app_data: Path, data_
     assert len({c.photo_sha256 for c in cases}) == 2
     at.run()
     assert any("All 2 combined photos are in the history: " in m.value for m in at.success)
+
+
+def test_a_photo_saved_meanwhile_from_another_page_is_not_saved_again(
+    app_data: Path, data_dir: Path
+) -> None:
+    leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value((leaf.name, leaf.read_bytes(), "image/jpeg")).run()
+    elsewhere = NewCase.from_diagnosis(
+        Diagnosis("late_blight", 0.9, {"late_blight": 0.9}, True),
+        load_image(leaf),
+        leaf.name,
+        photo_sha256=file_sha256(leaf.read_bytes()),
+    )
+    save_case(make_engine(get_settings()), elsewhere)  # after this page showed its form
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    assert any("already in the history as case #1" in m.value for m in at.info)
+    assert len(list_cases(make_engine(get_settings()))) == 1  # the unique index backs this
 
 
 def test_blind_review_offers_no_combined_answer(app_data: Path, data_dir: Path) -> None:
