@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.schema import Column, CreateColumn, CreateIndex, CreateTable
 
@@ -130,10 +130,19 @@ def init_db(engine: Engine) -> None:
 
 
 def _lock_schema(connection: Connection) -> None:
-    """On PostgreSQL, hold the schema lock until the transaction ends: ``IF NOT EXISTS``
-    alone still races in its catalog between instances starting together."""
+    """Hold the schema lock until the transaction ends, so that instances starting
+    together change the schema one after another.
+
+    PostgreSQL: ``IF NOT EXISTS`` alone still races in its catalog, so an advisory lock.
+    SQLite: Python's driver runs each DDL statement in a transaction of its own, so one
+    instance could see a column another had added and create an index on a second
+    column that was not there yet; ``BEGIN IMMEDIATE`` takes the write lock (waiting up
+    to the busy timeout) and keeps the statements after it in one transaction.
+    """
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _add_missing_columns(engine: Engine, table: Table) -> None:
@@ -143,18 +152,12 @@ def _add_missing_columns(engine: Engine, table: Table) -> None:
     COLUMN`` adds on SQLite and PostgreSQL alike, leaving them empty on old rows. A
     required column would need a real migration, so it stops the app with a message.
     """
-    try:
-        with engine.begin() as connection:
-            _lock_schema(connection)
-            present = {column["name"] for column in inspect(connection).get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present:
-                    _add_column(connection, column)
-    except OperationalError as error:
-        # SQLite has no advisory lock: another instance on the same file got there first,
-        # and its transaction added every missing column at once.
-        if "duplicate column" not in str(error.orig):
-            raise
+    with engine.begin() as connection:
+        _lock_schema(connection)
+        present = {column["name"] for column in inspect(connection).get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                _add_column(connection, column)
 
 
 def _add_column(connection: Connection, column: Column[Any]) -> None:
