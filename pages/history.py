@@ -259,10 +259,9 @@ if visits:
         help="One HTML page with the photos, both answers, the notes and the guide's advice; "
         "open it in a browser to print it or save it as PDF.",
     )
-    cases_by_id = {record.id: record for record in records}
     st.download_button(
         "Download the visit report (HTML)",
-        visit_report.visit_report_html(visit, [cases_by_id[i] for i in visit.case_ids]),
+        visit_report.visit_report_html(visit, records),
         file_name=visit_report.report_file_name(visit),
         mime="text/html",
         icon=":material/description:",

@@ -110,8 +110,8 @@ def _advice(label: str | None, basis: str) -> str:
 
 
 def visit_report_html(visit: PlotVisit, cases: Sequence[CaseRecord]) -> str:
-    """The report of ``visit`` as a complete HTML document; ``cases`` are its saved cases
-    (those named by ``visit.case_ids``, in that order)."""
+    """The report of ``visit`` as a complete HTML document; ``cases`` must hold every case
+    the visit names, in any order (others are left out)."""
     by_id = {case.id: case for case in cases}
     missing = [case_id for case_id in visit.case_ids if case_id not in by_id]
     if missing:

@@ -32,6 +32,16 @@ def page() -> AppTest:
     return AppTest.from_file(str(ROOT / "pages" / "diagnose.py"), default_timeout=60)
 
 
+def as_upload(photo: Path, name: str | None = None) -> tuple[str, bytes, str]:
+    """A photo file as the uploader's value: name, bytes, type."""
+    return (name or photo.name, photo.read_bytes(), "image/jpeg")
+
+
+def upload(at: AppTest, *photos: Path) -> AppTest:
+    """Put these photo files in the page's uploader and run the page."""
+    return at.file_uploader[0].set_value([as_upload(photo) for photo in photos]).run()
+
+
 def turn_on_blind_review(at: AppTest) -> None:
     next(t for t in at.toggle if t.label.startswith("Blind review")).set_value(True).run()
 
@@ -45,7 +55,7 @@ def test_without_photos_the_page_explains_what_to_do(app_data: Path) -> None:
 def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -> None:
     leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
     at = page().run()
-    at.file_uploader[0].set_value((leaf.name, leaf.read_bytes(), "image/jpeg")).run()
+    upload(at, leaf)
     assert not at.exception
     verdicts = [m.value for m in (*at.success, *at.warning)]
     assert any("Late blight" in text for text in verdicts), verdicts
@@ -80,7 +90,7 @@ def test_bad_files_get_a_clear_message_and_good_ones_still_work(
         [
             ("notes.jpg", b"this is a text file", "image/jpeg"),
             ("broken.jpg", leaf.read_bytes()[:500], "image/jpeg"),
-            (leaf.name, leaf.read_bytes(), "image/jpeg"),
+            as_upload(leaf),
         ]
     ).run()
     assert not at.exception
@@ -98,7 +108,7 @@ def test_bad_files_get_a_clear_message_and_good_ones_still_work(
 def test_a_non_leaf_photo_is_refused_with_photo_advice(app_data: Path, data_dir: Path) -> None:
     tuber = sample_photos(data_dir, "not-leaf", "tuber", 1)[0]
     at = page().run()
-    at.file_uploader[0].set_value((tuber.name, tuber.read_bytes(), "image/jpeg")).run()
+    upload(at, tuber)
     assert not at.exception
     assert "does not look like a potato leaf" in at.error[0].value
     assert [t.label for t in at.tabs][:2] == ["Why it was refused", "How to take a good photo"]
@@ -126,7 +136,7 @@ def test_blind_review_hides_the_answer_until_the_agronomist_gives_theirs(
     leaves = sample_photos(data_dir, "plantvillage", "late_blight", 2)
     at = page().run()
     turn_on_blind_review(at)
-    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in leaves]).run()
+    upload(at, *leaves)
     assert not at.exception
 
     def shown() -> str:
@@ -164,7 +174,7 @@ def test_a_photo_whose_answer_was_seen_is_not_reviewed_blind(
 ) -> None:
     leaf = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
     at = page().run()
-    at.file_uploader[0].set_value((leaf.name, leaf.read_bytes(), "image/jpeg")).run()
+    upload(at, leaf)
     turn_on_blind_review(at)
     assert not at.exception
     assert any("already shown, so it is not reviewed blind" in c.value for c in at.caption)
@@ -178,8 +188,8 @@ COMBINE = "Combine them into one answer"
 def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Path) -> None:
     leaves = sample_photos(data_dir, "plantvillage", "late_blight", 2)
     tuber = sample_photos(data_dir, "not-leaf", "tuber", 1)[0]
-    uploads = [(p.name, p.read_bytes(), "image/jpeg") for p in [*leaves, tuber]]
-    repeated = ("again-" + leaves[0].name, leaves[0].read_bytes(), "image/jpeg")
+    uploads = [as_upload(p) for p in [*leaves, tuber]]
+    repeated = as_upload(leaves[0], "again-" + leaves[0].name)
     at = page().run()
     at.file_uploader[0].set_value([*uploads, repeated]).run()
     assert not at.exception
@@ -222,15 +232,13 @@ def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Pa
 def test_a_photo_already_in_the_history_is_not_saved_again(app_data: Path, data_dir: Path) -> None:
     first, second = sample_photos(data_dir, "plantvillage", "late_blight", 2)
     at = page().run()
-    at.file_uploader[0].set_value((first.name, first.read_bytes(), "image/jpeg")).run()
+    upload(at, first)
     next(b for b in at.button if b.label == "Save to history").click().run()
     assert any("Saved to history as case #1" in m.value for m in at.success)
 
     # Another visit to the page: the same file, renamed, and a new photo, combined.
     at = page().run()
-    renamed = ("renamed.jpg", first.read_bytes(), "image/jpeg")
-    at.file_uploader[0].set_value([renamed, (second.name, second.read_bytes(), "image/jpeg")])
-    at.run()
+    at.file_uploader[0].set_value([as_upload(first, "renamed.jpg"), as_upload(second)]).run()
     assert not at.exception
     notes = [m.value for m in at.info]
     assert any("already in the history as case #1, so it is not saved again" in n for n in notes)
@@ -251,7 +259,7 @@ def test_a_photo_saved_meanwhile_from_another_page_is_not_saved_again(
 ) -> None:
     leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
     at = page().run()
-    at.file_uploader[0].set_value((leaf.name, leaf.read_bytes(), "image/jpeg")).run()
+    upload(at, leaf)
     elsewhere = NewCase.from_diagnosis(
         Diagnosis("late_blight", 0.9, {"late_blight": 0.9}, True),
         load_image(leaf),
@@ -269,7 +277,7 @@ def test_blind_review_offers_no_combined_answer(app_data: Path, data_dir: Path) 
     leaves = sample_photos(data_dir, "plantvillage", "early_blight", 2)
     at = page().run()
     turn_on_blind_review(at)
-    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in leaves]).run()
+    upload(at, *leaves)
     assert not at.exception
     assert not any(t.label.startswith(COMBINE) for t in at.toggle)
 
@@ -281,7 +289,7 @@ def test_an_unreachable_history_database_loses_nothing_on_screen(
     get_settings.cache_clear()
     leaves = sample_photos(data_dir, "plantvillage", "late_blight", 2)
     at = page().run()
-    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in leaves]).run()
+    upload(at, *leaves)
     next(b for b in at.button if b.label == "Save to history").click().run()
     assert not at.exception
     assert any(
@@ -299,7 +307,7 @@ def test_the_assistant_is_told_the_agronomists_diagnosis_chosen_so_far(
 ) -> None:
     leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # the router
-    at.file_uploader[0].set_value((leaf.name, leaf.read_bytes(), "image/jpeg")).run()
+    upload(at, leaf)
     next(s for s in at.selectbox if s.key.startswith("confirm-")).set_value("pest").run()
     next(b for b in at.button if b.key and b.key.startswith("ask-")).click().run()
     assert not at.exception
