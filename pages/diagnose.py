@@ -8,6 +8,7 @@ from potato_disease.ui.diagnosis_view import (
     BlindReview,
     ask_assistant_button,
     blind_review,
+    look_up_photos,
     mark_answer_shown,
     save_form,
     show_advice,
@@ -45,6 +46,7 @@ uploads = diagnose_uploads(
     lambda done: progress.progress(done / len(photos), text=f"Diagnosed {done} of {len(photos)}"),
 )
 progress.empty()
+look_up_photos([upload.digest for upload in uploads if upload.diagnosis is not None])
 
 if len(uploads) > 1 and not blind:  # the summary would give the answers away
     show_summary(uploads)

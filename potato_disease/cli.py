@@ -22,7 +22,6 @@ model's answer was seen. The exit status is 1 if no case has been reviewed.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -96,7 +95,8 @@ def predict(
         try:
             diagnosis = diagnoser.diagnose(imaging.load_image(path))
             record = prediction_record(path, diagnosis)
-            by_content[hashlib.sha256(path.read_bytes()).hexdigest()] = diagnosis
+            if combined:
+                by_content[history.file_sha256(path.read_bytes())] = diagnosis
             readable.append(path)
         except imaging.ImageError as error:
             failures += 1

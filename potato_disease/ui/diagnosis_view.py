@@ -125,6 +125,7 @@ def mark_answer_shown(key: str) -> None:
     st.session_state.setdefault("answers_shown", set()).add(key)
 
 
+PHOTOS_KEY = "photos_in_history"
 SAVE_FAILED = (
     "Nothing was saved: the history database is not reachable. The diagnosis stays on "
     "screen; please try again later."
@@ -147,9 +148,9 @@ def save_form(
     if key in saved:
         st.success(f"Saved to history as case #{saved[key]}.")
         return
-    earlier = cases_in_history([digest])
-    if digest in earlier:
-        st.info(already_saved_message(earlier[digest]))
+    earlier = photos_in_history().get(digest)
+    if earlier is not None:
+        st.info(already_saved_message(earlier))
         return
     with st.form(f"save-{key}"):
         st.markdown("**Save to history**")
@@ -177,7 +178,7 @@ def save_form(
     ids = stored([case])
     if ids is None:
         return
-    saved[key] = ids[0]
+    saved[key] = photos_in_history()[digest] = ids[0]
     st.session_state["current_case"] = case_for_assistant(
         diagnosis, image, details["field_name"], details["notes"], details["confirmed_label"]
     )
@@ -229,13 +230,21 @@ def stored(cases: list[NewCase]) -> list[int] | None:
     return None
 
 
-def cases_in_history(digests: Sequence[str]) -> dict[str, int]:
-    """The case already holding each of these photos (by SHA-256), for those saved
-    before; empty when the history cannot be read (saving then says why)."""
+def look_up_photos(digests: Sequence[str]) -> None:
+    """Once per page run, with one query: which of these photos (by SHA-256) the history
+    holds already, for the save forms to read; none when the history cannot be read
+    (saving then says why)."""
     try:
-        return cases_of_photos(get_engine(), digests)
+        found = cases_of_photos(get_engine(), digests)
     except (DatabaseError, OSError):
-        return {}
+        found = {}
+    st.session_state[PHOTOS_KEY] = found
+
+
+def photos_in_history() -> dict[str, int]:
+    """Photo SHA-256 to the case holding it: as looked up in this page run, plus the
+    photos saved since."""
+    return st.session_state.setdefault(PHOTOS_KEY, {})
 
 
 def already_saved_message(case_id: int) -> str:

@@ -27,7 +27,7 @@ from potato_disease.ui.diagnosis_view import (
     ask_assistant_button,
     case_detail_inputs,
     case_for_assistant,
-    cases_in_history,
+    photos_in_history,
     saved_cases,
     show_advice,
     show_probabilities,
@@ -127,16 +127,19 @@ def save_plot_form(
 ) -> None:
     """One form that saves every combined photo not saved yet, with the same field, plot,
     notes, location and agronomist's diagnosis, in one transaction."""
-    saved = saved_cases()
-    earlier = cases_in_history([upload.digest for upload in leaves if upload.key not in saved])
-    case_ids = {upload.key: saved.get(upload.key, earlier.get(upload.digest)) for upload in leaves}
+    saved, known = saved_cases(), photos_in_history()
+    case_ids = {upload.key: saved.get(upload.key, known.get(upload.digest)) for upload in leaves}
     unsaved = [upload for upload in leaves if case_ids[upload.key] is None]
     if not unsaved:
         ids = ", ".join(f"#{case_ids[upload.key]}" for upload in leaves)
         st.success(f"All {counted(len(leaves), 'combined photo')} are in the history: {ids}.")
         return
+    # Saved before this page's save (one case per photo, so one id per photo).
+    earlier = sorted(
+        case_ids[u.key] for u in leaves if u.key not in saved and case_ids[u.key] is not None
+    )
     if earlier:
-        ids = ", ".join(f"#{case_id}" for case_id in sorted(set(earlier.values())))
+        ids = ", ".join(f"#{case_id}" for case_id in earlier)
         already = counted(len(earlier), "photo")
         st.info(f"{already} already in the history ({ids}): not saved again.")
     with st.form("save-plot"):
@@ -164,6 +167,7 @@ def save_plot_form(
     if ids is None:
         return
     saved.update({upload.key: case_id for upload, case_id in zip(unsaved, ids)})
+    known.update({upload.digest: case_id for upload, case_id in zip(unsaved, ids)})
     st.session_state["current_case"] = case_for_assistant(
         combined,
         leaves[0].image,
