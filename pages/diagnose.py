@@ -65,7 +65,7 @@ for upload in uploads:
     if upload.diagnosis is None or upload.image is None:
         st.error(upload.error)
         continue
-    review = blind_review(upload.key, upload.image) if blind else BlindReview(True)
+    review = blind_review(upload.key, upload.digest, upload.image) if blind else BlindReview(True)
     if not review.show_answer:
         continue  # hidden until the agronomist has given their own diagnosis
     mark_answer_shown(upload.key)
@@ -80,4 +80,5 @@ for upload in uploads:
         upload.name,
         diagnoser.model_version,
         review.label,
+        upload.location,
     )

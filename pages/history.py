@@ -11,6 +11,7 @@ from PIL import Image
 
 from potato_disease import (
     history,
+    history_charts,
     plot_visits,
     review_agreement,
     reviewed_photos,
@@ -95,18 +96,15 @@ try:
     trend = history.cases_by_label_over_time(engine, case_filter, period)
 except DatabaseError as error:
     stop_on_database_error(error)
-st.bar_chart(
-    pd.DataFrame(
-        {
-            "Period": pd.to_datetime([point.period_start for point in trend]),
-            "Diagnosis": [label_name(point.label, "") for point in trend],
-            "Cases": [point.count for point in trend],
-        }
-    ),
-    x="Period",
-    y="Cases",
-    color="Diagnosis",
-)
+st.altair_chart(history_charts.trend_chart(trend, period), width="stretch")
+
+points = history_charts.case_points(records)
+if not points.empty:
+    st.subheader("Where they were found")
+    st.pydeck_chart(history_charts.case_map(points))
+    st.html(history_charts.legend_html(points))
+    if len(points) < len(records):
+        st.caption(f"{counted(len(records) - len(points), 'case')} without a location not shown.")
 
 st.subheader("Cases")
 if len(records) == history.DEFAULT_LIST_LIMIT:

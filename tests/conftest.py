@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import ExifTags, Image
 
 from potato_disease.config import (
     DEFAULT_DATA_DIR,
@@ -51,6 +51,23 @@ def encode(image: Image.Image, format: str, **options: object) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=format, **options)
     return buffer.getvalue()
+
+
+def gps_exif(
+    latitude: tuple[float, float, float] | None,
+    longitude: tuple[float, float, float] | None,
+    references: tuple[str, str] = ("S", "E"),
+) -> Image.Exif:
+    """EXIF whose GPS tags hold these degrees, minutes and seconds, as a phone writes them."""
+    exif = Image.Exif()
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    if latitude is not None:
+        gps[ExifTags.GPS.GPSLatitudeRef] = references[0]
+        gps[ExifTags.GPS.GPSLatitude] = latitude
+    if longitude is not None:
+        gps[ExifTags.GPS.GPSLongitudeRef] = references[1]
+        gps[ExifTags.GPS.GPSLongitude] = longitude
+    return exif
 
 
 def leafish(size: tuple[int, int] = (64, 48)) -> Image.Image:

@@ -757,6 +757,29 @@ def test_page_shows_the_table_chart_and_download(page_settings, engine):
     assert list(page.dataframe[0].value["Field"]) == ["North"]
 
 
+def test_page_maps_the_cases_that_have_a_location(page_settings, engine):
+    history.save_case(engine, new_case(created_at=at(1), latitude=-7.25, longitude=110.4))
+    history.save_case(
+        engine,
+        new_case(created_at=at(2), model_label="late_blight", latitude=-7.26, longitude=110.41),
+    )
+    history.save_case(engine, new_case(created_at=at(3)))  # no location
+    page = run_page()
+    assert not page.exception
+    assert len(page.get("deck_gl_json_chart")) == 1
+    legend = " ".join(block.proto.body for block in page.get("html"))
+    assert "Early blight (1)" in legend and "Late blight (1)" in legend
+    assert any(block.value == "1 case without a location not shown." for block in page.caption)
+
+
+def test_page_shows_no_map_when_no_case_has_a_location(page_settings, engine):
+    history.save_case(engine, new_case(created_at=at(1)))
+    page = run_page()
+    assert not page.exception
+    assert not page.get("deck_gl_json_chart")
+    assert "Where they were found" not in [block.value for block in page.subheader]
+
+
 def test_page_confirms_and_deletes_a_case(page_settings, engine):
     case_id = history.save_case(engine, new_case(field_name="North"))
     page = run_page()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from PIL import ImageFilter
+from PIL import Image, ImageFilter
 from streamlit.testing.v1 import AppTest
 
 from potato_disease.config import get_settings
@@ -14,7 +15,8 @@ from potato_disease.database import make_engine
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.history import NewCase, file_sha256, list_cases, save_case
 from potato_disease.imaging import load_image
-from tests.conftest import ROOT, encode, sample_photos
+from potato_disease.photo_location import photo_location
+from tests.conftest import ROOT, encode, gps_exif, sample_photos
 
 
 @pytest.fixture
@@ -75,6 +77,7 @@ def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -
     next(b for b in at.button if b.label == "Save to history").click().run()
     assert not at.exception
     assert any("Saved to history as case #1" in m.value for m in at.success)
+    assert not any(b.label == "Save to history" for b in at.button)  # the form gave way
     cases = list_cases(make_engine(get_settings()))
     assert [(c.field_name, c.notes, c.model_label, c.latitude, c.longitude) for c in cases] == [
         ("North field", "spots after rain", "late_blight", -7.25, 109.9)
@@ -182,6 +185,26 @@ def test_a_photo_whose_answer_was_seen_is_not_reviewed_blind(
     assert any(b.label == "Save to history" for b in at.button)
 
 
+def test_a_photo_already_in_the_history_is_not_reviewed_blind_again(
+    app_data: Path, data_dir: Path
+) -> None:
+    saved, new = sample_photos(data_dir, "plantvillage", "healthy", 2)
+    at = page().run()
+    upload(at, saved)
+    next(b for b in at.button if b.label == "Save to history").click().run()
+
+    at = page().run()  # another visit, blind this time, with the saved file renamed
+    turn_on_blind_review(at)
+    at.file_uploader[0].set_value([as_upload(saved, "renamed.jpg"), as_upload(new)]).run()
+    assert not at.exception
+    assert any(
+        "already in the history as case #1, so it is not reviewed blind again" in c.value
+        for c in at.caption
+    )
+    assert len([b for b in at.button if b.label == "Show the model's answer"]) == 1  # the new
+    assert any("already in the history as case #1, so it is not saved" in m.value for m in at.info)
+
+
 COMBINE = "Combine them into one answer"
 
 
@@ -220,6 +243,7 @@ def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Pa
         (p.name, "South field", "B2", "late_blight") for p in sorted(leaves)
     ]
     assert any(m.value.startswith("Saved 2 photos to history: #") for m in at.success)
+    assert not any(b.label == "Save the combined photos" for b in at.button)  # form gave way
     saved_below = [m.value for m in at.success if m.value.startswith("Saved to history as case")]
     assert len(saved_below) == 2  # each photo's own form says so
     repeat_says = [m.value for m in at.info if "already in the history as case #" in m.value]
@@ -314,3 +338,67 @@ def test_the_assistant_is_told_the_agronomists_diagnosis_chosen_so_far(
     case = at.session_state["current_case"]
     assert (case["label"], case["agronomist_label"]) == ("late_blight", "pest")
     assert any(block.value == "Your diagnosis: Insect pest damage" for block in at.markdown)
+
+
+def with_gps(
+    photo: Path, latitude: tuple[float, float, float], name: str
+) -> tuple[str, bytes, str]:
+    """The photo as an upload from a phone that wrote this southern latitude and 110° 24' E."""
+    with Image.open(photo) as image:
+        data = encode(
+            image.convert("RGB"), "JPEG", quality=95, exif=gps_exif(latitude, (110, 24, 0))
+        )
+    return (name, data, "image/jpeg")
+
+
+def test_the_location_in_a_photos_gps_tags_is_offered_and_saved(
+    app_data: Path, data_dir: Path
+) -> None:
+    leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value([with_gps(leaf, (7, 15, 0), "phone.jpg")]).run()
+    assert not at.exception
+    latitude = next(n for n in at.number_input if n.key.startswith("lat-"))
+    longitude = next(n for n in at.number_input if n.key.startswith("lon-"))
+    assert (latitude.value, longitude.value) == (-7.25, 110.4)
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    (case,) = list_cases(make_engine(get_settings()))
+    assert (case.latitude, case.longitude) == (-7.25, 110.4)
+
+
+def test_a_location_read_from_the_photo_can_be_cleared(app_data: Path, data_dir: Path) -> None:
+    leaf = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value([with_gps(leaf, (7, 15, 0), "phone.jpg")]).run()
+    for coordinate in at.number_input:
+        coordinate.set_value(None)
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    (case,) = list_cases(make_engine(get_settings()))
+    assert (case.latitude, case.longitude) == (None, None)
+    assert photo_location(case.thumbnail) is None  # nor is it kept in the thumbnail's EXIF
+    assert not Image.open(io.BytesIO(case.thumbnail)).getexif()
+
+
+def test_photos_of_one_plot_are_saved_at_their_mean_position(
+    app_data: Path, data_dir: Path
+) -> None:
+    first, second, third = sample_photos(data_dir, "plantvillage", "early_blight", 3)
+    at = page().run()
+    at.file_uploader[0].set_value(
+        [
+            with_gps(first, (7, 15, 0), "a.jpg"),
+            with_gps(second, (7, 15, 1.8), "b.jpg"),  # 55 m further south
+            as_upload(third),  # no GPS tags: it does not pull the mean
+        ]
+    ).run()
+    next(t for t in at.toggle if t.label.startswith(COMBINE)).set_value(True).run()
+    assert not at.exception
+    latitude = next(n for n in at.number_input if n.key == "lat-combined")
+    assert latitude.value == pytest.approx(-7.25025)
+    next(b for b in at.button if b.label == "Save the combined photos").click().run()
+    assert not at.exception
+    cases = list_cases(make_engine(get_settings()))
+    assert len(cases) == 3
+    assert {(c.latitude, c.longitude) for c in cases} == {(-7.25025, 110.4)}

@@ -16,6 +16,7 @@ from potato_disease.diagnosis import Diagnosis
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import NewCase, cases_of_photos, save_cases
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
+from potato_disease.photo_location import Location
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
 
@@ -85,13 +86,21 @@ class BlindReview:
     label: str | None = None
 
 
-def blind_review(key: str, image: Image.Image) -> BlindReview:
+def blind_review(key: str, digest: str, image: Image.Image) -> BlindReview:
     """Blind review: ask for the agronomist's diagnosis of the photo before the model's
-    answer is shown. The label given is kept for the session."""
+    answer is shown. The label given is kept for the session. A photo already in the
+    history (``digest``: SHA-256 of its file) is not asked about: it would not be saved."""
     given = st.session_state.setdefault("blind_labels", {})
     if key in given:
         st.info(f"Your diagnosis before seeing the model's: **{DISPLAY_NAMES[given[key]]}**.")
         return BlindReview(True, given[key])
+    earlier = photos_in_history().get(digest)
+    if earlier is not None:
+        st.caption(
+            f"Blind review: this photo is already in the history as case #{earlier}, so it "
+            "is not reviewed blind again."
+        )
+        return BlindReview(True)
     if key in st.session_state.setdefault("answers_shown", set()):
         st.caption(
             "Blind review: the model's answer for this photo was already shown, so it is "
@@ -140,10 +149,11 @@ def save_form(
     photo_name: str,
     model_version: str,
     blind_label: str | None = None,
+    location: Location | None = None,
 ) -> None:
-    """Field, plot, notes, location and the agronomist's label; saves to history, once
-    per photo (``digest``: SHA-256 of its file). A blind review's label is stored apart
-    and starts as the agronomist's label."""
+    """Field, plot, notes, location (starting at the photo's GPS ``location``) and the
+    agronomist's label; saves to history, once per photo (``digest``: SHA-256 of its
+    file). A blind review's label is stored apart and starts as the agronomist's label."""
     saved = saved_cases()
     if key in saved:
         st.success(f"Saved to history as case #{saved[key]}.")
@@ -152,7 +162,8 @@ def save_form(
     if earlier is not None:
         st.info(already_saved_message(earlier))
         return
-    with st.form(f"save-{key}"):
+    slot = st.empty()  # the form gives way to "Saved" once saved
+    with slot.container(), st.form(f"save-{key}"):
         st.markdown("**Save to history**")
         details = case_detail_inputs(
             key,
@@ -162,6 +173,7 @@ def save_form(
             None
             if blind_label is None
             else "Your blind review is stored as it was given, whatever you choose here.",
+            location,
         )
         submitted = st.form_submit_button("Save to history")
     if not submitted:
@@ -182,7 +194,7 @@ def save_form(
     st.session_state["current_case"] = case_for_assistant(
         diagnosis, image, details["field_name"], details["notes"], details["confirmed_label"]
     )
-    st.success(f"Saved to history as case #{saved[key]}.")
+    slot.success(f"Saved to history as case #{saved[key]}.")
 
 
 def case_detail_inputs(
@@ -191,9 +203,11 @@ def case_detail_inputs(
     labels: Sequence[str],
     preset: str | None = None,
     diagnosis_help: str | None = None,
+    location: Location | None = None,
 ) -> dict[str, Any]:
     """Inside a form: field, plot, notes, the agronomist's diagnosis (one of ``labels``,
-    starting at ``preset``) and location; the :class:`NewCase` details they give."""
+    starting at ``preset``) and location (starting at ``location``, read from the photos);
+    the :class:`NewCase` details they give."""
     left, right = st.columns(2)
     field_name = left.text_input("Field", key=f"field-{key}", max_chars=120)
     plot = right.text_input("Plot", key=f"plot-{key}", max_chars=120)
@@ -208,13 +222,15 @@ def case_detail_inputs(
         help=diagnosis_help,
     )
     left, right = st.columns(2)
+    latitude, longitude = location or (None, None)
+    where = LOCATION_FROM_PHOTO if location is not None else None
     return {
         "field_name": field_name,
         "plot": plot,
         "notes": notes,
         "confirmed_label": confirmed,
-        "latitude": _coordinate_input(left, "Latitude", 90.0, f"lat-{key}"),
-        "longitude": _coordinate_input(right, "Longitude", 180.0, f"lon-{key}"),
+        "latitude": _coordinate_input(left, "Latitude", 90.0, f"lat-{key}", latitude, where),
+        "longitude": _coordinate_input(right, "Longitude", 180.0, f"lon-{key}", longitude, where),
     }
 
 
@@ -255,10 +271,25 @@ def already_saved_message(case_id: int) -> str:
     )
 
 
+LOCATION_FROM_PHOTO = (
+    "Read from the photo's GPS tags. Clear both to save no location; only what is "
+    "saved here is kept."
+)
+
+
 def _coordinate_input(
-    column: st.delta_generator.DeltaGenerator, name: str, limit: float, key: str
+    column: st.delta_generator.DeltaGenerator,
+    name: str,
+    limit: float,
+    key: str,
+    preset: float | None = None,
+    help_text: str | None = None,
 ) -> float | None:
-    """An optional latitude or longitude in decimal degrees."""
+    """An optional latitude or longitude in decimal degrees, starting at ``preset``."""
+    if preset is not None and key not in st.session_state:
+        # Preset through the session state, not ``value``: Streamlit lets a number input
+        # be cleared only when its default is empty, and a location must be removable.
+        st.session_state[key] = preset
     return column.number_input(
         f"{name} (optional)",
         min_value=-limit,
@@ -266,6 +297,7 @@ def _coordinate_input(
         value=None,
         format="%.5f",
         key=key,
+        help=help_text,
     )
 
 

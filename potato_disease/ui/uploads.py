@@ -15,6 +15,7 @@ from potato_disease.combination import CombinedDiagnosis, combine
 from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.history import NewCase, file_sha256
 from potato_disease.labels import DISEASE_LABELS
+from potato_disease.photo_location import Location, centre, photo_location
 from potato_disease.photo_quality import quality_warnings
 from potato_disease.presentation import (
     combined_verdict,
@@ -57,6 +58,7 @@ class DiagnosedUpload:
     diagnosis: Diagnosis | None = None
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    location: Location | None = None  # from the file's GPS tags, when it has them
 
 
 def diagnose_uploads(
@@ -91,6 +93,7 @@ def diagnose_upload(photo: UploadedPhoto, diagnoser: Diagnoser) -> DiagnosedUplo
         imaging.display_copy(image),
         diagnoser.diagnose(image, with_heatmap=True),
         quality_warnings(image),
+        location=photo_location(data),
     )
 
 
@@ -142,12 +145,14 @@ def save_plot_form(
         ids = ", ".join(f"#{case_id}" for case_id in earlier)
         already = counted(len(earlier), "photo")
         st.info(f"{already} already in the history ({ids}): not saved again.")
-    with st.form("save-plot"):
+    slot = st.empty()  # the form gives way to "Saved" once saved
+    with slot.container(), st.form("save-plot"):
         st.markdown(f"**Save the {counted(len(unsaved), 'combined photo')} to history**")
         details = case_detail_inputs(
             "combined",
             "Your diagnosis of the plot (stored with each photo, apart from the model's)",
             DISEASE_LABELS,
+            location=centre([upload.location for upload in unsaved]),
         )
         submitted = st.form_submit_button("Save the combined photos")
     if not submitted:
@@ -175,4 +180,5 @@ def save_plot_form(
         details["notes"],
         details["confirmed_label"],
     )
-    st.success(f"Saved {counted(len(ids), 'photo')} to history: " + ", ".join(f"#{i}" for i in ids))
+    listed = ", ".join(f"#{case_id}" for case_id in ids)
+    slot.success(f"Saved {counted(len(ids), 'photo')} to history: {listed}")

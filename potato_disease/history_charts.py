@@ -1,0 +1,137 @@
+"""The History page's trend chart and map of cases, coloured alike by diagnosis."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Final
+
+import altair as alt
+import pandas as pd
+import pydeck as pdk
+
+from potato_disease.history import CaseRecord, LabelCount, Period
+from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+
+LABEL_COLOURS: Final = {
+    "early_blight": "#ff7f0e",
+    "late_blight": "#d62728",  # red: the one that can take a field within a week
+    "healthy": "#2ca02c",
+    "bacteria": "#8c564b",
+    "virus": "#9467bd",
+    "pest": "#bcbd22",
+    "nematode": "#7f7f7f",
+    "not_leaf": "#1f77b4",
+}
+"""One colour per diagnosis, the same in the chart, the map and the map's legend."""
+
+POINT_RADIUS_PX: Final = 7  # on screen, whatever the zoom: a case stays visible
+
+
+def _rgb(colour: str) -> list[int]:
+    """``#rrggbb`` as the ``[r, g, b]`` a deck.gl layer takes."""
+    return [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+
+
+def trend_chart(trend: Sequence[LabelCount], period: Period) -> alt.Chart:
+    """Stacked bars of cases per day or week, one colour per diagnosis in label order;
+    every period from the first to the last has its place, with or without cases."""
+    frame = pd.DataFrame(
+        {
+            "Period": [point.period_start.isoformat() for point in trend],
+            "Diagnosis": [DISPLAY_NAMES.get(point.label, point.label) for point in trend],
+            "Cases": [point.count for point in trend],
+        }
+    )
+    shown = [label for label in MODEL_CLASSES if DISPLAY_NAMES[label] in set(frame["Diagnosis"])]
+    colours = alt.Scale(
+        domain=[DISPLAY_NAMES[label] for label in shown],
+        range=[LABEL_COLOURS[label] for label in shown],
+    )
+    periods = all_periods([point.period_start for point in trend], period)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "Period:O",
+                title="Day" if period == "day" else "Week starting",
+                scale=alt.Scale(domain=[start.isoformat() for start in periods]),
+                axis=alt.Axis(labelAngle=-45),
+            ),
+            y=alt.Y("sum(Cases):Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color("Diagnosis:N", scale=colours, sort=colours.domain),
+            order=alt.Order("order:Q"),
+            tooltip=["Period:O", "Diagnosis:N", "sum(Cases):Q"],
+        )
+        .transform_calculate(order=f"indexof({colours.domain!r}, datum.Diagnosis)")
+    )
+
+
+def all_periods(starts: Sequence[date], period: Period) -> list[date]:
+    """Every day, or every Monday, from the first start to the last."""
+    if not starts:
+        return []
+    step = timedelta(days=1 if period == "day" else 7)
+    first, last = min(starts), max(starts)
+    return [first + step * index for index in range((last - first) // step + 1)]
+
+
+def case_points(records: Iterable[CaseRecord]) -> pd.DataFrame:
+    """The cases that have a location: position, diagnosis (the agronomist's, else the
+    model's), its colour, and what the map's tooltip says."""
+    located = [r for r in records if r.latitude is not None and r.longitude is not None]
+    return pd.DataFrame(
+        {
+            "latitude": [record.latitude for record in located],
+            "longitude": [record.longitude for record in located],
+            "colour": [_rgb(LABEL_COLOURS[record.label]) for record in located],
+            "diagnosis": [DISPLAY_NAMES[record.label] for record in located],
+            "case": [f"Case #{record.id}, {record.created_at:%Y-%m-%d}" for record in located],
+            "place": [_place(record) for record in located],
+        },
+        columns=["latitude", "longitude", "colour", "diagnosis", "case", "place"],
+    )
+
+
+def _place(record: CaseRecord) -> str:
+    """Field and plot as typed, escaped for the tooltip's HTML."""
+    parts = [part for part in (record.field_name, record.plot) if part]
+    return html.escape(" · ".join(parts) or "no field given")
+
+
+def case_map(points: pd.DataFrame) -> pdk.Deck:
+    """The located cases on a map framed to fit them, each a dot that names its case."""
+    layer = pdk.Layer(
+        "ScatterplotLayer",
+        data=points,
+        get_position=["longitude", "latitude"],
+        get_fill_color="colour",
+        get_radius=POINT_RADIUS_PX,
+        radius_units="'pixels'",  # quoted: pydeck reads a bare string as an expression
+        stroked=True,
+        get_line_color=[255, 255, 255],
+        line_width_min_pixels=1,
+        pickable=True,
+    )
+    view = pdk.data_utils.compute_view(points[["longitude", "latitude"]], view_proportion=1)
+    view.zoom = min(view.zoom, 16)  # one case, or cases metres apart: not street level
+    return pdk.Deck(
+        layers=[layer],
+        initial_view_state=view,
+        tooltip={"html": "<b>{diagnosis}</b><br/>{case}<br/>{place}"},
+        map_style=None,  # Streamlit's own base map, light or dark with the theme
+    )
+
+
+def legend_html(points: pd.DataFrame) -> str:
+    """HTML naming each diagnosis on the map with its colour and count, in label order
+    (only this module's own names and numbers: nothing a user typed)."""
+    counts = points["diagnosis"].value_counts()
+    return " &nbsp; ".join(
+        f'<span style="color:{LABEL_COLOURS[label]}">&#9679;</span> '
+        f"{html.escape(DISPLAY_NAMES[label])} ({counts[DISPLAY_NAMES[label]]})"
+        for label in MODEL_CLASSES
+        if DISPLAY_NAMES[label] in counts
+    )

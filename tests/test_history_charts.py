@@ -1,0 +1,118 @@
+"""The map of saved cases: located cases only, coloured and named by diagnosis."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from potato_disease.history import CaseRecord, LabelCount
+from potato_disease.history_charts import (
+    LABEL_COLOURS,
+    all_periods,
+    case_map,
+    case_points,
+    legend_html,
+    trend_chart,
+)
+from potato_disease.labels import MODEL_CLASSES
+
+
+def record(case_id: int, model_label: str, **changes: object) -> CaseRecord:
+    case = CaseRecord(
+        id=case_id,
+        created_at=datetime(2026, 11, 2, 9, tzinfo=UTC),
+        photo_name=f"leaf-{case_id}.jpg",
+        thumbnail=b"",
+        model_label=model_label,
+        model_confidence=0.9,
+        probabilities={model_label: 0.9},
+        is_leaf=True,
+        confirmed_label=None,
+        confirmed_at=None,
+        field_name="North",
+        plot="A1",
+        notes=None,
+        latitude=-7.25,
+        longitude=110.4,
+        model_version="v1",
+    )
+    return replace(case, **changes)
+
+
+def test_every_label_has_its_own_colour() -> None:
+    assert set(LABEL_COLOURS) == set(MODEL_CLASSES)
+    assert len(set(LABEL_COLOURS.values())) == len(LABEL_COLOURS)
+
+
+def test_only_located_cases_are_points_with_the_agronomists_diagnosis_first() -> None:
+    records = [
+        record(1, "early_blight", confirmed_label="late_blight"),
+        record(2, "healthy", latitude=-7.2501),
+        record(3, "virus", latitude=None, longitude=None),
+    ]
+    points = case_points(records)
+    assert points.to_dict("records") == [
+        {
+            "latitude": -7.25,
+            "longitude": 110.4,
+            "colour": [214, 39, 40],
+            "diagnosis": "Late blight",
+            "case": "Case #1, 2026-11-02",
+            "place": "North · A1",
+        },
+        {
+            "latitude": -7.2501,
+            "longitude": 110.4,
+            "colour": [44, 160, 44],
+            "diagnosis": "Healthy",
+            "case": "Case #2, 2026-11-02",
+            "place": "North · A1",
+        },
+    ]
+
+
+def test_no_located_case_gives_an_empty_frame_with_the_columns() -> None:
+    points = case_points([record(1, "pest", latitude=None, longitude=None)])
+    assert points.empty
+    assert list(points.columns) == ["latitude", "longitude", "colour", "diagnosis", "case", "place"]
+
+
+def test_the_legend_counts_each_diagnosis_in_label_order() -> None:
+    points = case_points([record(1, "healthy"), record(2, "late_blight"), record(3, "healthy")])
+    legend = legend_html(points)
+    assert legend.index("Late blight (1)") < legend.index("Healthy (2)")
+    assert legend.count("&#9679;") == 2
+    assert "Early blight" not in legend
+
+
+def test_what_a_user_typed_is_escaped_in_the_maps_tooltip() -> None:
+    points = case_points([record(1, "pest", field_name="<b>North</b>", plot=None)])
+    assert points["place"][0] == "&lt;b&gt;North&lt;/b&gt;"
+    assert case_points([record(2, "pest", field_name=None, plot=None)])["place"][0] == (
+        "no field given"
+    )
+
+
+def test_the_map_frames_the_cases_and_the_chart_colours_each_diagnosis_alike() -> None:
+    points = case_points([record(1, "healthy"), record(2, "late_blight", latitude=-7.26)])
+    deck = case_map(points)
+    assert -7.26 < deck.initial_view_state.latitude < -7.25
+    assert deck.initial_view_state.zoom <= 16
+    trend = [
+        LabelCount(date(2026, 11, 2), "late_blight", 2),
+        LabelCount(date(2026, 11, 2), "healthy", 1),
+    ]
+    scale = trend_chart(trend, "day").to_dict()["encoding"]["color"]["scale"]
+    assert scale == {"domain": ["Late blight", "Healthy"], "range": ["#d62728", "#2ca02c"]}
+
+
+def test_the_chart_gives_every_period_its_place_even_without_cases() -> None:
+    trend = [
+        LabelCount(date(2026, 11, 2), "pest", 1),
+        LabelCount(date(2026, 11, 16), "pest", 3),
+    ]
+    days = trend_chart(trend, "day").to_dict()["encoding"]["x"]["scale"]["domain"]
+    assert days[0] == "2026-11-02" and days[-1] == "2026-11-16" and len(days) == 15
+    weeks = trend_chart(trend, "week").to_dict()["encoding"]["x"]["scale"]["domain"]
+    assert weeks == ["2026-11-02", "2026-11-09", "2026-11-16"]
+    assert all_periods([], "week") == []
