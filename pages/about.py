@@ -11,8 +11,9 @@ PRIVACY = """
   field, plot, notes and location in the form, and a SHA-256 fingerprint of the photo
   file (so that the same photo is not saved twice; the photo cannot be rebuilt from it)
   are stored in this app's database. When the photo carries GPS tags (most phone photos
-  do), the form starts with that location; clear it to save none. The thumbnail keeps
-  no EXIF tags.
+  do), the form starts with that location; clear it to save none. The time the photo
+  says it was taken is stored too, to date the case by. The thumbnail keeps no EXIF
+  tags.
 - The **Assistant** sends your question, the current case and its photo to Google
   Gemini only when the operator has configured a Gemini key; otherwise everything is
   answered on this server from the built-in guide.

@@ -80,5 +80,5 @@ for upload in uploads:
         upload.name,
         diagnoser.model_version,
         review.label,
-        upload.location,
+        upload.exif,
     )

@@ -53,7 +53,10 @@ def label_name(label: str | None, blank: str) -> str:
 
 
 st.title("History")
-st.caption("Every saved diagnosis and the agronomist's review of it. Times are in UTC.")
+st.caption(
+    "Every saved diagnosis and the agronomist's review of it. Times are in UTC; a case is "
+    "dated by when its photo was taken when the photo says, else by when it was saved."
+)
 if st.session_state.history_notice:
     st.success(st.session_state.history_notice)
     st.session_state.history_notice = None
@@ -113,6 +116,7 @@ table = pd.DataFrame(
     {
         "Case": [record.id for record in records],
         "Photo": [record.thumbnail_data_url for record in records],
+        "Taken": [record.taken_at for record in records],
         "Saved": [record.created_at for record in records],
         "Model's diagnosis": [
             f"{label_name(record.model_label, '')} ({as_percent(record.model_confidence)})"
@@ -133,6 +137,12 @@ st.dataframe(
     row_height=64,
     column_config={
         "Photo": st.column_config.ImageColumn("Photo", width="small"),
+        "Taken": st.column_config.DatetimeColumn(
+            "Taken (UTC)",
+            format="YYYY-MM-DD HH:mm",
+            help="When the photo was taken, by its own clock; empty when the photo does not "
+            "say. Dates, the chart and plot visits go by it, else by the saving time.",
+        ),
         "Saved": st.column_config.DatetimeColumn("Saved (UTC)", format="YYYY-MM-DD HH:mm"),
     },
 )

@@ -57,6 +57,7 @@ MODEL_VERSION_MAX_LENGTH = 64
 LABEL_MAX_LENGTH = 32
 PHOTO_SHA256_LENGTH = 64
 DEFAULT_LIST_LIMIT = 500
+TAKEN_AT_TOLERANCE = timedelta(days=1)  # a camera clock a little ahead of the server's
 # Spreadsheets run cells starting with these as formulas (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -117,6 +118,9 @@ class Case(Base):
     photo_sha256: Mapped[str | None] = mapped_column(
         String(PHOTO_SHA256_LENGTH), index=True, unique=True
     )
+    # When the photo was taken, from its EXIF (photo_exif.photo_taken_at); None when it
+    # does not say, and on cases saved before this column was added.
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 def file_sha256(data: bytes) -> str:
@@ -144,6 +148,7 @@ class NewCase:
     blind_label: str | None = None  # given before the model's answer was seen
     created_at: datetime | None = None  # timezone-aware; None means now
     photo_sha256: str | None = None  # of the photo file as uploaded (:func:`file_sha256`)
+    taken_at: datetime | None = None  # timezone-aware, from the photo's EXIF, if known
 
     @classmethod
     def from_diagnosis(
@@ -183,11 +188,17 @@ class CaseRecord:
     model_version: str | None
     blind_label: str | None = None
     photo_sha256: str | None = None
+    taken_at: datetime | None = None
 
     @property
     def label(self) -> str:
         """The agronomist's label when there is one, else the model's."""
         return self.confirmed_label or self.model_label
+
+    @property
+    def observed_at(self) -> datetime:
+        """When the leaf was seen: the photo's own time when known, else the saving time."""
+        return self.taken_at or self.created_at
 
     @property
     def thumbnail_data_url(self) -> str:
@@ -232,6 +243,7 @@ CSV_COLUMNS = (
     "model_version",
     "blind_label",
     "photo_sha256",
+    "taken_at",
     "probabilities",
 )
 
@@ -289,6 +301,15 @@ def _check_aware(moment: datetime | None) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _check_taken_at(taken_at: datetime | None, saved_at: datetime) -> datetime | None:
+    if taken_at is None:
+        return None
+    taken_at = _check_aware(taken_at)
+    if taken_at > saved_at + TAKEN_AT_TOLERANCE:
+        raise ValueError("The photo cannot have been taken after the case is saved.")
+    return taken_at
+
+
 def make_thumbnail(image: Image.Image, max_side: int = THUMBNAIL_MAX_SIDE) -> bytes:
     """A JPEG of the image no larger than ``max_side`` on either side, without metadata."""
     thumbnail = image.convert("RGB") if image.mode != "RGB" else image.copy()
@@ -334,6 +355,7 @@ def _validated_row(new_case: NewCase) -> Case:
         ),
         blind_label=blind_label and _check_label(blind_label, "The blind review label"),
         photo_sha256=_check_sha256(new_case.photo_sha256),
+        taken_at=_check_taken_at(new_case.taken_at, created_at),
     )
 
 
@@ -347,6 +369,11 @@ def _record(row: Case) -> CaseRecord:
 
 def _effective_label() -> Any:
     return func.coalesce(Case.confirmed_label, Case.model_label)
+
+
+def _observed_at() -> Any:
+    """SQL for :attr:`CaseRecord.observed_at`."""
+    return func.coalesce(Case.taken_at, Case.created_at, type_=UtcDateTime)
 
 
 def _start_of_day(day: date) -> datetime:
@@ -363,13 +390,13 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
         _check_label(case_filter.label, "The label filter")
         statement = statement.where(_effective_label() == case_filter.label)
     if case_filter.date_from is not None:
-        statement = statement.where(Case.created_at >= _start_of_day(case_filter.date_from))
+        statement = statement.where(_observed_at() >= _start_of_day(case_filter.date_from))
     if case_filter.date_to is not None:
         if isinstance(case_filter.date_to, datetime):
-            statement = statement.where(Case.created_at <= _start_of_day(case_filter.date_to))
+            statement = statement.where(_observed_at() <= _start_of_day(case_filter.date_to))
         else:
             next_day = _start_of_day(case_filter.date_to + timedelta(days=1))
-            statement = statement.where(Case.created_at < next_day)
+            statement = statement.where(_observed_at() < next_day)
     return statement
 
 
@@ -485,14 +512,15 @@ def period_start(moment: datetime, period: Period) -> date:
 def cases_by_label_over_time(
     engine: Engine, case_filter: CaseFilter | None = None, period: Period = "day"
 ) -> list[LabelCount]:
-    """Counts of matching cases per period and label (all of them: the limit is ignored)."""
+    """Counts of matching cases per period (of :attr:`CaseRecord.observed_at`) and label
+    (all of them: the limit is ignored)."""
     if period not in PERIODS:
         raise ValueError(f"The period must be 'day' or 'week', not {period!r}.")
-    statement = _filtered(select(Case.created_at, _effective_label()), case_filter or CaseFilter())
+    statement = _filtered(select(_observed_at(), _effective_label()), case_filter or CaseFilter())
     with session_factory(engine)() as session:
         rows = session.execute(statement).all()
     # Grouped here rather than in SQL: date truncation differs between SQLite and PostgreSQL.
-    counts = Counter((period_start(created_at, period), label) for created_at, label in rows)
+    counts = Counter((period_start(observed_at, period), label) for observed_at, label in rows)
     order = {label: index for index, label in enumerate(MODEL_CLASSES)}
     keys = sorted(counts, key=lambda key: (key[0], order.get(key[1], len(order)), key[1]))
     return [LabelCount(start, label, counts[start, label]) for start, label in keys]
@@ -536,6 +564,7 @@ def cases_to_csv(records: Iterable[CaseRecord]) -> bytes:
             "model_version": record.model_version,
             "blind_label": record.blind_label,
             "photo_sha256": record.photo_sha256,
+            "taken_at": record.taken_at,
             "probabilities": json.dumps(record.probabilities, sort_keys=True),
         }
         writer.writerow(_csv_cell(values[column]) for column in CSV_COLUMNS)

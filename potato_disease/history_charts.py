@@ -88,7 +88,7 @@ def case_points(records: Iterable[CaseRecord]) -> pd.DataFrame:
             "longitude": [record.longitude for record in located],
             "colour": [_rgb(LABEL_COLOURS[record.label]) for record in located],
             "diagnosis": [DISPLAY_NAMES[record.label] for record in located],
-            "case": [f"Case #{record.id}, {record.created_at:%Y-%m-%d}" for record in located],
+            "case": [f"Case #{record.id}, {record.observed_at:%Y-%m-%d}" for record in located],
             "place": [_place(record) for record in located],
         },
         columns=["latitude", "longitude", "colour", "diagnosis", "case", "place"],

@@ -1,8 +1,10 @@
 """Saved cases of one plot on one visit, taken together: the History's plot-level answer.
 
-A visit is a run of cases saved with the same field and plot, each within
-:data:`VISIT_GAP` of the one before, so a walk through a plot late in the evening stays
-one visit across midnight. Its photos are treated as the Diagnose page treats photos it
+A visit is a run of cases saved with the same field and plot, each seen within
+:data:`VISIT_GAP` of the one before (seen: when its photo was taken, if the photo says,
+else when it was saved; photos taken in the field and saved in the office days later
+still make one visit), so a walk through a plot late in the evening stays one visit
+across midnight. Its photos are treated as the Diagnose page treats photos it
 combines: different leaves with the same symptoms (:mod:`potato_disease.combination`;
 the Diagnose page saves each photo once). The agronomist's label for the visit is the
 one their reviews of those photos agree on.
@@ -20,7 +22,7 @@ from potato_disease.diagnosis import Diagnosis
 from potato_disease.history import CaseRecord
 
 MIXED = "mixed"
-VISIT_GAP = timedelta(hours=6)  # a longer pause between two saves starts a new visit
+VISIT_GAP = timedelta(hours=6)  # a longer pause between two cases starts a new visit
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,8 @@ class PlotVisit:
 
     field_name: str
     plot: str
-    started_at: datetime  # when its first case was saved
-    ended_at: datetime  # when its last case was saved
+    started_at: datetime  # when its first case was seen (CaseRecord.observed_at)
+    ended_at: datetime  # when its last case was seen
     case_ids: tuple[int, ...]  # oldest first
     combined: CombinedDiagnosis | None  # None when no photo was accepted as a leaf
     agronomist_label: str | None  # None: none reviewed; MIXED: the reviews differ
@@ -52,11 +54,11 @@ def reviewed_label(records: list[CaseRecord]) -> str | None:
 
 
 def visits_of_one_plot(records: list[CaseRecord]) -> list[list[CaseRecord]]:
-    """One plot's cases, oldest first, split wherever two saves are more than
+    """One plot's cases, oldest first, split wherever two were seen more than
     :data:`VISIT_GAP` apart."""
     runs: list[list[CaseRecord]] = []
-    for record in sorted(records, key=lambda record: (record.created_at, record.id)):
-        if runs and record.created_at - runs[-1][-1].created_at <= VISIT_GAP:
+    for record in sorted(records, key=lambda record: (record.observed_at, record.id)):
+        if runs and record.observed_at - runs[-1][-1].observed_at <= VISIT_GAP:
             runs[-1].append(record)
         else:
             runs.append([record])
@@ -68,8 +70,8 @@ def plot_visit(cases: list[CaseRecord]) -> PlotVisit:
     return PlotVisit(
         cases[0].field_name or "",
         cases[0].plot or "",
-        cases[0].created_at,
-        cases[-1].created_at,
+        cases[0].observed_at,
+        cases[-1].observed_at,
         tuple(record.id for record in cases),
         combine([as_diagnosis(record) for record in cases]),
         reviewed_label(cases),

@@ -37,6 +37,13 @@ def _moment(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
+def _seen(case: CaseRecord) -> str:
+    """When the photo was taken, if it says, else when it was saved."""
+    if case.taken_at is not None:
+        return f"taken {_moment(case.taken_at)}"
+    return f"saved {_moment(case.created_at)}"
+
+
 def advice_basis(visit: PlotVisit) -> tuple[str | None, str]:
     """The label whose advice the report gives, and on whose word: the agronomist's
     diagnosis when their reviews agree, else the model's combined answer when it is
@@ -87,7 +94,7 @@ def _photo_rows(cases: Sequence[CaseRecord]) -> str:
         reviewed = DISPLAY_NAMES[case.confirmed_label] if case.confirmed_label else "Not reviewed"
         rows.append(
             f'<tr><td><img src="{case.thumbnail_data_url}" alt="{_text(case.photo_name)}">'
-            f"</td><td>#{case.id} · {_text(case.photo_name)}<br>{_moment(case.created_at)}</td>"
+            f"</td><td>#{case.id} · {_text(case.photo_name)}<br>{_seen(case)}</td>"
             f"<td>{_text(model)}</td><td>{_text(reviewed)}</td>"
             f"<td>{_text(case.notes or '')}</td></tr>"
         )

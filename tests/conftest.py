@@ -53,12 +53,15 @@ def encode(image: Image.Image, format: str, **options: object) -> bytes:
     return buffer.getvalue()
 
 
-def gps_exif(
-    latitude: tuple[float, float, float] | None,
-    longitude: tuple[float, float, float] | None,
+def phone_exif(
+    latitude: tuple[float, float, float] | None = None,
+    longitude: tuple[float, float, float] | None = None,
     references: tuple[str, str] = ("S", "E"),
+    taken: str | None = None,
+    offset: str | None = None,
 ) -> Image.Exif:
-    """EXIF whose GPS tags hold these degrees, minutes and seconds, as a phone writes them."""
+    """EXIF as a phone writes it: GPS degrees, minutes and seconds, and the local time the
+    photo was taken (``"2026:11:20 09:14:05"``) with its UTC offset (``"+07:00"``)."""
     exif = Image.Exif()
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     if latitude is not None:
@@ -67,6 +70,11 @@ def gps_exif(
     if longitude is not None:
         gps[ExifTags.GPS.GPSLongitudeRef] = references[1]
         gps[ExifTags.GPS.GPSLongitude] = longitude
+    camera = exif.get_ifd(ExifTags.IFD.Exif)
+    if taken is not None:
+        camera[ExifTags.Base.DateTimeOriginal] = taken
+    if offset is not None:
+        camera[ExifTags.Base.OffsetTimeOriginal] = offset
     return exif
 
 

@@ -356,6 +356,34 @@ def test_filter_by_label_prefers_the_confirmed_label(engine):
     assert history.list_cases(engine, CaseFilter(label="healthy")) == []
 
 
+def test_a_case_is_dated_by_when_its_photo_was_taken_when_that_is_known(engine):
+    taken_earlier = history.save_case(
+        engine, new_case(created_at=at(9, 17), taken_at=datetime(2025, 3, 2, 9, tzinfo=UTC))
+    )
+    undated = history.save_case(engine, new_case(created_at=at(9, 18)))
+    record = history.get_case(engine, taken_earlier)
+    assert record.taken_at == at(2, 9) and record.observed_at == at(2, 9)
+    assert record.created_at == at(9, 17)
+    assert history.get_case(engine, undated).observed_at == at(9, 18)
+
+    on_the_2nd = CaseFilter(date_from=date(2025, 3, 2), date_to=date(2025, 3, 2))
+    assert ids(history.list_cases(engine, on_the_2nd)) == [taken_earlier]
+    from_the_9th = CaseFilter(date_from=date(2025, 3, 9))
+    assert ids(history.list_cases(engine, from_the_9th)) == [undated]
+    assert history.cases_by_label_over_time(engine, CaseFilter(), "day") == [
+        LabelCount(date(2025, 3, 2), "early_blight", 1),
+        LabelCount(date(2025, 3, 9), "early_blight", 1),
+    ]
+
+
+def test_a_photo_taken_after_the_case_is_saved_is_refused(engine):
+    with pytest.raises(ValueError, match="taken after the case is saved"):
+        history.save_case(engine, new_case(created_at=at(2), taken_at=at(4)))
+    with pytest.raises(ValueError, match="timezone"):
+        history.save_case(engine, new_case(created_at=at(2), taken_at=datetime(2025, 3, 1)))
+    assert history.save_case(engine, new_case(created_at=at(2), taken_at=at(2, 20)))  # clock
+
+
 def test_filter_by_date_range_includes_whole_days(engine):
     history.save_case(engine, new_case(created_at=at(1, 23, 59)))
     first = history.save_case(engine, new_case(created_at=at(2, 0, 0)))
@@ -478,12 +506,14 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
     history.confirm_case(engine, first, "late_blight")
     digest = history.file_sha256(b"the photo")
     blind = history.save_case(
-        engine, new_case(created_at=at(3), blind_label="healthy", photo_sha256=digest)
+        engine,
+        new_case(created_at=at(3), blind_label="healthy", photo_sha256=digest, taken_at=at(3, 8)),
     )
     data = history.cases_to_csv(history.list_cases(engine))
     blind_row, *rows = read_csv(data)
     assert (int(blind_row["id"]), blind_row["blind_label"]) == (blind, "healthy")
     assert blind_row["photo_sha256"] == digest
+    assert blind_row["taken_at"] == "2025-03-03T08:00:00+00:00"
 
     assert data.decode("utf-8").splitlines()[0] == ",".join(history.CSV_COLUMNS)
     assert "thumbnail" not in data.decode("utf-8")
@@ -499,7 +529,7 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
     assert (oldest["label"], oldest["confirmed_label"]) == ("late_blight", "late_blight")
     assert oldest["notes"] == "Mildiú, «tache»"
     assert oldest["model_confidence"] == "0.91"
-    assert oldest["blind_label"] == oldest["photo_sha256"] == ""
+    assert oldest["blind_label"] == oldest["photo_sha256"] == oldest["taken_at"] == ""
 
 
 def test_csv_export_of_nothing_is_just_the_header():
@@ -609,13 +639,14 @@ def test_init_db_is_idempotent_and_safe_from_several_instances_at_once(settings)
 
 def make_old_database(engine: Engine) -> int:
     """The schema of the first release (no ``blind_label``, no ``photo_sha256`` and its
-    index) with one saved case."""
+    index, no ``taken_at``) with one saved case."""
     init_db(engine)
     case_id = history.save_case(engine, new_case(confirmed_label="virus"))
     with engine.begin() as connection:
         connection.execute(text("DROP INDEX ix_cases_photo_sha256"))
         connection.execute(text("ALTER TABLE cases DROP COLUMN photo_sha256"))
         connection.execute(text("ALTER TABLE cases DROP COLUMN blind_label"))
+        connection.execute(text("ALTER TABLE cases DROP COLUMN taken_at"))
     return case_id
 
 
@@ -629,11 +660,12 @@ def test_init_db_adds_new_optional_columns_to_an_old_database(settings, caplog):
             init_db(engine)
         assert "Added the column cases.blind_label" in caplog.text
         assert "Added the column cases.photo_sha256" in caplog.text
+        assert "Added the column cases.taken_at" in caplog.text
         indexes = {index["name"]: index for index in inspect(engine).get_indexes("cases")}
         assert indexes["ix_cases_photo_sha256"]["unique"]
         record = history.get_case(engine, old_case)
         assert (record.confirmed_label, record.blind_label) == ("virus", None)  # kept
-        assert record.photo_sha256 is None
+        assert record.photo_sha256 is None and record.observed_at == record.created_at
         digest = history.file_sha256(b"new photo")
         new = history.save_case(engine, new_case(blind_label="healthy", photo_sha256=digest))
         assert history.get_case(engine, new).blind_label == "healthy"

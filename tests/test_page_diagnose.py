@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,8 @@ from potato_disease.database import make_engine
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.history import NewCase, file_sha256, list_cases, save_case
 from potato_disease.imaging import load_image
-from potato_disease.photo_location import photo_location
-from tests.conftest import ROOT, encode, gps_exif, sample_photos
+from potato_disease.photo_exif import photo_location
+from tests.conftest import ROOT, encode, phone_exif, sample_photos
 
 
 @pytest.fixture
@@ -340,14 +341,18 @@ def test_the_assistant_is_told_the_agronomists_diagnosis_chosen_so_far(
     assert any(block.value == "Your diagnosis: Insect pest damage" for block in at.markdown)
 
 
-def with_gps(
-    photo: Path, latitude: tuple[float, float, float], name: str
+def from_phone(
+    photo: Path,
+    name: str,
+    latitude: tuple[float, float, float] | None = None,
+    taken: str | None = None,
+    offset: str | None = None,
 ) -> tuple[str, bytes, str]:
-    """The photo as an upload from a phone that wrote this southern latitude and 110° 24' E."""
+    """The photo as an upload from a phone that wrote this southern latitude (at 110° 24'
+    E) and this local time and UTC offset into its EXIF."""
+    exif = phone_exif(latitude, latitude and (110, 24, 0), taken=taken, offset=offset)
     with Image.open(photo) as image:
-        data = encode(
-            image.convert("RGB"), "JPEG", quality=95, exif=gps_exif(latitude, (110, 24, 0))
-        )
+        data = encode(image.convert("RGB"), "JPEG", quality=95, exif=exif)
     return (name, data, "image/jpeg")
 
 
@@ -356,7 +361,7 @@ def test_the_location_in_a_photos_gps_tags_is_offered_and_saved(
 ) -> None:
     leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
     at = page().run()
-    at.file_uploader[0].set_value([with_gps(leaf, (7, 15, 0), "phone.jpg")]).run()
+    at.file_uploader[0].set_value([from_phone(leaf, "phone.jpg", (7, 15, 0))]).run()
     assert not at.exception
     latitude = next(n for n in at.number_input if n.key.startswith("lat-"))
     longitude = next(n for n in at.number_input if n.key.startswith("lon-"))
@@ -370,7 +375,7 @@ def test_the_location_in_a_photos_gps_tags_is_offered_and_saved(
 def test_a_location_read_from_the_photo_can_be_cleared(app_data: Path, data_dir: Path) -> None:
     leaf = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
     at = page().run()
-    at.file_uploader[0].set_value([with_gps(leaf, (7, 15, 0), "phone.jpg")]).run()
+    at.file_uploader[0].set_value([from_phone(leaf, "phone.jpg", (7, 15, 0))]).run()
     for coordinate in at.number_input:
         coordinate.set_value(None)
     next(b for b in at.button if b.label == "Save to history").click().run()
@@ -388,8 +393,8 @@ def test_photos_of_one_plot_are_saved_at_their_mean_position(
     at = page().run()
     at.file_uploader[0].set_value(
         [
-            with_gps(first, (7, 15, 0), "a.jpg"),
-            with_gps(second, (7, 15, 1.8), "b.jpg"),  # 55 m further south
+            from_phone(first, "a.jpg", (7, 15, 0), taken="2026:11:20 09:00:00", offset="+07:00"),
+            from_phone(second, "b.jpg", (7, 15, 1.8)),  # 55 m further south
             as_upload(third),  # no GPS tags: it does not pull the mean
         ]
     ).run()
@@ -402,3 +407,27 @@ def test_photos_of_one_plot_are_saved_at_their_mean_position(
     cases = list_cases(make_engine(get_settings()))
     assert len(cases) == 3
     assert {(c.latitude, c.longitude) for c in cases} == {(-7.25025, 110.4)}
+    assert {c.photo_name: c.taken_at for c in cases} == {
+        "a.jpg": datetime(2026, 11, 20, 2, tzinfo=UTC),  # each photo keeps its own time
+        "b.jpg": None,
+        third.name: None,
+    }
+
+
+def test_the_time_a_photo_was_taken_is_saved_with_it(app_data: Path, data_dir: Path) -> None:
+    dated, undated = sample_photos(data_dir, "plantvillage", "healthy", 2)
+    at = page().run()
+    uploads = [
+        from_phone(dated, "dated.jpg", taken="2026:11:20 09:14:05", offset="+07:00"),
+        from_phone(undated, "undated.jpg", taken="2026:11:20 10:00:00"),  # no offset, no zone
+    ]
+    at.file_uploader[0].set_value(uploads).run()
+    assert not at.exception
+    taken = [c.value for c in at.caption if c.value.startswith("Taken ")]
+    assert taken == ["Taken 2026-11-20 02:14 UTC, by the photo's own clock."]
+    for _ in range(2):
+        next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    cases = {case.photo_name: case for case in list_cases(make_engine(get_settings()))}
+    assert cases["dated.jpg"].taken_at == datetime(2026, 11, 20, 2, 14, 5, tzinfo=UTC)
+    assert cases["undated.jpg"].taken_at is None

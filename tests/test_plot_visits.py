@@ -110,3 +110,13 @@ def test_reviews_that_differ_are_mixed_and_refused_photos_leave_no_answer() -> N
 def test_visits_come_newest_first() -> None:
     visits = plot_visits([record(day=1), record(day=1), record(day=5), record(day=5)])
     assert [visit.started_at.day for visit in visits] == [5, 1]
+
+
+def test_photos_taken_on_one_walk_and_saved_days_later_are_one_visit() -> None:
+    taken = [datetime(2026, 6, 3, 9, tzinfo=UTC), datetime(2026, 6, 3, 10, tzinfo=UTC)]
+    in_the_field = [replace(record(day=3, hour=9), taken_at=taken[0])]
+    at_the_office = [replace(record(day=6, hour=17), taken_at=taken[1])]  # 3 days later
+    later_undated = [record(day=6, hour=18)]  # no time in its photo: seen when saved
+    (visit,) = plot_visits([*in_the_field, *at_the_office, *later_undated])
+    assert (visit.started_at, visit.ended_at) == (taken[0], taken[1])
+    assert visit.case_ids == (in_the_field[0].id, at_the_office[0].id)

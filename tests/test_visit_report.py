@@ -53,6 +53,7 @@ def test_a_reviewed_visit_has_its_photos_answers_notes_and_the_guides_advice() -
     assert_well_formed(page)
     assert "<title>Plot visit: North &amp; Sons, plot A1, 2026-06-03</title>" in page
     assert "2026-06-03 08:00 UTC to 2026-06-03 10:00 UTC" in page and "3 photos" in page
+    assert page.count("saved 2026-06-03") == 3  # no photo said when it was taken
     assert "<strong>Agronomist's diagnosis:</strong> Late blight" in page
     assert "Late blight (98%; 2 of 3 photos agree)" in page  # the combined model answer
     positions = [page.index(case.thumbnail_data_url) for case in cases]
@@ -108,3 +109,12 @@ def test_the_file_name_is_safe_whatever_the_field_is_called() -> None:
     (visit,) = plot_visits(cases)
     assert visit.started_at == datetime(2026, 6, 3, 9, tzinfo=UTC)
     assert report_file_name(visit) == "plot-visit-2026-06-03-nord-feld-a-1.html"
+
+
+def test_a_photo_that_says_when_it_was_taken_is_dated_by_that() -> None:
+    taken = datetime(2026, 6, 3, 7, tzinfo=UTC)
+    cases = [replace(record(hour=8), taken_at=taken), record(hour=9)]
+    (visit,) = plot_visits(cases)
+    page = visit_report_html(visit, cases)
+    assert "taken 2026-06-03 07:00 UTC" in page and "saved 2026-06-03 09:00 UTC" in page
+    assert "2026-06-03 07:00 UTC to 2026-06-03 09:00 UTC" in page

@@ -16,7 +16,7 @@ from potato_disease.diagnosis import Diagnosis
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import NewCase, cases_of_photos, save_cases
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
-from potato_disease.photo_location import Location
+from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
 
@@ -149,11 +149,12 @@ def save_form(
     photo_name: str,
     model_version: str,
     blind_label: str | None = None,
-    location: Location | None = None,
+    exif: PhotoExif = NOTHING_KNOWN,
 ) -> None:
-    """Field, plot, notes, location (starting at the photo's GPS ``location``) and the
-    agronomist's label; saves to history, once per photo (``digest``: SHA-256 of its
-    file). A blind review's label is stored apart and starts as the agronomist's label."""
+    """Field, plot, notes, location (starting at the one in the photo's ``exif``) and
+    the agronomist's label; saves to history, with the time the photo was taken if it
+    says, once per photo (``digest``: SHA-256 of its file). A blind review's label is
+    stored apart and starts as the agronomist's label."""
     saved = saved_cases()
     if key in saved:
         st.success(f"Saved to history as case #{saved[key]}.")
@@ -173,8 +174,10 @@ def save_form(
             None
             if blind_label is None
             else "Your blind review is stored as it was given, whatever you choose here.",
-            location,
+            exif.location,
         )
+        if exif.taken_at is not None:
+            st.caption(f"Taken {exif.taken_at:%Y-%m-%d %H:%M} UTC, by the photo's own clock.")
         submitted = st.form_submit_button("Save to history")
     if not submitted:
         return
@@ -185,6 +188,7 @@ def save_form(
         blind_label=blind_label,
         model_version=model_version,
         photo_sha256=digest,
+        taken_at=exif.taken_at,
         **details,
     )
     ids = stored([case])

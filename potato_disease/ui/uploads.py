@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 from PIL import Image
@@ -15,7 +17,7 @@ from potato_disease.combination import CombinedDiagnosis, combine
 from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.history import NewCase, file_sha256
 from potato_disease.labels import DISEASE_LABELS
-from potato_disease.photo_location import Location, centre, photo_location
+from potato_disease.photo_exif import NOTHING_KNOWN, PhotoExif, centre, read_photo_exif
 from potato_disease.photo_quality import quality_warnings
 from potato_disease.presentation import (
     combined_verdict,
@@ -58,7 +60,7 @@ class DiagnosedUpload:
     diagnosis: Diagnosis | None = None
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
-    location: Location | None = None  # from the file's GPS tags, when it has them
+    exif: PhotoExif = NOTHING_KNOWN  # where and when the file says it was taken
 
 
 def diagnose_uploads(
@@ -93,7 +95,7 @@ def diagnose_upload(photo: UploadedPhoto, diagnoser: Diagnoser) -> DiagnosedUplo
         imaging.display_copy(image),
         diagnoser.diagnose(image, with_heatmap=True),
         quality_warnings(image),
-        location=photo_location(data),
+        exif=read_photo_exif(data, browser_time_zone()),
     )
 
 
@@ -152,7 +154,7 @@ def save_plot_form(
             "combined",
             "Your diagnosis of the plot (stored with each photo, apart from the model's)",
             DISEASE_LABELS,
-            location=centre([upload.location for upload in unsaved]),
+            location=centre([upload.exif.location for upload in unsaved]),
         )
         submitted = st.form_submit_button("Save the combined photos")
     if not submitted:
@@ -164,6 +166,7 @@ def save_plot_form(
             upload.name,
             model_version=model_version,
             photo_sha256=upload.digest,
+            taken_at=upload.exif.taken_at,
             **details,
         )
         for upload in unsaved
@@ -182,3 +185,11 @@ def save_plot_form(
     )
     listed = ", ".join(f"#{case_id}" for case_id in ids)
     slot.success(f"Saved {counted(len(ids), 'photo')} to history: {listed}")
+
+
+def browser_time_zone() -> tzinfo | None:
+    """The time zone the user's browser is set to, if it says and it is a known one."""
+    try:
+        return ZoneInfo(st.context.timezone or "")
+    except (ValueError, ZoneInfoNotFoundError):
+        return None

@@ -1,10 +1,12 @@
-"""Where a photo was taken, from the GPS tags a phone writes into its EXIF."""
+"""Where and when a photo was taken, from the tags a phone writes into its EXIF."""
 
 from __future__ import annotations
 
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 from PIL import ExifTags, Image
@@ -17,6 +19,23 @@ class Location(NamedTuple):
 
     latitude: float
     longitude: float
+
+
+@dataclass(frozen=True)
+class PhotoExif:
+    """What a photo file says about itself: where and when it was taken, each if known."""
+
+    location: Location | None = None
+    taken_at: datetime | None = None  # UTC
+
+
+NOTHING_KNOWN = PhotoExif()
+
+
+def read_photo_exif(data: bytes, local_zone: tzinfo | None = None) -> PhotoExif:
+    """The photo file's location and time (see :func:`photo_location` and
+    :func:`photo_taken_at`; ``local_zone`` is the uploader's time zone)."""
+    return PhotoExif(photo_location(data), photo_taken_at(data, local_zone))
 
 
 def photo_location(data: bytes) -> Location | None:
@@ -34,6 +53,39 @@ def photo_location(data: bytes) -> Location | None:
     if latitude == 0 and longitude == 0:
         return None
     return Location(round(latitude, 6), round(longitude, 6))
+
+
+EXIF_TIME_FORMAT = "%Y:%m:%d %H:%M:%S"
+EARLIEST_PHOTO = datetime(2000, 1, 1, tzinfo=UTC)  # a camera whose clock was never set
+CLOCK_TOLERANCE = timedelta(days=1)  # a camera clock a little ahead is not a future photo
+
+
+def photo_taken_at(
+    data: bytes, local_zone: tzinfo | None = None, now: datetime | None = None
+) -> datetime | None:
+    """When the photo was taken (EXIF ``DateTimeOriginal``), in UTC. The camera writes its
+    local time, and most phones its UTC offset too (``OffsetTimeOriginal``); without the
+    offset the time is read in ``local_zone`` (the uploader's), and without that it is
+    unknown. None too for no tag, a damaged one, or a time before 2000 or in the future."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            tags = image.getexif().get_ifd(ExifTags.IFD.Exif)
+        local = datetime.strptime(
+            str(tags[ExifTags.Base.DateTimeOriginal]).strip("\x00 "), EXIF_TIME_FORMAT
+        )
+        offset = str(tags.get(ExifTags.Base.OffsetTimeOriginal, "")).strip("\x00 ")
+        if offset:
+            taken = datetime.fromisoformat(f"{local.isoformat()}{offset}")
+        elif local_zone is not None:
+            taken = local.replace(tzinfo=local_zone)
+        else:
+            return None
+        taken = taken.astimezone(UTC)
+    except Exception:  # no such tag, or a damaged one: the time is simply unknown
+        return None
+    if not EARLIEST_PHOTO <= taken <= (now or datetime.now(UTC)) + CLOCK_TOLERANCE:
+        return None
+    return taken
 
 
 def _degrees(value: tuple, reference: str | bytes | None) -> float:
