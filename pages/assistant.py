@@ -7,6 +7,7 @@ import streamlit as st
 from potato_disease.assistant import MAX_QUESTION_CHARACTERS, Assistant, CaseContext, section_name
 from potato_disease.config import get_settings
 from potato_disease.labels import DISPLAY_NAMES
+from potato_disease.markdown_safety import escape_markdown
 from potato_disease.presentation import as_percent
 from potato_disease.resources import get_gemini_client
 
@@ -53,9 +54,9 @@ else:
         if case.agronomist_label:
             text_column.write(f"Your diagnosis: {DISPLAY_NAMES[case.agronomist_label]}")
         if case.field_name:
-            text_column.write(f"Field: {case.field_name}")
+            text_column.markdown(f"Field: {escape_markdown(case.field_name)}")
         if case.notes:
-            text_column.write(f"Notes: {case.notes}")
+            text_column.markdown(f"Notes: {escape_markdown(case.notes)}")
 
 try:
     client = get_gemini_client()
@@ -78,7 +79,8 @@ if assistant.has_gemini:
 
 for turn in st.session_state["chat_turns"]:
     with st.chat_message(turn["role"]):
-        st.markdown(turn["content"])
+        said = turn["content"]
+        st.markdown(said if turn["role"] == "assistant" else escape_markdown(said))
         show_extras(turn)
 
 question = st.chat_input(
@@ -87,7 +89,7 @@ question = st.chat_input(
 if question:
     history = [{"role": t["role"], "content": t["content"]} for t in st.session_state["chat_turns"]]
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(escape_markdown(question))
     with st.chat_message("assistant"):
         try:
             with st.spinner("Thinking…"):

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from potato_disease.markdown_safety import escape_markdown
 from potato_disease.resources import get_diagnoser
 from potato_disease.ui.camera import camera_photos
 from potato_disease.ui.diagnosis_view import (
@@ -61,7 +62,7 @@ if len(uploads) > 1 and not blind:  # the summary would give the answers away
 
 for upload in uploads:
     st.divider()
-    st.subheader(upload.name)
+    st.subheader(escape_markdown(upload.name))
     if upload.diagnosis is None or upload.image is None:
         st.error(upload.error)
         continue

@@ -19,6 +19,7 @@ from potato_disease import (
 )
 from potato_disease.database import DatabaseError
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.markdown_safety import escape_markdown
 from potato_disease.presentation import as_percent, counted
 from potato_disease.resources import get_engine
 from potato_disease.ui.diagnosis_view import case_for_assistant
@@ -222,7 +223,7 @@ visits = plot_visits.plot_visits(records)
 if visits:
     st.subheader("Plot visits")
     st.caption(
-        "Cases saved with the same field and plot, each within "
+        "Cases of the same field and plot, each taken (else saved) within "
         f"{plot_visits.VISIT_GAP.total_seconds() / 3600:.0f} hours of the one before, "
         "combined as the Diagnose page combines photos: different leaves with the same "
         "symptoms assumed."
@@ -295,7 +296,8 @@ with detail_column:
         + ("" if record.is_leaf else " — the photo was refused as not a potato leaf")
     )
     st.markdown(
-        f"**Field:** {record.field_name or '—'} · **Plot:** {record.plot or '—'}"
+        f"**Field:** {escape_markdown(record.field_name or '—')} · "
+        f"**Plot:** {escape_markdown(record.plot or '—')}"
         + (
             f" · **Location:** {record.latitude:.5f}, {record.longitude:.5f}"
             if record.latitude is not None and record.longitude is not None
@@ -303,7 +305,7 @@ with detail_column:
         )
     )
     if record.notes:
-        st.markdown(f"**Notes:** {record.notes}")
+        st.markdown(f"**Notes:** {escape_markdown(record.notes)}")
     review_options = [None, *MODEL_CLASSES]
     review_label = st.selectbox(
         "Agronomist's diagnosis (confirm the model's, correct it, or clear the review)",

@@ -20,6 +20,7 @@ from google.genai import errors, types
 from potato_disease.config import Settings
 from potato_disease.guide import GuideSection, search_guide
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.markdown_safety import without_images
 from potato_disease.presentation import UNSURE_BELOW, as_percent
 
 logger = logging.getLogger(__name__)
@@ -373,7 +374,7 @@ class Assistant:
             _log_failure(error)
             return self._offline(sections, reminded_case, failure_reason(error), calls_used)
         reply = Reply(iter(()), "gemini", None, sections, calls_used)
-        reply.chunks = self._relay(reply, first, stream, reminded_case)
+        reply.chunks = without_images(self._relay(reply, first, stream, reminded_case))
         return reply
 
     def _offline(

