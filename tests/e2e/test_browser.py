@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from tests.conftest import sample_photos
+from tests.conftest import encode, phone_exif, sample_photos
 
 pytestmark = pytest.mark.slow
 
@@ -269,4 +270,27 @@ def test_several_camera_photos_are_kept_and_diagnosed_together(
     shot(page, "10-camera-photos")
     page.get_by_role("button", name="Discard the kept camera photos").click()
     page.get_by_role("heading", name="camera-1.jpg").wait_for(state="detached")
+    page.close()
+
+
+def test_a_phone_photos_time_is_read_in_the_browsers_zone_and_its_place_can_be_cleared(
+    app_url: str, browser: object, data_dir: Path, tmp_path: Path
+) -> None:
+    leaf = sample_photos(data_dir, "field-java", "healthy", 1)[0]
+    phone_photo = tmp_path / "phone.jpg"
+    exif = phone_exif((7, 15, 0), (110, 24, 0), taken="2026:11:20 09:14:05")  # no UTC offset
+    with Image.open(leaf) as image:
+        phone_photo.write_bytes(encode(image.convert("RGB"), "JPEG", exif=exif))
+    page = open_app(browser, app_url, timezone_id="Asia/Jakarta")  # UTC+7
+    page.locator("input[type=file]").first.set_input_files(str(phone_photo))
+    page.get_by_text("Taken 2026-11-20 02:14 UTC, by the photo's own clock.").wait_for()
+    expect = pytest.importorskip("playwright.sync_api").expect
+    latitude = page.get_by_role("spinbutton", name="Latitude (optional)")
+    expect(latitude).to_have_value("-7.25000")
+    latitude.fill("")
+    latitude.press("Tab")  # Streamlit puts back a number input's value unless it may be empty
+    page.get_by_role("spinbutton", name="Longitude (optional)").click()
+    page.wait_for_timeout(1000)
+    expect(latitude).to_have_value("")
+    shot(page, "10-phone-photo")
     page.close()
