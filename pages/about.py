@@ -17,6 +17,9 @@ PRIVACY = """
 - The **Assistant** sends your question, the current case and its photo to Google
   Gemini only when the operator has configured a Gemini key; otherwise everything is
   answered on this server from the built-in guide.
+- The **History** map draws its background from Streamlit's map tile provider (CARTO):
+  the browser asks it for the map tiles of the area shown, so the provider learns which
+  area is being looked at, never the cases themselves.
 - The app's logs record errors and timings, never photos, questions, notes or keys.
 - Delete a saved case at any time from the **History** page.
 """

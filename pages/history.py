@@ -12,6 +12,7 @@ from PIL import Image
 from potato_disease import (
     history,
     history_charts,
+    history_csv,
     plot_visits,
     review_agreement,
     reviewed_photos,
@@ -150,7 +151,7 @@ st.dataframe(
 csv_column, photos_column = st.columns(2)
 csv_column.download_button(
     "Download these cases (CSV)",
-    data=history.cases_to_csv(records),
+    data=history_csv.cases_to_csv(records),
     file_name=f"potato-history-{datetime.now(UTC):%Y-%m-%d}.csv",
     mime="text/csv",
 )

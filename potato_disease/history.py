@@ -8,10 +8,8 @@ Times are stored and returned in UTC; date filters are whole UTC days.
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import io
-import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -59,7 +57,6 @@ PHOTO_SHA256_LENGTH = 64
 DEFAULT_LIST_LIMIT = 500
 TAKEN_AT_TOLERANCE = timedelta(days=1)  # a camera clock a little ahead of the server's
 # Spreadsheets run cells starting with these as formulas (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 Period = Literal["day", "week"]
 PERIODS: tuple[Period, ...] = ("day", "week")
@@ -223,29 +220,6 @@ class LabelCount(NamedTuple):
     period_start: date
     label: str
     count: int
-
-
-CSV_COLUMNS = (
-    "id",
-    "created_at",
-    "photo_name",
-    "label",
-    "model_label",
-    "model_confidence",
-    "confirmed_label",
-    "confirmed_at",
-    "is_leaf",
-    "field_name",
-    "plot",
-    "notes",
-    "latitude",
-    "longitude",
-    "model_version",
-    "blind_label",
-    "photo_sha256",
-    "taken_at",
-    "probabilities",
-)
 
 
 # Validation -------------------------------------------------------------------------
@@ -524,48 +498,3 @@ def cases_by_label_over_time(
     order = {label: index for index, label in enumerate(MODEL_CLASSES)}
     keys = sorted(counts, key=lambda key: (key[0], order.get(key[1], len(order)), key[1]))
     return [LabelCount(start, label, counts[start, label]) for start, label in keys]
-
-
-# Export -----------------------------------------------------------------------------
-
-
-def _csv_cell(value: object) -> object:
-    """A cell value safe to open in a spreadsheet; text that could run as a formula is quoted."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def cases_to_csv(records: Iterable[CaseRecord]) -> bytes:
-    """The cases as UTF-8 CSV with a header row (no thumbnails)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for record in records:
-        values: dict[str, object] = {
-            "id": record.id,
-            "created_at": record.created_at,
-            "photo_name": record.photo_name,
-            "label": record.label,
-            "model_label": record.model_label,
-            "model_confidence": round(record.model_confidence, 4),
-            "confirmed_label": record.confirmed_label,
-            "confirmed_at": record.confirmed_at,
-            "is_leaf": record.is_leaf,
-            "field_name": record.field_name,
-            "plot": record.plot,
-            "notes": record.notes,
-            "latitude": record.latitude,
-            "longitude": record.longitude,
-            "model_version": record.model_version,
-            "blind_label": record.blind_label,
-            "photo_sha256": record.photo_sha256,
-            "taken_at": record.taken_at,
-            "probabilities": json.dumps(record.probabilities, sort_keys=True),
-        }
-        writer.writerow(_csv_cell(values[column]) for column in CSV_COLUMNS)
-    return buffer.getvalue().encode("utf-8")

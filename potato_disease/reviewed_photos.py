@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from potato_disease import history
+from potato_disease import history_csv
 from potato_disease.history import CaseRecord
 
 MANIFEST_NAME = "cases.csv"
@@ -48,7 +48,7 @@ def labelled_files(
     reviewed = reviewed_cases(records, blind)
     for record in reviewed:
         yield photo_path(record, blind), record.thumbnail
-    yield MANIFEST_NAME, history.cases_to_csv(reviewed)
+    yield MANIFEST_NAME, history_csv.cases_to_csv(reviewed)
 
 
 def label_counts(records: Iterable[CaseRecord], blind: bool = False) -> dict[str, int]:

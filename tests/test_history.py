@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from streamlit.testing.v1 import AppTest
 
-from potato_disease import history
+from potato_disease import history, history_csv
 from potato_disease.config import PROJECT_ROOT, Settings, get_settings, settings_from_env
 from potato_disease.database import (
     DatabaseError,
@@ -510,13 +510,13 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
         engine,
         new_case(created_at=at(3), blind_label="healthy", photo_sha256=digest, taken_at=at(3, 8)),
     )
-    data = history.cases_to_csv(history.list_cases(engine))
+    data = history_csv.cases_to_csv(history.list_cases(engine))
     blind_row, *rows = read_csv(data)
     assert (int(blind_row["id"]), blind_row["blind_label"]) == (blind, "healthy")
     assert blind_row["photo_sha256"] == digest
     assert blind_row["taken_at"] == "2025-03-03T08:00:00+00:00"
 
-    assert data.decode("utf-8").splitlines()[0] == ",".join(history.CSV_COLUMNS)
+    assert data.decode("utf-8").splitlines()[0] == ",".join(history_csv.CSV_COLUMNS)
     assert "thumbnail" not in data.decode("utf-8")
     assert [int(row["id"]) for row in rows] == [second, first]
     newest, oldest = rows
@@ -534,14 +534,16 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
 
 
 def test_csv_export_of_nothing_is_just_the_header():
-    assert history.cases_to_csv([]).decode("utf-8") == ",".join(history.CSV_COLUMNS) + "\r\n"
+    assert (
+        history_csv.cases_to_csv([]).decode("utf-8") == ",".join(history_csv.CSV_COLUMNS) + "\r\n"
+    )
 
 
 @pytest.mark.parametrize("dangerous", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"])
 def test_csv_export_defuses_formulas(engine, dangerous):
     case = new_case(notes=dangerous, photo_name=dangerous, field_name=dangerous, plot="ok")
     history.save_case(engine, case)
-    [row] = read_csv(history.cases_to_csv(history.list_cases(engine)))
+    [row] = read_csv(history_csv.cases_to_csv(history.list_cases(engine)))
     assert row["notes"] == row["photo_name"] == row["field_name"] == "'" + dangerous
     assert row["plot"] == "ok"
 
