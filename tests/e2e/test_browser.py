@@ -15,13 +15,13 @@ import sys
 import time
 import urllib.request
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
-from tests.conftest import encode, phone_exif, sample_photos
+from tests.conftest import phone_exif, sample_photos
 
 pytestmark = pytest.mark.slow
 
@@ -122,6 +122,18 @@ def ask_assistant(page: object, case_shown: str, question: str) -> None:
     page.keyboard.press("Enter")
 
 
+def leaf_copy(
+    leaf: Path,
+    path: Path,
+    change: Callable[[Image.Image], Image.Image] = lambda photo: photo,
+    **save_options: object,
+) -> Path:
+    """A copy of ``leaf`` saved at ``path``, changed (blurred, say) on the way."""
+    with Image.open(leaf) as photo:
+        change(photo.convert("RGB")).save(path, **save_options)
+    return path
+
+
 def shot(page: object, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -186,12 +198,9 @@ def test_a_text_file_named_jpg_gets_a_clear_message(
 def test_a_blurred_leaf_is_sent_back_for_a_retake_not_called_a_non_leaf(
     app_url: str, browser: object, data_dir: Path, tmp_path: Path
 ) -> None:
-    from PIL import Image, ImageFilter
-
     leaf = sample_photos(data_dir, "field-java", "late_blight", 1)[0]
-    blurred = tmp_path / "blurred-leaf.jpg"
-    with Image.open(leaf) as photo:
-        photo.convert("RGB").filter(ImageFilter.GaussianBlur(6)).save(blurred, quality=90)
+    blur = ImageFilter.GaussianBlur(6)
+    blurred = leaf_copy(leaf, tmp_path / "blurred-leaf.jpg", lambda p: p.filter(blur), quality=90)
     page = open_app(browser, app_url, viewport={"width": 1280, "height": 1000})
     page.locator("input[type=file]").first.set_input_files(str(blurred))
     page.get_by_text("Could not judge this photo").wait_for()
@@ -277,10 +286,8 @@ def test_a_phone_photos_time_is_read_in_the_browsers_zone_and_its_place_can_be_c
     app_url: str, browser: object, data_dir: Path, tmp_path: Path
 ) -> None:
     leaf = sample_photos(data_dir, "field-java", "healthy", 1)[0]
-    phone_photo = tmp_path / "phone.jpg"
     exif = phone_exif((7, 15, 0), (110, 24, 0), taken="2026:11:20 09:14:05")  # no UTC offset
-    with Image.open(leaf) as image:
-        phone_photo.write_bytes(encode(image.convert("RGB"), "JPEG", exif=exif))
+    phone_photo = leaf_copy(leaf, tmp_path / "phone.jpg", exif=exif)
     page = open_app(browser, app_url, timezone_id="Asia/Jakarta")  # UTC+7
     page.locator("input[type=file]").first.set_input_files(str(phone_photo))
     page.get_by_text("Taken 2026-11-20 02:14 UTC, by the photo's own clock.").wait_for()
