@@ -23,7 +23,7 @@ from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.presentation import as_percent, counted
 from potato_disease.resources import get_engine
-from potato_disease.ui.diagnosis_view import case_for_assistant
+from potato_disease.ui.diagnosis_view import case_for_assistant, coordinate_input
 
 logger = logging.getLogger(__name__)
 
@@ -307,6 +307,38 @@ with detail_column:
     )
     if record.notes:
         st.markdown(f"**Notes:** {escape_markdown(record.notes)}")
+    with st.expander("Correct the field, plot, notes or location"):
+        with st.form(f"history_edit_{record.id}"):
+            field_column, plot_column = st.columns(2)
+            edited = {
+                "field_name": field_column.text_input(
+                    "Field", value=record.field_name or "", max_chars=120
+                ),
+                "plot": plot_column.text_input("Plot", value=record.plot or "", max_chars=120),
+                "notes": st.text_area("Notes", value=record.notes or "", max_chars=2000),
+            }
+            latitude_column, longitude_column = st.columns(2)
+            edited["latitude"] = coordinate_input(
+                latitude_column, "Latitude", 90.0, f"history_lat_{record.id}", record.latitude
+            )
+            edited["longitude"] = coordinate_input(
+                longitude_column, "Longitude", 180.0, f"history_lon_{record.id}", record.longitude
+            )
+            corrected = st.form_submit_button("Save the corrections")
+        if corrected:
+            try:
+                found = history.update_case_details(engine, record.id, **edited)
+            except ValueError as error:
+                st.error(str(error))
+            except DatabaseError as error:
+                stop_on_database_error(error)
+            else:
+                st.session_state.history_notice = (
+                    f"Case #{record.id}: details corrected."
+                    if found
+                    else f"Case #{record.id} no longer exists."
+                )
+                st.rerun()
     review_options = [None, *MODEL_CLASSES]
     review_label = st.selectbox(
         "Agronomist's diagnosis (confirm the model's, correct it, or clear the review)",

@@ -293,15 +293,35 @@ def make_thumbnail(image: Image.Image, max_side: int = THUMBNAIL_MAX_SIDE) -> by
     return buffer.getvalue()
 
 
+def _checked_details(
+    field_name: str | None,
+    plot: str | None,
+    notes: str | None,
+    latitude: float | None,
+    longitude: float | None,
+) -> dict[str, Any]:
+    """Field, plot, notes and location as stored, or ValueError saying what is wrong."""
+    latitude = _check_coordinate(latitude, "Latitude", 90)
+    longitude = _check_coordinate(longitude, "Longitude", 180)
+    if (latitude is None) != (longitude is None):
+        raise ValueError("Give both latitude and longitude, or neither.")
+    return {
+        "field_name": _clean_text(field_name, "The field name", FIELD_NAME_MAX_LENGTH),
+        "plot": _clean_text(plot, "The plot", PLOT_MAX_LENGTH),
+        "notes": _clean_text(notes, "The notes", NOTES_MAX_LENGTH),
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+
+
 def _validated_row(new_case: NewCase) -> Case:
     """The ``Case`` row for a new case, or ValueError saying what is wrong."""
     if not isinstance(new_case.photo, Image.Image):
         raise ValueError("The photo must be a decoded image.")
     photo_name = _clean_text(new_case.photo_name, "The photo name", PHOTO_NAME_MAX_LENGTH)
-    latitude = _check_coordinate(new_case.latitude, "Latitude", 90)
-    longitude = _check_coordinate(new_case.longitude, "Longitude", 180)
-    if (latitude is None) != (longitude is None):
-        raise ValueError("Give both latitude and longitude, or neither.")
+    details = _checked_details(
+        new_case.field_name, new_case.plot, new_case.notes, new_case.latitude, new_case.longitude
+    )
     probabilities = {
         _check_label(label, "Probability label"): _check_fraction(value, f"Probability of {label}")
         for label, value in new_case.probabilities.items()
@@ -319,11 +339,7 @@ def _validated_row(new_case: NewCase) -> Case:
         is_leaf=bool(new_case.is_leaf),
         confirmed_label=confirmed_label and _check_label(confirmed_label, "The confirmed label"),
         confirmed_at=created_at if confirmed_label else None,
-        field_name=_clean_text(new_case.field_name, "The field name", FIELD_NAME_MAX_LENGTH),
-        plot=_clean_text(new_case.plot, "The plot", PLOT_MAX_LENGTH),
-        notes=_clean_text(new_case.notes, "The notes", NOTES_MAX_LENGTH),
-        latitude=latitude,
-        longitude=longitude,
+        **details,
         model_version=_clean_text(
             new_case.model_version, "The model version", MODEL_VERSION_MAX_LENGTH
         ),
@@ -449,6 +465,24 @@ def confirm_case(engine: Engine, case_id: int, label: str | None) -> bool:
         "confirmed_label": label or None,
         "confirmed_at": datetime.now(UTC) if label else None,
     }
+    with session_factory(engine).begin() as session:
+        result = session.execute(update(Case).where(Case.id == case_id).values(**values))
+        return bool(result.rowcount)
+
+
+def update_case_details(
+    engine: Engine,
+    case_id: int,
+    *,
+    field_name: str | None,
+    plot: str | None,
+    notes: str | None,
+    latitude: float | None,
+    longitude: float | None,
+) -> bool:
+    """Correct a case's field, plot, notes and location (checked as when saving; blank
+    clears); False if there is no such case. The diagnoses and the photo stay."""
+    values = _checked_details(field_name, plot, notes, latitude, longitude)
     with session_factory(engine).begin() as session:
         result = session.execute(update(Case).where(Case.id == case_id).values(**values))
         return bool(result.rowcount)

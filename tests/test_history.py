@@ -448,6 +448,42 @@ def test_confirm_refuses_unknown_labels_and_missing_cases(engine):
     assert history.confirm_case(engine, case_id + 1, "healthy") is False
 
 
+def test_field_plot_notes_and_location_can_be_corrected(engine):
+    case_id = history.save_case(
+        engine, new_case(field_name="Nroth", plot="A3", latitude=-7.2, longitude=110.4)
+    )
+    history.confirm_case(engine, case_id, "late_blight")
+    assert history.update_case_details(
+        engine,
+        case_id,
+        field_name="  North field ",
+        plot="",
+        notes="Wet corner.",
+        latitude=None,
+        longitude=None,
+    )
+    record = history.get_case(engine, case_id)
+    assert (record.field_name, record.plot, record.notes) == ("North field", None, "Wet corner.")
+    assert (record.latitude, record.longitude) == (None, None)
+    assert (record.model_label, record.confirmed_label) == ("early_blight", "late_blight")
+    assert history.field_names(engine) == ["North field"]
+
+
+def test_a_correction_is_checked_as_a_new_case_is(engine):
+    case_id = history.save_case(engine, new_case(field_name="North"))
+    details = {"field_name": "North", "plot": None, "notes": None}
+    with pytest.raises(ValueError, match="both latitude and longitude"):
+        history.update_case_details(engine, case_id, **details, latitude=-7.2, longitude=None)
+    with pytest.raises(ValueError, match="field name is too long"):
+        history.update_case_details(
+            engine, case_id, **details | {"field_name": "x" * 101}, latitude=None, longitude=None
+        )
+    assert history.get_case(engine, case_id).field_name == "North"  # nothing changed
+    assert not history.update_case_details(
+        engine, case_id + 1, **details, latitude=None, longitude=None
+    )
+
+
 def test_delete(engine):
     kept = history.save_case(engine, new_case())
     deleted = history.save_case(engine, new_case())
@@ -823,6 +859,33 @@ def test_page_shows_no_map_when_no_case_has_a_location(page_settings, engine):
     assert not page.exception
     assert not page.get("deck_gl_json_chart")
     assert "Where they were found" not in [block.value for block in page.subheader]
+
+
+def test_page_corrects_a_cases_field_plot_notes_and_location(page_settings, engine):
+    case_id = history.save_case(
+        engine, new_case(field_name="Nroth", plot="A3", latitude=-7.2, longitude=110.4)
+    )
+    page = run_page()
+    form = [w for w in page.text_input if w.label in ("Field", "Plot")]
+    assert [w.value for w in form] == ["Nroth", "A3"]
+    form[0].input("North")
+    next(w for w in page.text_area if w.label == "Notes").input("Wet corner")
+    longitude = next(w for w in page.number_input if w.label.startswith("Longitude"))
+    assert longitude.value == 110.4
+    longitude.set_value(None)  # latitude without longitude: refused, nothing saved
+    next(b for b in page.button if b.label == "Save the corrections").click().run()
+    assert not page.exception
+    assert any("both latitude and longitude" in e.value for e in page.error)
+    assert history.get_case(engine, case_id).field_name == "Nroth"
+
+    next(w for w in page.number_input if w.label.startswith("Latitude")).set_value(None)
+    next(b for b in page.button if b.label == "Save the corrections").click().run()
+    assert not page.exception
+    assert "details corrected" in page.success[0].value
+    record = history.get_case(engine, case_id)
+    assert (record.field_name, record.plot, record.notes) == ("North", "A3", "Wet corner")
+    assert (record.latitude, record.longitude) == (None, None)
+    assert list(page.dataframe[0].value["Field"]) == ["North"]
 
 
 def test_page_confirms_and_deletes_a_case(page_settings, engine):

@@ -233,8 +233,8 @@ def case_detail_inputs(
         "plot": plot,
         "notes": notes,
         "confirmed_label": confirmed,
-        "latitude": _coordinate_input(left, "Latitude", 90.0, f"lat-{key}", latitude, where),
-        "longitude": _coordinate_input(right, "Longitude", 180.0, f"lon-{key}", longitude, where),
+        "latitude": coordinate_input(left, "Latitude", 90.0, f"lat-{key}", latitude, where),
+        "longitude": coordinate_input(right, "Longitude", 180.0, f"lon-{key}", longitude, where),
     }
 
 
@@ -281,7 +281,7 @@ LOCATION_FROM_PHOTO = (
 )
 
 
-def _coordinate_input(
+def coordinate_input(
     column: st.delta_generator.DeltaGenerator,
     name: str,
     limit: float,
