@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from potato_disease.database import Base, session_factory
@@ -293,6 +293,11 @@ def make_thumbnail(image: Image.Image, max_side: int = THUMBNAIL_MAX_SIDE) -> by
     return buffer.getvalue()
 
 
+def _clean_name(value: str | None, what: str, max_length: int) -> str | None:
+    """A field or plot name: as :func:`_clean_text`, with runs of spaces made single."""
+    return _clean_text(None if value is None else " ".join(str(value).split()), what, max_length)
+
+
 def _checked_details(
     field_name: str | None,
     plot: str | None,
@@ -306,8 +311,8 @@ def _checked_details(
     if (latitude is None) != (longitude is None):
         raise ValueError("Give both latitude and longitude, or neither.")
     return {
-        "field_name": _clean_text(field_name, "The field name", FIELD_NAME_MAX_LENGTH),
-        "plot": _clean_text(plot, "The plot", PLOT_MAX_LENGTH),
+        "field_name": _clean_name(field_name, "The field name", FIELD_NAME_MAX_LENGTH),
+        "plot": _clean_name(plot, "The plot", PLOT_MAX_LENGTH),
         "notes": _clean_text(notes, "The notes", NOTES_MAX_LENGTH),
         "latitude": latitude,
         "longitude": longitude,
@@ -390,6 +395,30 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
     return statement
 
 
+def _known_spelling(
+    session: Session, field_name: str | None, plot: str | None, other_than: int | None = None
+) -> tuple[str | None, str | None]:
+    """The field, and the plot within it, as the history already spells them when they
+    differ only in capitals ("north field" is "North field"), else as given; so one field
+    is not split in filters, trends and plot visits. Case ``other_than`` does not count."""
+    others = [] if other_than is None else [Case.id != other_than]
+
+    def spelled(column: Any, name: str, *where: Any) -> str:
+        earliest = (
+            select(column)
+            .where(func.lower(column) == name.lower(), *where, *others)
+            .order_by(Case.id)
+            .limit(1)
+        )
+        return session.scalars(earliest).first() or name
+
+    if field_name is not None:
+        field_name = spelled(Case.field_name, field_name)
+        if plot is not None:
+            plot = spelled(Case.plot, plot, Case.field_name == field_name)
+    return field_name, plot
+
+
 def save_case(engine: Engine, new_case: NewCase) -> int:
     """Store a new case and return its id; ValueError (a message for people) if invalid."""
     return save_cases(engine, [new_case])[0]
@@ -409,6 +438,8 @@ def save_cases(engine: Engine, new_cases: Sequence[NewCase]) -> list[int]:
         raise ValueError("The same photo is given twice; save it once.")
     try:
         with session_factory(engine).begin() as session:
+            for row in rows:
+                row.field_name, row.plot = _known_spelling(session, row.field_name, row.plot)
             session.add_all(rows)
             session.flush()
             return [row.id for row in rows]
@@ -484,6 +515,9 @@ def update_case_details(
     clears); False if there is no such case. The diagnoses and the photo stay."""
     values = _checked_details(field_name, plot, notes, latitude, longitude)
     with session_factory(engine).begin() as session:
+        values["field_name"], values["plot"] = _known_spelling(
+            session, values["field_name"], values["plot"], other_than=case_id
+        )
         result = session.execute(update(Case).where(Case.id == case_id).values(**values))
         return bool(result.rowcount)
 

@@ -469,6 +469,35 @@ def test_field_plot_notes_and_location_can_be_corrected(engine):
     assert history.field_names(engine) == ["North field"]
 
 
+def test_a_field_and_plot_are_spelled_as_the_history_already_spells_them(engine):
+    first = history.save_case(engine, new_case(field_name="North field", plot="A3"))
+    again = history.save_cases(
+        engine,
+        [
+            new_case(field_name="  north   FIELD ", plot="a3"),
+            new_case(field_name="North field", plot="b1"),  # a new plot keeps its spelling
+            new_case(field_name="South", plot="a3"),  # another field's plot is another plot
+        ],
+    )
+    spelled = [history.get_case(engine, i) for i in [first, *again]]
+    assert [(c.field_name, c.plot) for c in spelled] == [
+        ("North field", "A3"),
+        ("North field", "A3"),
+        ("North field", "b1"),
+        ("South", "a3"),
+    ]
+    assert history.field_names(engine) == ["North field", "South"]
+    # Correcting the only case of a spelling is not undone by that case itself.
+    details = {"notes": None, "latitude": None, "longitude": None}
+    history.update_case_details(engine, again[2], field_name="SOUTH", plot="A3", **details)
+    assert history.get_case(engine, again[2]).field_name == "SOUTH"
+    history.update_case_details(engine, first, field_name="north field", plot="a3", **details)
+    assert (history.get_case(engine, first).field_name, history.get_case(engine, first).plot) == (
+        "North field",
+        "A3",
+    )
+
+
 def test_a_correction_is_checked_as_a_new_case_is(engine):
     case_id = history.save_case(engine, new_case(field_name="North"))
     details = {"field_name": "North", "plot": None, "notes": None}
