@@ -1,0 +1,399 @@
+"""The History page's sections: trend, map, table, agreement, plot visits and the
+review of one case (the page lays them out in order)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import NoReturn
+
+import pandas as pd
+import streamlit as st
+from PIL import Image
+from sqlalchemy.engine import Engine
+
+from potato_disease import (
+    history,
+    history_charts,
+    history_csv,
+    plot_visits,
+    review_agreement,
+    reviewed_photos,
+    visit_report,
+)
+from potato_disease.database import DatabaseError
+from potato_disease.history import CaseFilter, CaseRecord
+from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.markdown_safety import escape_markdown
+from potato_disease.presentation import as_percent, counted
+from potato_disease.ui.diagnosis_view import case_for_assistant, coordinate_input
+
+logger = logging.getLogger(__name__)
+
+DATABASE_TROUBLE = (
+    "The history cannot be reached right now. Please try again in a moment; "
+    "if this keeps happening, tell whoever runs this app."
+)
+EMPTY_HISTORY = (
+    "No diagnoses have been saved yet. Diagnose a leaf on the **Diagnose** page and save "
+    "the result (with its field, plot and notes) to start the history."
+)
+
+
+def stop_on_database_error(error: DatabaseError) -> NoReturn:
+    """Log the error for the operator, show a plain message, end this run."""
+    logger.error("History database error (%s)", type(error).__name__)  # no user data
+    st.error(DATABASE_TROUBLE)
+    st.stop()
+
+
+def label_name(label: str | None, blank: str) -> str:
+    """The display name of a label, or ``blank`` for None."""
+    return blank if label is None else DISPLAY_NAMES.get(label, label)
+
+
+def show_trend(engine: Engine, case_filter: CaseFilter) -> None:
+    """Cases per day or week, by diagnosis."""
+    st.subheader("Cases over time")
+    period = st.radio("Count per", history.PERIODS, horizontal=True, format_func=str.capitalize)
+    try:
+        trend = history.cases_by_label_over_time(engine, case_filter, period)
+    except DatabaseError as error:
+        stop_on_database_error(error)
+    st.altair_chart(history_charts.trend_chart(trend, period), width="stretch")
+
+
+def show_map(records: Sequence[CaseRecord]) -> None:
+    """Where the located cases were found, when any is located."""
+    points = history_charts.case_points(records)
+    if not points.empty:
+        st.subheader("Where they were found")
+        st.pydeck_chart(history_charts.case_map(points))
+        st.html(history_charts.legend_html(points))
+        if len(points) < len(records):
+            st.caption(
+                f"{counted(len(records) - len(points), 'case')} without a location not shown."
+            )
+
+
+def show_cases(records: Sequence[CaseRecord]) -> None:
+    """The table of cases, their CSV and their reviewed photos as a ZIP."""
+    st.subheader("Cases")
+    if len(records) == history.DEFAULT_LIST_LIMIT:
+        st.caption(
+            f"Showing the newest {len(records)} cases: narrow the filters to see older ones."
+        )
+    table = pd.DataFrame(
+        {
+            "Case": [record.id for record in records],
+            "Photo": [record.thumbnail_data_url for record in records],
+            "Taken": [record.taken_at for record in records],
+            "Saved": [record.created_at for record in records],
+            "Model's diagnosis": [
+                f"{label_name(record.model_label, '')} ({as_percent(record.model_confidence)})"
+                for record in records
+            ],
+            "Agronomist's diagnosis": [
+                label_name(record.confirmed_label, "Not reviewed") for record in records
+            ],
+            "Blind review": [label_name(record.blind_label, "") for record in records],
+            "Field": [record.field_name for record in records],
+            "Plot": [record.plot for record in records],
+            "Notes": [record.notes for record in records],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        row_height=64,
+        column_config={
+            "Photo": st.column_config.ImageColumn("Photo", width="small"),
+            "Taken": st.column_config.DatetimeColumn(
+                "Taken (UTC)",
+                format="YYYY-MM-DD HH:mm",
+                help="When the photo was taken, by its own clock; empty when the photo does not "
+                "say. Dates, the chart and plot visits go by it, else by the saving time.",
+            ),
+            "Saved": st.column_config.DatetimeColumn("Saved (UTC)", format="YYYY-MM-DD HH:mm"),
+        },
+    )
+    csv_column, photos_column = st.columns(2)
+    csv_column.download_button(
+        "Download these cases (CSV)",
+        data=history_csv.cases_to_csv(records),
+        file_name=f"potato-history-{datetime.now(UTC):%Y-%m-%d}.csv",
+        mime="text/csv",
+    )
+    overall = review_agreement.agreement(records)
+    photos_column.download_button(
+        f"Download {counted(overall.reviewed, 'reviewed photo')} (ZIP)",
+        data=lambda: reviewed_photos.to_zip(records),  # built only when clicked
+        file_name=f"potato-reviewed-photos-{datetime.now(UTC):%Y-%m-%d}.zip",
+        mime="application/zip",
+        disabled=not overall.reviewed,
+        help="The photos of these cases that an agronomist confirmed or corrected, in one "
+        "folder per diagnosis: a test set of your own farms "
+        "(`python -m potato_disease evaluate`) and new training data for the model.",
+    )
+
+
+def show_agreement(records: Sequence[CaseRecord]) -> None:
+    """How often the model agreed with the agronomist's reviews, blind ones apart."""
+    st.subheader("The model against the agronomist")
+    overall = review_agreement.agreement(records)
+    if overall.rate is None:
+        st.caption(
+            "No case here has been reviewed yet. Confirm or correct diagnoses below to see "
+            "how often the model is right on these fields."
+        )
+    else:
+        st.markdown(
+            f"Of **{counted(overall.reviewed, 'reviewed case')}** here, the model agreed with "
+            f"the agronomist on **{overall.agreed}** ({overall.rate:.0%})."
+        )
+        by_field = review_agreement.agreement_by_field(records)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Field": list(by_field),
+                    "Reviewed": [result.reviewed for result in by_field.values()],
+                    "Model agreed": [result.agreed for result in by_field.values()],
+                    "Share": [f"{result.rate:.0%}" for result in by_field.values()],
+                }
+            ),
+            hide_index=True,
+        )
+        changes = review_agreement.corrections(records)
+        if changes:
+            st.markdown(
+                "**Most frequent corrections:** "
+                + "; ".join(
+                    f"{label_name(change.model_label, '')} → "
+                    f"{label_name(change.confirmed_label, '')} ({change.count})"
+                    for change in changes
+                )
+            )
+        blind = review_agreement.blind_agreement(records)
+        if blind.agreement.rate is not None:
+            st.markdown(
+                f"**Blind reviews** (the agronomist's diagnosis given before seeing the "
+                f"model's): the model agreed on **{blind.agreement.agreed}** of "
+                f"**{counted(blind.agreement.reviewed, 'case')}** "
+                f"({blind.agreement.rate:.0%}). After seeing the model's answer, the agronomist "
+                f"switched to it in {counted(blind.changed_to_model, 'case')}."
+            )
+        st.caption(
+            "Reviews made after seeing the model's answer lean towards it, and a share of "
+            "a few dozen cases moves several points with each case. "
+            + (
+                "For a figure the model's answer cannot sway, turn on *Blind review* on the "
+                "Diagnose page."
+                if blind.agreement.rate is None
+                else "The blind figure above is the one the model's answer cannot sway."
+            )
+        )
+
+
+def show_plot_visits(records: Sequence[CaseRecord]) -> None:
+    """The plot visits among these cases, combined, and a report of one for the grower."""
+    visits = plot_visits.plot_visits(records)
+    if visits:
+        st.subheader("Plot visits")
+        st.caption(
+            "Cases of the same field and plot, each taken (else saved) within "
+            f"{plot_visits.VISIT_GAP.total_seconds() / 3600:.0f} hours of the one before, "
+            "combined as the Diagnose page combines photos: different leaves with the same "
+            "symptoms assumed."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Started": [visit.started_at for visit in visits],
+                    "Ended": [visit.ended_at for visit in visits],
+                    "Field": [visit.field_name for visit in visits],
+                    "Plot": [visit.plot for visit in visits],
+                    "Cases": [len(visit.case_ids) for visit in visits],
+                    "Combined model answer": [
+                        "No photo accepted as a leaf"
+                        if visit.combined is None
+                        else f"{label_name(visit.combined.label, '')} "
+                        f"({as_percent(visit.combined.confidence)}; "
+                        f"{visit.combined.photos_agreeing} of {visit.combined.photos_combined} "
+                        "photos agree)"
+                        for visit in visits
+                    ],
+                    "Agronomist's diagnosis": [
+                        "Reviews differ"
+                        if visit.agronomist_label == plot_visits.MIXED
+                        else label_name(visit.agronomist_label, "Not reviewed")
+                        for visit in visits
+                    ],
+                }
+            ),
+            hide_index=True,
+            column_config={
+                column: st.column_config.DatetimeColumn(
+                    f"{column} (UTC)", format="YYYY-MM-DD HH:mm"
+                )
+                for column in ("Started", "Ended")
+            },
+        )
+        visit = st.selectbox(
+            "Report of a visit, for the grower",
+            visits,
+            format_func=lambda visit: (
+                f"{visit.started_at:%Y-%m-%d %H:%M} · {visit.field_name}, plot {visit.plot}"
+            ),
+            help="One HTML page with the photos, both answers, the notes and the guide's advice; "
+            "open it in a browser to print it or save it as PDF.",
+        )
+        st.download_button(
+            "Download the visit report (HTML)",
+            visit_report.visit_report_html(visit, records),
+            file_name=visit_report.report_file_name(visit),
+            mime="text/html",
+            icon=":material/description:",
+        )
+
+
+def review_case(engine: Engine, records: Sequence[CaseRecord]) -> None:
+    """One case: its details, their correction, the agronomist's review, the assistant
+    and deletion."""
+    st.subheader("Review a case")
+    by_id = {record.id: record for record in records}
+    case_id = st.selectbox(
+        "Case",
+        list(by_id),
+        format_func=lambda key: (
+            f"#{key} · {by_id[key].created_at:%Y-%m-%d %H:%M} · "
+            f"{by_id[key].field_name or 'no field'} · {label_name(by_id[key].label, '')}"
+        ),
+    )
+    record = by_id[case_id]
+    photo_column, detail_column = st.columns([1, 3])
+    photo_column.image(record.thumbnail, caption=record.photo_name)
+    with detail_column:
+        show_case_details(record)
+        correction_form(engine, record)
+        review_label = review_form(engine, record)
+        ask_assistant_about_case(record, review_label)
+        delete_control(engine, record)
+
+
+def show_case_details(record: CaseRecord) -> None:
+    """The model's answer, field, plot, location and notes of a saved case."""
+    st.markdown(
+        f"**Model:** {label_name(record.model_label, '')} "
+        f"({as_percent(record.model_confidence)} confidence)"
+        + ("" if record.is_leaf else " — the photo was refused as not a potato leaf")
+    )
+    st.markdown(
+        f"**Field:** {escape_markdown(record.field_name or '—')} · "
+        f"**Plot:** {escape_markdown(record.plot or '—')}"
+        + (
+            f" · **Location:** {record.latitude:.5f}, {record.longitude:.5f}"
+            if record.latitude is not None and record.longitude is not None
+            else ""
+        )
+    )
+    if record.notes:
+        st.markdown(f"**Notes:** {escape_markdown(record.notes)}")
+
+
+def review_form(engine: Engine, record: CaseRecord) -> str | None:
+    """The agronomist's diagnosis of the case, saved on request; the one chosen."""
+    review_options = [None, *MODEL_CLASSES]
+    review_label = st.selectbox(
+        "Agronomist's diagnosis (confirm the model's, correct it, or clear the review)",
+        review_options,
+        index=review_options.index(record.confirmed_label)
+        if record.confirmed_label in review_options
+        else 0,
+        format_func=lambda name: label_name(name, "Not reviewed"),
+        key=f"history_review_{record.id}",
+    )
+    if st.button("Save review", key="history_save_review"):
+        try:
+            found = history.confirm_case(engine, record.id, review_label)
+        except DatabaseError as error:
+            stop_on_database_error(error)
+        st.session_state.history_notice = (
+            f"Case #{record.id}: review saved." if found else f"Case #{record.id} no longer exists."
+        )
+        st.rerun()
+    return review_label
+
+
+def ask_assistant_about_case(record: CaseRecord, review_label: str | None) -> None:
+    """Send the case, with the review chosen so far, to the Assistant page."""
+    if st.button("Ask the assistant about this case", key="history_ask", icon="💬"):
+        st.session_state["current_case"] = case_for_assistant(
+            plot_visits.as_diagnosis(record),
+            Image.open(io.BytesIO(record.thumbnail)),
+            record.field_name or "",
+            record.notes or "",
+            review_label,
+        )
+        st.switch_page("pages/assistant.py")
+
+
+def correction_form(engine: Engine, record: CaseRecord) -> None:
+    """Correct the case's field, plot, notes or location."""
+    with st.expander("Correct the field, plot, notes or location"):
+        with st.form(f"history_edit_{record.id}"):
+            field_column, plot_column = st.columns(2)
+            edited = {
+                "field_name": field_column.text_input(
+                    "Field", value=record.field_name or "", max_chars=120
+                ),
+                "plot": plot_column.text_input("Plot", value=record.plot or "", max_chars=120),
+                "notes": st.text_area("Notes", value=record.notes or "", max_chars=2000),
+            }
+            latitude_column, longitude_column = st.columns(2)
+            edited["latitude"] = coordinate_input(
+                latitude_column, "Latitude", 90.0, f"history_lat_{record.id}", record.latitude
+            )
+            edited["longitude"] = coordinate_input(
+                longitude_column, "Longitude", 180.0, f"history_lon_{record.id}", record.longitude
+            )
+            corrected = st.form_submit_button("Save the corrections")
+        if corrected:
+            try:
+                found = history.update_case_details(engine, record.id, **edited)
+            except ValueError as error:
+                st.error(str(error))
+            except DatabaseError as error:
+                stop_on_database_error(error)
+            else:
+                st.session_state.history_notice = (
+                    f"Case #{record.id}: details corrected."
+                    if found
+                    else f"Case #{record.id} no longer exists."
+                )
+                st.rerun()
+
+
+def delete_control(engine: Engine, record: CaseRecord) -> None:
+    """ "Delete this case…", then a confirmation."""
+    if st.session_state.history_delete_pending != record.id:
+        if st.button("Delete this case…", key="history_delete"):
+            st.session_state.history_delete_pending = record.id
+            st.rerun()
+    else:
+        st.warning(f"Delete case #{record.id} and its thumbnail for good? This cannot be undone.")
+        confirm_column, cancel_column = st.columns(2)
+        if confirm_column.button("Yes, delete", type="primary", key="history_delete_yes"):
+            try:
+                deleted = history.delete_case(engine, record.id)
+            except DatabaseError as error:
+                stop_on_database_error(error)
+            st.session_state.history_delete_pending = None
+            st.session_state.history_notice = (
+                f"Case #{record.id} deleted." if deleted else f"Case #{record.id} was already gone."
+            )
+            st.rerun()
+        if cancel_column.button("Cancel", key="history_delete_cancel"):
+            st.session_state.history_delete_pending = None
+            st.rerun()
