@@ -15,16 +15,18 @@ from potato_disease.history import CaseRecord, LabelCount, Period
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 
 LABEL_COLOURS: Final = {
-    "early_blight": "#ff7f0e",
-    "late_blight": "#d62728",  # red: the one that can take a field within a week
-    "healthy": "#2ca02c",
-    "bacteria": "#8c564b",
-    "virus": "#9467bd",
-    "pest": "#bcbd22",
-    "nematode": "#7f7f7f",
-    "not_leaf": "#1f77b4",
+    "early_blight": "#e69f00",  # orange
+    "late_blight": "#d55e00",  # vermillion: the one that can take a field within a week
+    "healthy": "#009e73",  # bluish green
+    "bacteria": "#cc79a7",  # reddish purple
+    "virus": "#0072b2",  # blue
+    "pest": "#f0e442",  # yellow
+    "nematode": "#56b4e9",  # sky blue
+    "not_leaf": "#999999",  # grey
 }
-"""One colour per diagnosis, the same in the chart, the map and the map's legend."""
+"""One colour per diagnosis, the same in the chart, the map and the map's legend: the
+Okabe-Ito palette, told apart with the common colour-vision deficiencies too (healthy
+and late blight are not a red-green pair)."""
 
 POINT_RADIUS_PX: Final = 7  # on screen, whatever the zoom: a case stays visible
 

@@ -55,7 +55,7 @@ def test_only_located_cases_are_points_with_the_agronomists_diagnosis_first() ->
         {
             "latitude": -7.25,
             "longitude": 110.4,
-            "colour": [214, 39, 40],
+            "colour": [213, 94, 0],
             "diagnosis": "Late blight",
             "case": "Case #1, 2026-11-02",
             "place": "North · A1",
@@ -63,7 +63,7 @@ def test_only_located_cases_are_points_with_the_agronomists_diagnosis_first() ->
         {
             "latitude": -7.2501,
             "longitude": 110.4,
-            "colour": [44, 160, 44],
+            "colour": [0, 158, 115],
             "diagnosis": "Healthy",
             "case": "Case #2, 2026-11-02",
             "place": "North · A1",
@@ -103,7 +103,7 @@ def test_the_map_frames_the_cases_and_the_chart_colours_each_diagnosis_alike() -
         LabelCount(date(2026, 11, 2), "healthy", 1),
     ]
     scale = trend_chart(trend, "day").to_dict()["encoding"]["color"]["scale"]
-    assert scale == {"domain": ["Late blight", "Healthy"], "range": ["#d62728", "#2ca02c"]}
+    assert scale == {"domain": ["Late blight", "Healthy"], "range": ["#d55e00", "#009e73"]}
 
 
 def test_the_chart_gives_every_period_its_place_even_without_cases() -> None:
