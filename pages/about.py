@@ -14,9 +14,11 @@ PRIVACY = """
   do), the form starts with that location; clear it to save none. The time the photo
   says it was taken is stored too, to date the case by. The thumbnail keeps no EXIF
   tags.
-- The **Assistant** sends your question, the current case and its photo to Google
-  Gemini only when the operator has configured a Gemini key; otherwise everything is
-  answered on this server from the built-in guide.
+- The **Assistant** sends your question, the current case (the diagnoses, field, notes,
+  the day the photo was taken or diagnosed, and its location rounded to about 10 km, for
+  the region and season) and its photo to Google Gemini only when the operator has
+  configured a Gemini key; otherwise everything is answered on this server from the
+  built-in guide.
 - The **History** map draws its background from Streamlit's map tile provider (CARTO):
   the browser asks it for the map tiles of the area shown, so the provider learns which
   area is being looked at, never the cases themselves.

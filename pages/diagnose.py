@@ -72,7 +72,7 @@ for upload in uploads:
     mark_answer_shown(upload.key)
     show_verdict(upload.diagnosis, upload.image, show_heatmap, upload.warnings)
     show_advice(upload.diagnosis.label)
-    ask_assistant_button(upload.key, upload.diagnosis, upload.image)
+    ask_assistant_button(upload.key, upload.diagnosis, upload.image, upload.exif.taken_at)
     save_form(
         upload.key,
         upload.digest,

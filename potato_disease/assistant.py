@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import chain
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ from potato_disease.config import Settings
 from potato_disease.guide import GuideSection, search_guide
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.markdown_safety import without_images
+from potato_disease.photo_exif import coarse
 from potato_disease.presentation import UNSURE_BELOW, as_percent
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,9 @@ class CaseContext:
     photo_jpeg: bytes | None = field(default=None, repr=False)
     photos: int = 1  # more: the combined answer for photos of different leaves of one plot
     agronomist_label: str | None = None  # the agronomist's own diagnosis, when they gave one
+    taken_on: date | None = None  # the day the photo says it was taken
+    diagnosed_on: date | None = None  # the day it was diagnosed (saved, for a History case)
+    near: tuple[float, float] | None = None  # latitude, longitude, rounded (see coarse)
 
     def __post_init__(self) -> None:
         for label in filter(None, (self.label, self.agronomist_label)):
@@ -101,6 +106,9 @@ class CaseContext:
             photo_jpeg=case.get("photo_jpeg") or None,
             photos=int(case.get("photos", 1)),
             agronomist_label=case.get("agronomist_label") or None,
+            taken_on=_day(case.get("taken_on")),
+            diagnosed_on=_day(case.get("diagnosed_on")),
+            near=coarse(case.get("near")),
         )
 
     @property
@@ -148,6 +156,16 @@ class CaseContext:
                     else ", as the model did."
                 )
             )
+        if self.taken_on:
+            lines.append(f"The photo was taken on {self.taken_on:%d %B %Y}.")
+        elif self.diagnosed_on:
+            lines.append(f"Diagnosed on {self.diagnosed_on:%d %B %Y}.")
+        if self.near:
+            latitude, longitude = self.near
+            lines.append(
+                f"Location: about {abs(latitude):.1f}° {'S' if latitude < 0 else 'N'}, "
+                f"{abs(longitude):.1f}° {'W' if longitude < 0 else 'E'}."
+            )
         if self.field_name:
             lines.append(f"Field: {self.field_name}.")
         if self.notes:
@@ -155,6 +173,12 @@ class CaseContext:
         if self.photo_jpeg:
             lines.append("The photo is attached." if self.photos == 1 else "One photo is attached.")
         return "\n".join(lines)
+
+
+def _day(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
 
 
 @dataclass

@@ -129,3 +129,11 @@ def metres_apart(one: Location, other: Location) -> float:
         * math.cos(math.radians((one.latitude + other.latitude) / 2))
     )
     return math.hypot(north, east)
+
+
+def coarse(point: Sequence[float] | None) -> tuple[float, float] | None:
+    """A position rounded to 0.1° (about 10 km): enough for the region and its season,
+    too coarse to find the farm."""
+    if not point or len(point) != 2 or any(value is None for value in point):
+        return None
+    return round(float(point[0]), 1), round(float(point[1]), 1)

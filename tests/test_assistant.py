@@ -405,6 +405,22 @@ def test_case_summary_and_mapping():
         CaseContext("virus", 1.5)
 
 
+def test_the_case_says_when_and_roughly_where_it_was_seen():
+    mapping = {"label": "late_blight", "confidence": 0.9, "diagnosed_on": "2026-11-27"}
+    diagnosed = CaseContext.from_mapping(mapping).summary()
+    assert "Diagnosed on 27 November 2026." in diagnosed and "Location" not in diagnosed
+    taken = CaseContext.from_mapping(
+        mapping | {"taken_on": "2026-11-20", "near": [-7.2584, 110.4049]}
+    )
+    assert taken.near == (-7.3, 110.4)  # about 10 km: the region, not the farm
+    summary = taken.summary()
+    assert "The photo was taken on 20 November 2026." in summary
+    assert "Diagnosed on" not in summary  # the photo's own day is the one that matters
+    assert "Location: about 7.3° S, 110.4° E." in summary
+    north_west = CaseContext("healthy", 0.9, near=(52.37, -4.89)).summary()
+    assert "Location: about 52.4° N, 4.9° W." in north_west
+
+
 # The Assistant page, run by Streamlit's AppTest.
 
 

@@ -943,7 +943,16 @@ def test_page_confirms_and_deletes_a_case(page_settings, engine):
 
 
 def test_page_sends_a_saved_case_with_its_review_to_the_assistant(page_settings, engine):
-    history.save_case(engine, new_case(confirmed_label="pest", notes="Holes in leaves"))
+    history.save_case(
+        engine,
+        new_case(
+            confirmed_label="pest",
+            notes="Holes in leaves",
+            created_at=at(9),
+            latitude=-13.52,
+            longitude=-71.97,
+        ),
+    )
     page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
     page.switch_page("pages/history.py").run()  # through the router, which knows every page
     page.button("history_ask").click().run()
@@ -953,6 +962,8 @@ def test_page_sends_a_saved_case_with_its_review_to_the_assistant(page_settings,
     assert (case["label"], case["agronomist_label"]) == ("early_blight", "pest")
     assert (case["field_name"], case["notes"]) == ("North field", "Holes in leaves")
     assert case["photo_jpeg"].startswith(b"\xff\xd8")  # the saved thumbnail, as JPEG
+    assert (case["taken_on"], case["diagnosed_on"]) == (None, "2025-03-09")  # saved that day
+    assert case["near"] == (-13.5, -72.0)
 
 
 def test_page_reports_blind_reviews_apart(page_settings, engine):

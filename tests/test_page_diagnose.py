@@ -433,3 +433,16 @@ def test_the_time_a_photo_was_taken_is_saved_with_it(app_data: Path, data_dir: P
     cases = {case.photo_name: case for case in list_cases(make_engine(get_settings()))}
     assert cases["dated.jpg"].taken_at == datetime(2026, 11, 20, 2, 14, 5, tzinfo=UTC)
     assert cases["undated.jpg"].taken_at is None
+
+
+def test_the_assistant_is_told_when_and_roughly_where_the_photo_was_taken(
+    app_data: Path, data_dir: Path
+) -> None:
+    leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # the router
+    phone = from_phone(leaf, "phone.jpg", (7, 15, 30), "2026:11:20 09:14:05", "+07:00")
+    at.file_uploader[0].set_value([phone]).run()
+    next(b for b in at.button if b.key and b.key.startswith("ask-")).click().run()
+    assert not at.exception
+    case = at.session_state["current_case"]
+    assert (case["taken_on"], case["near"]) == ("2026-11-20", (-7.3, 110.4))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
@@ -16,7 +17,7 @@ from potato_disease.diagnosis import Diagnosis
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import NewCase, cases_of_photos, save_cases
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
-from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif
+from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif, coarse
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
 
@@ -196,7 +197,12 @@ def save_form(
         return
     saved[key] = photos_in_history()[digest] = ids[0]
     st.session_state["current_case"] = case_for_assistant(
-        diagnosis, image, details["field_name"], details["notes"], details["confirmed_label"]
+        diagnosis,
+        image,
+        details["field_name"],
+        details["notes"],
+        details["confirmed_label"],
+        CaseTimePlace.from_form(key, exif.taken_at),
     )
     slot.success(f"Saved to history as case #{saved[key]}.")
 
@@ -310,15 +316,33 @@ def saved_cases() -> dict[str, int]:
     return st.session_state.setdefault("saved_cases", {})
 
 
+@dataclass(frozen=True)
+class CaseTimePlace:
+    """When the photo was taken and diagnosed, and where, as far as known."""
+
+    taken_at: datetime | None = None
+    diagnosed_at: datetime | None = None  # None: now
+    location: Location | None = None
+
+    @classmethod
+    def from_form(cls, key: str, taken_at: datetime | None) -> CaseTimePlace:
+        """The location as the save form ``key`` holds it now (cleared: none)."""
+        latitude, longitude = (st.session_state.get(f"{axis}-{key}") for axis in ("lat", "lon"))
+        known = latitude is not None and longitude is not None
+        return cls(taken_at, None, Location(latitude, longitude) if known else None)
+
+
 def case_for_assistant(
     diagnosis: Diagnosis | CombinedDiagnosis,
     image: Image.Image,
     field_name: str = "",
     notes: str = "",
     agronomist_label: str | None = None,
+    time_place: CaseTimePlace | None = None,
 ) -> dict:
     """The plain-data case the Assistant page reads from the session (for a combined
-    answer, ``image`` is one of its photos)."""
+    answer, ``image`` is one of its photos); its location only to 0.1° (``coarse``)."""
+    time_place = time_place or CaseTimePlace()
     thumbnail = image.copy()
     thumbnail.thumbnail((512, 512))
     buffer = io.BytesIO()
@@ -332,11 +356,17 @@ def case_for_assistant(
         "photo_jpeg": buffer.getvalue(),
         "photos": diagnosis.photos_combined if isinstance(diagnosis, CombinedDiagnosis) else 1,
         "agronomist_label": agronomist_label,
+        "taken_on": time_place.taken_at and time_place.taken_at.date().isoformat(),
+        "diagnosed_on": (time_place.diagnosed_at or datetime.now(UTC)).date().isoformat(),
+        "near": coarse(time_place.location),
     }
 
 
 def ask_assistant_button(
-    key: str, diagnosis: Diagnosis | CombinedDiagnosis, image: Image.Image
+    key: str,
+    diagnosis: Diagnosis | CombinedDiagnosis,
+    image: Image.Image,
+    taken_at: datetime | None = None,
 ) -> None:
     """A button that opens the Assistant with this case as its context."""
     if st.button("Ask the assistant about this", key=f"ask-{key}", icon="💬"):
@@ -347,5 +377,6 @@ def ask_assistant_button(
             st.session_state.get(f"field-{key}", ""),
             st.session_state.get(f"notes-{key}", ""),
             st.session_state.get(f"confirm-{key}"),
+            CaseTimePlace.from_form(key, taken_at),
         )
         st.switch_page("pages/assistant.py")

@@ -27,8 +27,9 @@ from potato_disease.database import DatabaseError
 from potato_disease.history import CaseFilter, CaseRecord
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.markdown_safety import escape_markdown
+from potato_disease.photo_exif import Location
 from potato_disease.presentation import as_percent, counted
-from potato_disease.ui.diagnosis_view import case_for_assistant, coordinate_input
+from potato_disease.ui.diagnosis_view import CaseTimePlace, case_for_assistant, coordinate_input
 
 logger = logging.getLogger(__name__)
 
@@ -335,6 +336,7 @@ def ask_assistant_about_case(record: CaseRecord, review_label: str | None) -> No
             record.field_name or "",
             record.notes or "",
             review_label,
+            CaseTimePlace(record.taken_at, record.created_at, record_location(record)),
         )
         st.switch_page("pages/assistant.py")
 
@@ -397,3 +399,10 @@ def delete_control(engine: Engine, record: CaseRecord) -> None:
         if cancel_column.button("Cancel", key="history_delete_cancel"):
             st.session_state.history_delete_pending = None
             st.rerun()
+
+
+def record_location(record: CaseRecord) -> Location | None:
+    """Where a saved case was found, if it says."""
+    if record.latitude is None or record.longitude is None:
+        return None
+    return Location(record.latitude, record.longitude)

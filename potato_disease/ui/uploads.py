@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +27,7 @@ from potato_disease.presentation import (
     summary_row,
 )
 from potato_disease.ui.diagnosis_view import (
+    CaseTimePlace,
     ask_assistant_button,
     case_detail_inputs,
     case_for_assistant,
@@ -123,7 +124,7 @@ def show_combined(uploads: list[DiagnosedUpload], model_version: str) -> None:
     show_probabilities(combined.probabilities, "Probability of each answer, combined")
     show_advice(combined.label)
     leaves = [u for u in distinct if u.diagnosis.is_leaf and u.image is not None]
-    ask_assistant_button("combined", combined, leaves[0].image)
+    ask_assistant_button("combined", combined, leaves[0].image, first_taken(leaves))
     save_plot_form(leaves, combined, model_version)
 
 
@@ -182,6 +183,7 @@ def save_plot_form(
         details["field_name"],
         details["notes"],
         details["confirmed_label"],
+        CaseTimePlace.from_form("combined", first_taken(leaves)),
     )
     listed = ", ".join(f"#{case_id}" for case_id in ids)
     slot.success(f"Saved {counted(len(ids), 'photo')} to history: {listed}")
@@ -193,3 +195,8 @@ def browser_time_zone() -> tzinfo | None:
         return ZoneInfo(st.context.timezone or "")
     except (ValueError, ZoneInfoNotFoundError):
         return None
+
+
+def first_taken(uploads: Sequence[DiagnosedUpload]) -> datetime | None:
+    """When the earliest of these photos was taken, as far as they say."""
+    return min((u.exif.taken_at for u in uploads if u.exif.taken_at is not None), default=None)
