@@ -13,6 +13,7 @@ from potato_disease.ui.history_view import (
     show_agreement,
     show_cases,
     show_map,
+    show_outbreaks,
     show_plot_visits,
     show_trend,
     stop_on_database_error,
@@ -37,6 +38,7 @@ try:
     fields = history.field_names(engine)
 except DatabaseError as error:
     stop_on_database_error(error)
+show_outbreaks(engine)
 
 with st.sidebar:
     st.header("Filter the history")

@@ -41,6 +41,7 @@ from sqlalchemy.types import TypeDecorator
 
 from potato_disease.database import Base, session_factory
 from potato_disease.labels import MODEL_CLASSES
+from potato_disease.photo_exif import Location
 
 if TYPE_CHECKING:
     from potato_disease.diagnosis import Diagnosis
@@ -539,6 +540,18 @@ def field_names(engine: Engine) -> list[str]:
     )
     with session_factory(engine)() as session:
         return list(session.scalars(statement))
+
+
+def field_locations(engine: Engine) -> dict[str, Location]:
+    """Where each named field's located cases are, on average (one query)."""
+    statement = (
+        select(Case.field_name, func.avg(Case.latitude), func.avg(Case.longitude))
+        .where(Case.field_name.is_not(None), Case.latitude.is_not(None))
+        .group_by(Case.field_name)
+    )
+    with session_factory(engine)() as session:
+        rows = session.execute(statement).all()
+    return {name: Location(float(lat), float(lon)) for name, lat, lon in rows}
 
 
 def period_start(moment: datetime, period: Period) -> date:

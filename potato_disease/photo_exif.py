@@ -103,9 +103,12 @@ def _degrees(value: tuple, reference: str | bytes | None) -> float:
 PLOT_SPREAD_M = 1000.0  # photos further apart than this are not of one plot
 
 
-def centre(locations: Sequence[Location | None]) -> Location | None:
+def centre(
+    locations: Sequence[Location | None], within_m: float | None = PLOT_SPREAD_M
+) -> Location | None:
     """The mean position of the photos that have one, or None when none has, or when
-    they lie more than :data:`PLOT_SPREAD_M` from it (then they are not of one plot)."""
+    they lie more than ``within_m`` from it (by default :data:`PLOT_SPREAD_M`: then they
+    are not of one plot; None: no limit)."""
     known = [location for location in locations if location is not None]
     if not known:
         return None
@@ -113,7 +116,7 @@ def centre(locations: Sequence[Location | None]) -> Location | None:
         round(sum(point.latitude for point in known) / len(known), 6),
         round(sum(point.longitude for point in known) / len(known), 6),
     )
-    if max(metres_apart(middle, point) for point in known) > PLOT_SPREAD_M:
+    if within_m is not None and max(metres_apart(middle, p) for p in known) > within_m:
         return None
     return middle
 

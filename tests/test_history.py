@@ -498,6 +498,16 @@ def test_a_field_and_plot_are_spelled_as_the_history_already_spells_them(engine)
     )
 
 
+def test_field_locations_are_the_mean_of_each_fields_located_cases(engine):
+    history.save_case(engine, new_case(field_name="North", latitude=-7.2, longitude=110.4))
+    history.save_case(engine, new_case(field_name="North", latitude=-7.4, longitude=110.6))
+    history.save_case(engine, new_case(field_name="South"))  # not located
+    history.save_case(engine, new_case(field_name=None, latitude=1.0, longitude=1.0))
+    (north,) = history.field_locations(engine).items()
+    assert north[0] == "North"
+    assert north[1] == (pytest.approx(-7.3), pytest.approx(110.5))
+
+
 def test_a_correction_is_checked_as_a_new_case_is(engine):
     case_id = history.save_case(engine, new_case(field_name="North"))
     details = {"field_name": "North", "plot": None, "notes": None}
@@ -917,6 +927,37 @@ def test_page_corrects_a_cases_field_plot_notes_and_location(page_settings, engi
     assert list(page.dataframe[0].value["Field"]) == ["North"]
 
 
+def test_page_warns_of_recent_late_blight_and_the_fields_near_it(page_settings, engine):
+    now = datetime.now(UTC)
+    history.save_case(
+        engine,
+        new_case(
+            model_label="late_blight", field_name="<b>North</b>", latitude=-7.25, longitude=110.4
+        ),
+    )
+    history.save_case(engine, new_case(field_name="West", latitude=-7.25, longitude=110.38))
+    history.save_case(  # late blight too, but a month ago
+        engine,
+        new_case(model_label="late_blight", field_name="Old", created_at=now - timedelta(days=30)),
+    )
+    page = run_page()
+    assert not page.exception
+    (alert,) = [w.value for w in page.warning if "Late blight in the last 14 days" in w.value]
+    assert f"- **{escape_markdown('<b>North</b>')}**: 1 case, last seen {now:%Y-%m-%d}." in alert
+    assert "Fields within 5 km: West." in alert
+    assert "Old" not in alert
+    page.sidebar.selectbox[0].select("West").run()  # the alert does not follow the filters
+    assert any("Late blight in the last 14 days" in w.value for w in page.warning)
+
+
+def test_page_gives_no_late_blight_warning_without_recent_late_blight(page_settings, engine):
+    history.save_case(engine, new_case(model_label="late_blight", model_confidence=0.5))  # unsure
+    history.save_case(engine, new_case(model_label="late_blight", confirmed_label="pest"))
+    page = run_page()
+    assert not page.exception
+    assert not any("Late blight in the last" in w.value for w in page.warning)
+
+
 def test_page_confirms_and_deletes_a_case(page_settings, engine):
     case_id = history.save_case(engine, new_case(field_name="North"))
     page = run_page()
@@ -935,7 +976,7 @@ def test_page_confirms_and_deletes_a_case(page_settings, engine):
 
     page.button("history_delete").click().run()
     assert history.get_case(engine, case_id) is not None  # asks first
-    assert "cannot be undone" in page.warning[0].value
+    assert any("cannot be undone" in warning.value for warning in page.warning)
     page.button("history_delete_yes").click().run()
     assert not page.exception
     assert history.get_case(engine, case_id) is None

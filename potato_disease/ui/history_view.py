@@ -18,6 +18,7 @@ from potato_disease import (
     history,
     history_charts,
     history_csv,
+    outbreaks,
     plot_visits,
     review_agreement,
     reviewed_photos,
@@ -53,6 +54,47 @@ def stop_on_database_error(error: DatabaseError) -> NoReturn:
 def label_name(label: str | None, blank: str) -> str:
     """The display name of a label, or ``blank`` for None."""
     return blank if label is None else DISPLAY_NAMES.get(label, label)
+
+
+OUTBREAK_ADVICE = (
+    "Late blight spores ride the wind for several kilometres in cloudy, humid weather: "
+    "scout these fields and the ones near them now (the guide's *What to do now*)."
+)
+
+
+def show_outbreaks(engine: Engine) -> None:
+    """A warning naming the fields with late blight lately, whatever the filters, and
+    the fields near them."""
+    now = datetime.now(UTC)
+    since = (now - outbreaks.RECENT).date()
+    try:
+        recent = history.list_cases(engine, CaseFilter(date_from=since, limit=None))
+        fields = history.field_locations(engine)
+    except DatabaseError as error:
+        stop_on_database_error(error)
+    found = outbreaks.late_blight_outbreaks(recent, fields, now)
+    if found:
+        days = outbreaks.RECENT.days
+        lines = "\n".join(f"- {outbreak_line(outbreak)}" for outbreak in found)
+        st.warning(f"**Late blight in the last {days} days**\n\n{lines}\n\n{OUTBREAK_ADVICE}")
+
+
+def outbreak_line(outbreak: outbreaks.Outbreak) -> str:
+    """One field's late blight, in Markdown (names typed by users are escaped)."""
+    where = (
+        f"**{escape_markdown(outbreak.field_name)}**"
+        if outbreak.field_name != outbreaks.NO_FIELD
+        else "**Cases with no field given**"
+    )
+    confirmed = f", {outbreak.confirmed} confirmed by an agronomist" if outbreak.confirmed else ""
+    line = (
+        f"{where}: {counted(outbreak.cases, 'case')}{confirmed}, "
+        f"last seen {outbreak.last_seen:%Y-%m-%d}."
+    )
+    if outbreak.fields_near:
+        near = ", ".join(escape_markdown(name) for name in outbreak.fields_near)
+        line += f" Fields within {outbreaks.NEARBY_M / 1000:.0f} km: {near}."
+    return line
 
 
 def show_trend(engine: Engine, case_filter: CaseFilter) -> None:
