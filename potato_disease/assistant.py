@@ -126,6 +126,21 @@ class CaseContext:
         """Whether the agronomist gave a diagnosis other than the model's answer."""
         return self.agronomist_label is not None and self.agronomist_label != self.label
 
+    def _when_and_where(self) -> list[str]:
+        """The day of the photo (else of the diagnosis) and its rough place, as sentences."""
+        lines = []
+        if self.taken_on or self.diagnosed_on:
+            said = "The photo was taken on" if self.taken_on else "Diagnosed on"
+            lines.append(f"{said} {self.taken_on or self.diagnosed_on:%d %B %Y}.")
+        if self.near:
+            latitude, longitude = self.near
+            north_south, east_west = ("S" if latitude < 0 else "N"), ("W" if longitude < 0 else "E")
+            lines.append(
+                f"Location: about {abs(latitude):.1f}° {north_south}, "
+                f"{abs(longitude):.1f}° {east_west}."
+            )
+        return lines
+
     def summary(self) -> str:
         """A few sentences describing the case, for the model and for people."""
         if self.is_leaf:
@@ -156,16 +171,7 @@ class CaseContext:
                     else ", as the model did."
                 )
             )
-        if self.taken_on:
-            lines.append(f"The photo was taken on {self.taken_on:%d %B %Y}.")
-        elif self.diagnosed_on:
-            lines.append(f"Diagnosed on {self.diagnosed_on:%d %B %Y}.")
-        if self.near:
-            latitude, longitude = self.near
-            lines.append(
-                f"Location: about {abs(latitude):.1f}° {'S' if latitude < 0 else 'N'}, "
-                f"{abs(longitude):.1f}° {'W' if longitude < 0 else 'E'}."
-            )
+        lines.extend(self._when_and_where())
         if self.field_name:
             lines.append(f"Field: {self.field_name}.")
         if self.notes:
