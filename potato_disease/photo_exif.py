@@ -13,6 +13,11 @@ from PIL import ExifTags, Image
 
 from potato_disease import imaging  # noqa: F401  (registers the HEIC opener)
 
+EXIF_TIME_FORMAT = "%Y:%m:%d %H:%M:%S"
+EARLIEST_PHOTO = datetime(2000, 1, 1, tzinfo=UTC)  # a camera whose clock was never set
+CLOCK_TOLERANCE = timedelta(days=1)  # a camera clock a little ahead is not a future photo
+PLOT_SPREAD_M = 1000.0  # photos further apart than this are not of one plot
+
 
 class Location(NamedTuple):
     """A point in decimal degrees (WGS 84, as GPS gives it)."""
@@ -55,11 +60,6 @@ def photo_location(data: bytes) -> Location | None:
     return Location(round(latitude, 6), round(longitude, 6))
 
 
-EXIF_TIME_FORMAT = "%Y:%m:%d %H:%M:%S"
-EARLIEST_PHOTO = datetime(2000, 1, 1, tzinfo=UTC)  # a camera whose clock was never set
-CLOCK_TOLERANCE = timedelta(days=1)  # a camera clock a little ahead is not a future photo
-
-
 def photo_taken_at(
     data: bytes, local_zone: tzinfo | None = None, now: datetime | None = None
 ) -> datetime | None:
@@ -98,9 +98,6 @@ def _degrees(value: tuple, reference: str | bytes | None) -> float:
         reference = reference.decode("ascii", "replace")
     sign = -1.0 if (reference or "").strip().upper() in ("S", "W") else 1.0
     return sign * (degrees + minutes / 60 + seconds / 3600)
-
-
-PLOT_SPREAD_M = 1000.0  # photos further apart than this are not of one plot
 
 
 def centre(
