@@ -38,8 +38,14 @@ PHOTO_TABS = (
 def show_verdict(
     diagnosis: Diagnosis, image: Image.Image, show_heatmap: bool, photo_warnings: list[str]
 ) -> None:
-    """The photo, its heatmap, the diagnosis in plain words and photo-quality warnings."""
+    """The diagnosis in plain words and photo-quality warnings, then the photo and its
+    heatmap (answer first: on a phone the two pictures stack a screen high)."""
     said = verdict(diagnosis, photo_warnings)
+    getattr(st, said.tone)(f"**{said.headline}**")
+    if said.detail:
+        st.write(said.detail)
+    for warning in photo_warnings:
+        st.warning(warning, icon=":material/photo_camera:")
     left, right = st.columns(2)
     left.image(image, caption="Your photo", width="stretch")
     if show_heatmap and diagnosis.heatmap is not None:
@@ -48,11 +54,6 @@ def show_verdict(
             caption="Where the model looked: red = most evidence",
             width="stretch",
         )
-    getattr(st, said.tone)(f"**{said.headline}**")
-    if said.detail:
-        st.write(said.detail)
-    for warning in photo_warnings:
-        st.warning(warning, icon=":material/photo_camera:")
     if diagnosis.is_leaf:
         show_probabilities(diagnosis.probabilities)
 
