@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISPLAY_NAMES
+from potato_disease.photo_exif import Location, centre
 from potato_disease.plot_visits import MIXED, PlotVisit
 from potato_disease.presentation import UNSURE_BELOW, as_percent, counted
 
@@ -101,6 +102,13 @@ def _photo_rows(cases: Sequence[CaseRecord]) -> str:
     return "\n".join(rows)
 
 
+def _place(cases: Sequence[CaseRecord]) -> str:
+    """ " · at latitude, longitude": the centre of the located photos, if any."""
+    located = [Location(c.latitude, c.longitude) for c in cases if c.latitude is not None]
+    middle = centre(located, within_m=None)
+    return "" if middle is None else f" · at {middle.latitude:.5f}, {middle.longitude:.5f}"
+
+
 def _advice(label: str | None, basis: str) -> str:
     if label is None:
         return f'<p class="note">{_text(basis)}</p>'
@@ -133,7 +141,7 @@ def visit_report_html(visit: PlotVisit, cases: Sequence[CaseRecord]) -> str:
 <body>
 <h1>{_text(title)}</h1>
 <p>{_moment(visit.started_at)} to {_moment(visit.ended_at)} ·
-{counted(len(ordered), "photo")}</p>
+{counted(len(ordered), "photo")}{_place(ordered)}</p>
 {_summary(visit)}
 <table><thead><tr><th>Photo</th><th>Case</th><th>Model's answer</th>
 <th>Agronomist's diagnosis</th><th>Notes</th></tr></thead>

@@ -118,3 +118,16 @@ def test_a_photo_that_says_when_it_was_taken_is_dated_by_that() -> None:
     page = visit_report_html(visit, cases)
     assert "taken 2026-06-03 07:00 UTC" in page and "saved 2026-06-03 09:00 UTC" in page
     assert "2026-06-03 07:00 UTC to 2026-06-03 09:00 UTC" in page
+
+
+def test_the_report_says_where_the_located_photos_were_taken() -> None:
+    cases = [
+        replace(record(hour=8), latitude=-7.25, longitude=110.4),
+        replace(record(hour=9), latitude=-7.2502, longitude=110.4002),
+        record(hour=10),  # no location: left out of the centre
+    ]
+    (visit,) = plot_visits(cases)
+    assert "3 photos · at -7.25010, 110.40010</p>" in visit_report_html(visit, cases)
+    unlocated = [record(hour=8), record(hour=9)]
+    (visit,) = plot_visits(unlocated)
+    assert "2 photos</p>" in visit_report_html(visit, unlocated)
