@@ -43,6 +43,7 @@ class Settings:
     model_s3_uri: str | None = None
     model_cache_dir: Path = Path("/tmp/potato-model-cache")
     aws_endpoint_url: str | None = None  # tests point this at a local moto server
+    metrics_namespace: str | None = None  # CloudWatch namespace of the EMF metrics; None: off
 
 
 def _env_path(environ: Mapping[str, str], name: str, default: Path) -> Path:
@@ -71,6 +72,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         model_s3_uri=env.get("MODEL_S3_URI") or None,
         model_cache_dir=_env_path(env, "MODEL_CACHE_DIR", Path("/tmp/potato-model-cache")),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        metrics_namespace=env.get("METRICS_NAMESPACE") or None,
     )
     return replace(settings, **overrides)
 

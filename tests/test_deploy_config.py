@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+from potato_disease import monitoring
 from potato_disease.config import Settings
+from potato_disease.diagnosis import Diagnosis
 
 ROOT = Path(__file__).resolve().parent.parent
 EB_OPTIONS = json.loads((Path(__file__).parent / "data" / "eb_options.json").read_text())
@@ -201,7 +203,7 @@ def test_alarms_on_high_cpu_and_load_balancer_5xx():
         for name, resource in resources().items()
         if resource["Type"] == "AWS::CloudWatch::Alarm"
     }
-    by_metric = {props["MetricName"]: props for props in alarms.values()}
+    by_metric = {props["MetricName"]: props for props in alarms.values() if "MetricName" in props}
     cpu = by_metric["CPUUtilization"]
     assert cpu["Namespace"] == "AWS/EC2"
     assert cpu["Dimensions"] == [
@@ -219,6 +221,27 @@ def test_alarms_on_high_cpu_and_load_balancer_5xx():
     topics = {n for n, r in resources().items() if r["Type"] == "AWS::SNS::Topic"}
     for props in alarms.values():
         assert props["AlarmActions"] == [{"Ref": next(iter(topics))}]
+
+
+def test_the_refused_photos_alarm_reads_the_metrics_the_app_writes():
+    (alarm,) = [r["Properties"] for n, r in resources().items() if n == "PotatoRefusedPhotosAlarm"]
+    queries = {query["Id"]: query for query in alarm["Metrics"]}
+    environment = "aws:elasticbeanstalk:application:environment"
+    namespace = merged_settings()[(environment, "METRICS_NAMESPACE")]
+    document = json.loads(
+        monitoring.emf_line(namespace, Diagnosis("not_leaf", 0.9, {}, False), 5.0, "v1")
+    )
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    written = {metric["Name"] for metric in directive["Metrics"]}
+    for query_id in ("refused", "photos"):
+        metric = queries[query_id]["MetricStat"]["Metric"]
+        assert metric["Namespace"] == directive["Namespace"] == namespace
+        assert metric["MetricName"] in written
+        dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+        assert list(dimensions) in directive["Dimensions"]  # a dimension set the app writes
+        assert all(document[name] == value for name, value in dimensions.items())
+    assert queries["share"]["ReturnData"] and "photos >= 20" in queries["share"]["Expression"]
+    assert alarm["AlarmActions"] == [{"Ref": "PotatoAlarmTopic"}]
 
 
 def test_alarm_resources_pass_cfn_lint(tmp_path):

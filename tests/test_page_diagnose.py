@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -446,3 +447,22 @@ def test_the_assistant_is_told_when_and_roughly_where_the_photo_was_taken(
     assert not at.exception
     case = at.session_state["current_case"]
     assert (case["taken_on"], case["near"]) == ("2026-11-20", (-7.3, 110.4))
+
+
+def test_each_diagnosis_writes_one_metrics_line_when_metrics_are_on(
+    app_data: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("METRICS_NAMESPACE", "PotatoDisease")
+    get_settings.cache_clear()
+    leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
+    tuber = sample_photos(data_dir, "not-leaf", "tuber", 1)[0]
+    at = page().run()
+    capsys.readouterr()
+    upload(at, leaf, tuber)
+    assert not at.exception
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    documents = [json.loads(line) for line in lines]
+    assert [(d["Answer"], d["Refused"]) for d in documents] == [("late_blight", 0), ("not_leaf", 1)]
+    assert all(d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PotatoDisease" for d in documents)
+    at.run()  # a rerun diagnoses nothing again, so it counts nothing again
+    assert '{"_aws"' not in capsys.readouterr().out

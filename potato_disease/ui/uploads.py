@@ -3,6 +3,7 @@ and, for photos of one plot, combined and saved together."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -14,9 +15,11 @@ from PIL import Image
 
 from potato_disease import imaging
 from potato_disease.combination import CombinedDiagnosis, combine
+from potato_disease.config import get_settings
 from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.history import NewCase, file_sha256
 from potato_disease.labels import DISEASE_LABELS
+from potato_disease.monitoring import record_diagnosis
 from potato_disease.photo_exif import NOTHING_KNOWN, PhotoExif, centre, read_photo_exif
 from potato_disease.photo_quality import quality_warnings
 from potato_disease.presentation import (
@@ -89,12 +92,18 @@ def diagnose_upload(photo: UploadedPhoto, diagnoser: Diagnoser) -> DiagnosedUplo
         image = imaging.decode_image(data)
     except imaging.ImageError as error:
         return DiagnosedUpload(photo.file_id, photo.name, digest, error=str(error))
+    started = time.perf_counter()
+    diagnosis = diagnoser.diagnose(image, with_heatmap=True)
+    milliseconds = (time.perf_counter() - started) * 1000
+    record_diagnosis(
+        get_settings().metrics_namespace, diagnosis, milliseconds, diagnoser.model_version
+    )
     return DiagnosedUpload(
         photo.file_id,
         photo.name,
         digest,
         imaging.display_copy(image),
-        diagnoser.diagnose(image, with_heatmap=True),
+        diagnosis,
         quality_warnings(image),
         exif=read_photo_exif(data, browser_time_zone()),
     )

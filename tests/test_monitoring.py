@@ -1,0 +1,56 @@
+"""Diagnosis metrics as CloudWatch embedded metric format lines."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from potato_disease.diagnosis import Diagnosis
+from potato_disease.monitoring import SERVICE, emf_line, record_diagnosis
+
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
+
+
+def emf(diagnosis: Diagnosis) -> dict:
+    return json.loads(emf_line("PotatoDisease", diagnosis, 12.345, "lite0-192px-abc", NOW))
+
+
+def test_a_line_is_a_valid_emf_document_naming_every_member_it_promises() -> None:
+    document = emf(Diagnosis("late_blight", 0.93, {"late_blight": 0.93}, True))
+    metadata = document["_aws"]
+    assert metadata["Timestamp"] == 1795780800000  # milliseconds since the epoch
+    (directive,) = metadata["CloudWatchMetrics"]
+    assert directive["Namespace"] == "PotatoDisease"
+    for dimension_set in directive["Dimensions"]:
+        assert 1 <= len(dimension_set) <= 30
+        assert all(isinstance(document[name], str) for name in dimension_set)
+    for metric in directive["Metrics"]:
+        assert isinstance(document[metric["Name"]], int | float)
+    assert (document["Service"], document["Answer"]) == (SERVICE, "late_blight")
+    assert (document["Diagnoses"], document["Refused"], document["Unsure"]) == (1, 0, 0)
+    assert document["DiagnosisTime"] == 12.35
+    assert document["ModelVersion"] == "lite0-192px-abc"
+
+
+@pytest.mark.parametrize(
+    ("diagnosis", "refused", "unsure"),
+    [
+        (Diagnosis("not_leaf", 0.97, {"healthy": 0.5}, False), 1, 0),
+        (Diagnosis("pest", 0.55, {"pest": 0.55}, True), 0, 1),
+        (Diagnosis("healthy", 0.60, {"healthy": 0.60}, True), 0, 0),
+    ],
+)
+def test_refused_and_unsure_answers_are_counted(diagnosis, refused, unsure) -> None:
+    document = emf(diagnosis)
+    assert (document["Refused"], document["Unsure"]) == (refused, unsure)
+
+
+def test_nothing_is_written_without_a_namespace_and_one_line_with_one(capsys) -> None:
+    diagnosis = Diagnosis("virus", 0.8, {"virus": 0.8}, True)
+    record_diagnosis(None, diagnosis, 10.0, "v1")
+    assert capsys.readouterr().out == ""
+    record_diagnosis("PotatoDisease", diagnosis, 10.0, "v1")
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["Answer"] == "virus"  # the JSON alone on its line
