@@ -4,6 +4,7 @@ import streamlit as st
 
 from potato_disease import __version__
 from potato_disease.config import get_settings
+from potato_disease.database import storage_description
 
 PRIVACY = """
 - Photos are diagnosed in memory on this server and are not kept, unless you press
@@ -32,6 +33,7 @@ st.write(
     "confirm it in the field, and call an expert for anything that drives spraying or "
     "quarantine decisions."
 )
+st.caption(f"The history is stored in {storage_description(get_settings())}.")
 st.subheader("Privacy")
 st.markdown(PRIVACY)
 card = get_settings().model_dir / "README.md"

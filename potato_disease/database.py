@@ -54,6 +54,17 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
+def storage_description(settings: Settings) -> str:
+    """Where the history lives, in words for the people using it (no host or password)."""
+    if database_url(settings).get_backend_name() == "sqlite":
+        return (
+            "a SQLite file on this server: kept across restarts, but not shared with other "
+            "servers of this app, and lost if the server is replaced (an operator can set "
+            "DATABASE_URL to a PostgreSQL database to share and keep it)"
+        )
+    return "a PostgreSQL database shared by every server of this app"
+
+
 def make_engine(settings: Settings) -> Engine:
     """A pooled, thread-safe engine for the configured database."""
     url = database_url(settings)
