@@ -57,6 +57,8 @@ else:
             text_column.markdown(f"Field: {escape_markdown(case.field_name)}")
         if case.notes:
             text_column.markdown(f"Notes: {escape_markdown(case.notes)}")
+        if case.when_and_where():
+            text_column.caption(" ".join(case.when_and_where()))
 
 try:
     client = get_gemini_client()

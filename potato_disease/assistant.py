@@ -126,7 +126,7 @@ class CaseContext:
         """Whether the agronomist gave a diagnosis other than the model's answer."""
         return self.agronomist_label is not None and self.agronomist_label != self.label
 
-    def _when_and_where(self) -> list[str]:
+    def when_and_where(self) -> list[str]:
         """The day of the photo (else of the diagnosis) and its rough place, as sentences."""
         lines = []
         if self.taken_on or self.diagnosed_on:
@@ -171,7 +171,7 @@ class CaseContext:
                     else ", as the model did."
                 )
             )
-        lines.extend(self._when_and_where())
+        lines.extend(self.when_and_where())
         if self.field_name:
             lines.append(f"Field: {self.field_name}.")
         if self.notes:

@@ -479,11 +479,15 @@ def test_page_shows_the_case_and_clears_the_chat(page_environment):
         "field_name": "North 4",
         "notes": "",
         "photo_jpeg": jpeg_bytes(),
+        "taken_on": "2026-11-20",
+        "near": [-7.25, 110.4],
     }
     app = run_page("What should I spray?", current_case=case)
 
     assert not app.exception
     assert any("Current case:** Late blight (91%)" in item.value for item in app.markdown)
+    shown = [item.value for item in app.caption]  # what goes to Gemini with the case
+    assert "The photo was taken on 20 November 2026. Location: about 7.2° S, 110.4° E." in shown
     assert "late blight" in assistant_messages(app)[0].lower()
     assert len(app.get("image")) == 1
 
