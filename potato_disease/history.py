@@ -57,7 +57,6 @@ LABEL_MAX_LENGTH = 32
 PHOTO_SHA256_LENGTH = 64
 DEFAULT_LIST_LIMIT = 500
 TAKEN_AT_TOLERANCE = timedelta(days=1)  # a camera clock a little ahead of the server's
-# Spreadsheets run cells starting with these as formulas (OWASP "CSV injection").
 
 Period = Literal["day", "week"]
 PERIODS: tuple[Period, ...] = ("day", "week")

@@ -34,6 +34,7 @@ CSV_COLUMNS = (
 """The :class:`CaseRecord` attributes written, in order (no thumbnail). New columns go
 just before ``probabilities``, so older spreadsheets' column positions still hold."""
 
+# Spreadsheets run cells starting with these as formulas (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
