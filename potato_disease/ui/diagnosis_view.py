@@ -15,7 +15,14 @@ from potato_disease.combination import CombinedDiagnosis
 from potato_disease.database import DatabaseError
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
-from potato_disease.history import NewCase, cases_of_photos, save_cases
+from potato_disease.history import (
+    FIELD_NAME_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    PLOT_MAX_LENGTH,
+    NewCase,
+    cases_of_photos,
+    save_cases,
+)
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
 from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif, coarse
 from potato_disease.presentation import verdict
@@ -220,9 +227,9 @@ def case_detail_inputs(
     starting at ``preset``) and location (starting at ``location``, read from the photos);
     the :class:`NewCase` details they give."""
     left, right = st.columns(2)
-    field_name = left.text_input("Field", key=f"field-{key}", max_chars=120)
-    plot = right.text_input("Plot", key=f"plot-{key}", max_chars=120)
-    notes = st.text_area("Notes", key=f"notes-{key}", max_chars=2000)
+    field_name = left.text_input("Field", key=f"field-{key}", max_chars=FIELD_NAME_MAX_LENGTH)
+    plot = right.text_input("Plot", key=f"plot-{key}", max_chars=PLOT_MAX_LENGTH)
+    notes = st.text_area("Notes", key=f"notes-{key}", max_chars=NOTES_MAX_LENGTH)
     options = [None, *labels]
     confirmed = st.selectbox(
         diagnosis_question,

@@ -25,7 +25,13 @@ from potato_disease import (
     visit_report,
 )
 from potato_disease.database import DatabaseError
-from potato_disease.history import CaseFilter, CaseRecord
+from potato_disease.history import (
+    FIELD_NAME_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    PLOT_MAX_LENGTH,
+    CaseFilter,
+    CaseRecord,
+)
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.photo_exif import Location
@@ -390,10 +396,14 @@ def correction_form(engine: Engine, record: CaseRecord) -> None:
             field_column, plot_column = st.columns(2)
             edited = {
                 "field_name": field_column.text_input(
-                    "Field", value=record.field_name or "", max_chars=120
+                    "Field", value=record.field_name or "", max_chars=FIELD_NAME_MAX_LENGTH
                 ),
-                "plot": plot_column.text_input("Plot", value=record.plot or "", max_chars=120),
-                "notes": st.text_area("Notes", value=record.notes or "", max_chars=2000),
+                "plot": plot_column.text_input(
+                    "Plot", value=record.plot or "", max_chars=PLOT_MAX_LENGTH
+                ),
+                "notes": st.text_area(
+                    "Notes", value=record.notes or "", max_chars=NOTES_MAX_LENGTH
+                ),
             }
             latitude_column, longitude_column = st.columns(2)
             edited["latitude"] = coordinate_input(
