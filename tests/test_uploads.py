@@ -24,6 +24,8 @@ class _Upload:
 
 
 class _CountingDiagnoser:
+    model_version = "counting-test"
+
     def __init__(self) -> None:
         self.calls = 0
 
