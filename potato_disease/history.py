@@ -193,6 +193,13 @@ class CaseRecord:
         return self.confirmed_label or self.model_label
 
     @property
+    def location(self) -> Location | None:
+        """Where the case was found, when it says (the two coordinates are saved together)."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return Location(self.latitude, self.longitude)
+
+    @property
     def observed_at(self) -> datetime:
         """When the leaf was seen: the photo's own time when known, else the saving time."""
         return self.taken_at or self.created_at

@@ -83,7 +83,7 @@ def all_periods(starts: Sequence[date], period: Period) -> list[date]:
 def case_points(records: Iterable[CaseRecord]) -> pd.DataFrame:
     """The cases that have a location: position, diagnosis (the agronomist's, else the
     model's), its colour, and what the map's tooltip says."""
-    located = [r for r in records if r.latitude is not None and r.longitude is not None]
+    located = [record for record in records if record.location is not None]
     return pd.DataFrame(
         {
             "latitude": [record.latitude for record in located],

@@ -57,8 +57,7 @@ def late_blight_outbreaks(
             by_field[record.field_name or NO_FIELD].append(record)
     outbreaks = []
     for field_name, cases in by_field.items():
-        located = [Location(c.latitude, c.longitude) for c in cases if c.latitude is not None]
-        location = centre(located, within_m=None)
+        location = centre([case.location for case in cases], within_m=None)
         outbreaks.append(
             Outbreak(
                 field_name,

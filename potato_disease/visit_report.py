@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISPLAY_NAMES
-from potato_disease.photo_exif import Location, centre
+from potato_disease.photo_exif import centre
 from potato_disease.plot_visits import MIXED, PlotVisit
 from potato_disease.presentation import UNSURE_BELOW, as_percent, counted
 
@@ -104,8 +104,7 @@ def _photo_rows(cases: Sequence[CaseRecord]) -> str:
 
 def _place(cases: Sequence[CaseRecord]) -> str:
     """ " · at latitude, longitude": the centre of the located photos, if any."""
-    located = [Location(c.latitude, c.longitude) for c in cases if c.latitude is not None]
-    middle = centre(located, within_m=None)
+    middle = centre([case.location for case in cases], within_m=None)
     return "" if middle is None else f" · at {middle.latitude:.5f}, {middle.longitude:.5f}"
 
 

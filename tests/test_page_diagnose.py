@@ -47,6 +47,11 @@ def upload(at: AppTest, *photos: Path) -> AppTest:
     return at.file_uploader[0].set_value([as_upload(photo) for photo in photos]).run()
 
 
+def uploaded(*photos: Path) -> AppTest:
+    """A fresh page run with these photo files uploaded."""
+    return upload(page().run(), *photos)
+
+
 def turn_on_blind_review(at: AppTest) -> None:
     next(t for t in at.toggle if t.label.startswith("Blind review")).set_value(True).run()
 
@@ -59,8 +64,7 @@ def test_without_photos_the_page_explains_what_to_do(app_data: Path) -> None:
 
 def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -> None:
     leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
-    at = page().run()
-    upload(at, leaf)
+    at = uploaded(leaf)
     assert not at.exception
     verdicts = [m.value for m in (*at.success, *at.warning)]
     assert any("Late blight" in text for text in verdicts), verdicts
@@ -114,8 +118,7 @@ def test_bad_files_get_a_clear_message_and_good_ones_still_work(
 
 def test_a_non_leaf_photo_is_refused_with_photo_advice(app_data: Path, data_dir: Path) -> None:
     tuber = sample_photos(data_dir, "not-leaf", "tuber", 1)[0]
-    at = page().run()
-    upload(at, tuber)
+    at = uploaded(tuber)
     assert not at.exception
     assert "does not look like a potato leaf" in at.error[0].value
     assert [t.label for t in at.tabs][:2] == ["Why it was refused", "How to take a good photo"]
@@ -180,8 +183,7 @@ def test_a_photo_whose_answer_was_seen_is_not_reviewed_blind(
     app_data: Path, data_dir: Path
 ) -> None:
     leaf = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
-    at = page().run()
-    upload(at, leaf)
+    at = uploaded(leaf)
     turn_on_blind_review(at)
     assert not at.exception
     assert any("already shown, so it is not reviewed blind" in c.value for c in at.caption)
@@ -193,8 +195,7 @@ def test_a_photo_already_in_the_history_is_not_reviewed_blind_again(
     app_data: Path, data_dir: Path
 ) -> None:
     saved, new = sample_photos(data_dir, "plantvillage", "healthy", 2)
-    at = page().run()
-    upload(at, saved)
+    at = uploaded(saved)
     next(b for b in at.button if b.label == "Save to history").click().run()
 
     at = page().run()  # another visit, blind this time, with the saved file renamed
@@ -259,8 +260,7 @@ def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Pa
 
 def test_a_photo_already_in_the_history_is_not_saved_again(app_data: Path, data_dir: Path) -> None:
     first, second = sample_photos(data_dir, "plantvillage", "late_blight", 2)
-    at = page().run()
-    upload(at, first)
+    at = uploaded(first)
     next(b for b in at.button if b.label == "Save to history").click().run()
     assert any("Saved to history as case #1" in m.value for m in at.success)
 
@@ -286,8 +286,7 @@ def test_a_photo_saved_meanwhile_from_another_page_is_not_saved_again(
     app_data: Path, data_dir: Path
 ) -> None:
     leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
-    at = page().run()
-    upload(at, leaf)
+    at = uploaded(leaf)
     elsewhere = NewCase.from_diagnosis(
         Diagnosis("late_blight", 0.9, {"late_blight": 0.9}, True),
         load_image(leaf),
@@ -316,8 +315,7 @@ def test_an_unreachable_history_database_loses_nothing_on_screen(
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     get_settings.cache_clear()
     leaves = sample_photos(data_dir, "plantvillage", "late_blight", 2)
-    at = page().run()
-    upload(at, *leaves)
+    at = uploaded(*leaves)
     next(b for b in at.button if b.label == "Save to history").click().run()
     assert not at.exception
     assert any(

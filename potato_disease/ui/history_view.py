@@ -34,7 +34,6 @@ from potato_disease.history import (
 )
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.markdown_safety import escape_markdown
-from potato_disease.photo_exif import Location
 from potato_disease.presentation import as_percent, counted
 from potato_disease.ui.diagnosis_view import CaseTimePlace, case_for_assistant, coordinate_input
 
@@ -343,7 +342,7 @@ def show_case_details(record: CaseRecord) -> None:
         f"**Plot:** {escape_markdown(record.plot or '—')}"
         + (
             f" · **Location:** {record.latitude:.5f}, {record.longitude:.5f}"
-            if record.latitude is not None and record.longitude is not None
+            if record.location is not None
             else ""
         )
     )
@@ -384,7 +383,7 @@ def ask_assistant_about_case(record: CaseRecord, review_label: str | None) -> No
             record.field_name or "",
             record.notes or "",
             review_label,
-            CaseTimePlace(record.taken_at, record.created_at, record_location(record)),
+            CaseTimePlace(record.taken_at, record.created_at, record.location),
         )
         st.switch_page("pages/assistant.py")
 
@@ -451,10 +450,3 @@ def delete_control(engine: Engine, record: CaseRecord) -> None:
         if cancel_column.button("Cancel", key="history_delete_cancel"):
             st.session_state.history_delete_pending = None
             st.rerun()
-
-
-def record_location(record: CaseRecord) -> Location | None:
-    """Where a saved case was found, if it says."""
-    if record.latitude is None or record.longitude is None:
-        return None
-    return Location(record.latitude, record.longitude)
