@@ -16,6 +16,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "model"
 DEFAULT_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data" / "potato-leaves"
+DEFAULT_WEATHER_URL = "https://api.open-meteo.com/v1/forecast"  # free for non-commercial use
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class Settings:
     model_cache_dir: Path = Path("/tmp/potato-model-cache")
     aws_endpoint_url: str | None = None  # tests point this at a local moto server
     metrics_namespace: str | None = None  # CloudWatch namespace of the EMF metrics; None: off
+    # Blight weather (Open-Meteo's forecast API); None: off. The key is for its paid plans.
+    weather_url: str | None = DEFAULT_WEATHER_URL
+    weather_api_key: str | None = field(default=None, repr=False)
+    weather_timeout_seconds: float = 5.0
 
 
 def _env_path(environ: Mapping[str, str], name: str, default: Path) -> Path:
@@ -73,6 +78,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         model_cache_dir=_env_path(env, "MODEL_CACHE_DIR", Path("/tmp/potato-model-cache")),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         metrics_namespace=env.get("METRICS_NAMESPACE") or None,
+        weather_url=env.get("WEATHER_URL", DEFAULT_WEATHER_URL) or None,  # set empty: off
+        weather_api_key=env.get("WEATHER_API_KEY") or None,
     )
     return replace(settings, **overrides)
 

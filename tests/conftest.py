@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +17,32 @@ from potato_disease.config import (
     DEFAULT_DATA_DIR,
     DEFAULT_MODEL_DIR,
     PROJECT_ROOT,
+    get_settings,
     settings_from_env,
 )
 from potato_disease.diagnosis import Diagnoser
+from tests.fake_open_meteo import FakeOpenMeteo, forecast_answer, serve_fake_open_meteo
+
+
+@pytest.fixture(autouse=True)
+def no_real_weather_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests never reach the real weather service: weather is off unless a test serves
+    the fake one (:func:`fake_open_meteo`)."""
+    monkeypatch.setenv("WEATHER_URL", "")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def fake_open_meteo(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenMeteo]:
+    """A fake Open-Meteo forecast API with blight weather every day, which the app's
+    settings point at."""
+    today = (datetime.now(UTC) + timedelta(hours=7)).date()  # the fake's place is UTC+7
+    with serve_fake_open_meteo(FakeOpenMeteo(forecast_answer(today))) as fake:
+        monkeypatch.setenv("WEATHER_URL", fake.url)
+        get_settings.cache_clear()
+        yield fake
 
 
 @pytest.fixture(scope="session")
