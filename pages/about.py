@@ -20,6 +20,9 @@ PRIVACY = """
   the region and season) and its photo to Google Gemini only when the operator has
   configured a Gemini key; otherwise everything is answered on this server from the
   built-in guide.
+- **Late blight weather** (Diagnose and History) comes from Open-Meteo's forecast
+  service: the server sends it the location rounded to 0.1° (about 10 km), nothing
+  else. The operator can switch it off.
 - The **History** map draws its background from Streamlit's map tile provider (CARTO):
   the browser asks it for the map tiles of the area shown, so the provider learns which
   area is being looked at, never the cases themselves.

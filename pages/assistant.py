@@ -1,6 +1,7 @@
 """Assistant: ask about the current diagnosis, potato diseases and what to do."""
 
 import logging
+from dataclasses import replace
 
 import streamlit as st
 
@@ -10,6 +11,7 @@ from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.presentation import as_percent
 from potato_disease.resources import get_gemini_client
+from potato_disease.ui.weather_view import blight_weather_sentence
 
 LOGGER = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ if st.session_state.get("current_case"):
         case = CaseContext.from_mapping(st.session_state["current_case"])
     except (KeyError, TypeError, ValueError):
         st.warning("The current case could not be read, so the assistant answers without it.")
+if case is not None:
+    case = replace(case, blight_weather=blight_weather_sentence(case.near))
 if case is None:
     st.caption(
         "No diagnosis yet: ask a general question, or diagnose a photo on the Diagnose page "
@@ -59,6 +63,8 @@ else:
             text_column.markdown(f"Notes: {escape_markdown(case.notes)}")
         if case.when_and_where():
             text_column.caption(" ".join(case.when_and_where()))
+        if case.blight_weather:
+            text_column.caption(f"Late blight weather near there: {case.blight_weather}")
 
 try:
     client = get_gemini_client()

@@ -16,6 +16,7 @@ from potato_disease.ui.diagnosis_view import (
     show_verdict,
 )
 from potato_disease.ui.uploads import diagnose_uploads, show_combined, show_summary
+from potato_disease.ui.weather_view import show_weather_where_taken
 
 st.title("Diagnose a potato leaf")
 st.caption("One leaf per photo, close up, in daylight. Several photos can be uploaded at once.")
@@ -60,6 +61,7 @@ if len(uploads) > 1 and not blind:  # the summary would give the answers away
     ):
         show_combined(uploads, diagnoser.model_version)
 
+weather_shown_for: set[object] = set()  # one blight weather section per place
 for upload in uploads:
     st.divider()
     st.subheader(escape_markdown(upload.name))
@@ -72,6 +74,7 @@ for upload in uploads:
     mark_answer_shown(upload.key)
     show_verdict(upload.diagnosis, upload.image, show_heatmap, upload.warnings)
     show_advice(upload.diagnosis.label)
+    show_weather_where_taken(upload.diagnosis.label, upload.exif.location, weather_shown_for)
     ask_assistant_button(upload.key, upload.diagnosis, upload.image, upload.exif.taken_at)
     save_form(
         upload.key,

@@ -12,6 +12,7 @@ from potato_disease.ui.history_view import (
     review_case,
     show_agreement,
     show_cases,
+    show_field_weather,
     show_map,
     show_outbreaks,
     show_plot_visits,
@@ -36,9 +37,10 @@ if st.session_state.history_notice:
 try:
     engine = get_engine()
     fields = history.field_names(engine)
+    field_locations = history.field_locations(engine)
 except DatabaseError as error:
     stop_on_database_error(error)
-show_outbreaks(engine)
+late_blight_lately = show_outbreaks(engine, field_locations)
 
 with st.sidebar:
     st.header("Filter the history")
@@ -56,6 +58,7 @@ if date_from and date_to and date_from > date_to:
     st.warning("The 'From' date is after the 'To' date: choose dates in order.")
     st.stop()
 case_filter = history.CaseFilter(field_name, label, date_from, date_to)
+show_field_weather(field_locations, late_blight_lately, field_name)
 
 try:
     records = history.list_cases(engine, case_filter)

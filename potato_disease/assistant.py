@@ -84,6 +84,7 @@ class CaseContext:
     taken_on: date | None = None  # the day the photo says it was taken
     diagnosed_on: date | None = None  # the day it was diagnosed (saved, for a History case)
     near: tuple[float, float] | None = None  # latitude, longitude, rounded (see coarse)
+    blight_weather: str | None = None  # the Hutton periods around today near the place
 
     def __post_init__(self) -> None:
         for label in filter(None, (self.label, self.agronomist_label)):
@@ -172,6 +173,12 @@ class CaseContext:
                 )
             )
         lines.extend(self.when_and_where())
+        if self.blight_weather:
+            lines.append(
+                "Late blight weather near that place (Hutton criteria: two days running, "
+                "each with a low of at least 10 °C and 6 or more hours at 90 % relative "
+                "humidity; a weather model's figures, not the canopy's): " + self.blight_weather
+            )
         if self.field_name:
             lines.append(f"Field: {self.field_name}.")
         if self.notes:
@@ -285,6 +292,8 @@ def offline_answer(sections: Sequence[GuideSection], case: CaseContext | None) -
     """An answer made of the guide sections found, quoted with their names, in pieces."""
     if case is not None:
         yield case_reminder(case) + "\n\n"
+        if case.blight_weather:
+            yield f"**Blight weather near the field.** {case.blight_weather}\n\n"
     if not sections:
         yield NOTHING_FOUND
         return

@@ -54,7 +54,15 @@ class HuttonSpell:
 
     first: date
     last: date
-    forecast: bool  # it ends today or later
+    from_past: bool  # it began before today
+    into_forecast: bool  # it lasts until today or later
+
+    @property
+    def when(self) -> str:
+        """``past``, ``under way`` (began before today, goes on) or ``forecast``."""
+        if not self.into_forecast:
+            return "past"
+        return "under way" if self.from_past else "forecast"
 
     def __str__(self) -> str:
         if self.first.month == self.last.month:
@@ -90,7 +98,9 @@ def hutton_spells(days: Sequence[BlightDay]) -> list[HuttonSpell]:
 
     def close(run: list[BlightDay]) -> None:
         if len(run) >= 2:
-            spells.append(HuttonSpell(run[0].day, run[-1].day, forecast=run[-1].forecast))
+            spells.append(
+                HuttonSpell(run[0].day, run[-1].day, not run[0].forecast, run[-1].forecast)
+            )
 
     run: list[BlightDay] = []
     for day in days:
@@ -104,13 +114,17 @@ def hutton_spells(days: Sequence[BlightDay]) -> list[HuttonSpell]:
 
 
 def describe_spells(days: Sequence[BlightDay]) -> str:
-    """One sentence: the Hutton periods of the past days, then of today and the forecast."""
-    spells = hutton_spells(days)
-    past = ", ".join(str(spell) for spell in spells if not spell.forecast) or "none"
-    ahead = ", ".join(str(spell) for spell in spells if spell.forecast) or "none"
+    """One sentence: the Hutton periods of the past days and the forecast, each with when."""
     past_days = sum(not day.forecast for day in days)
     days_ahead = sum(day.forecast for day in days) - 1  # today is not "ahead"
+    spells = hutton_spells(days)
+    if not spells:
+        return (
+            f"No Hutton period in the last {counted(past_days, 'day')}, "
+            f"nor in the forecast for today and the {counted(days_ahead, 'day')} after it."
+        )
+    listed = "; ".join(f"{spell} ({spell.when})" for spell in spells)
     return (
-        f"Hutton periods in the last {counted(past_days, 'day')}: {past}; "
-        f"from today to {counted(days_ahead, 'day')} ahead: {ahead}."
+        f"Hutton periods in the last {counted(past_days, 'day')} and the forecast for today "
+        f"and the {counted(days_ahead, 'day')} after it: {listed}."
     )

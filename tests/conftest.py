@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit as st
 from PIL import ExifTags, Image
 
 from potato_disease.config import (
@@ -42,7 +43,9 @@ def fake_open_meteo(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenMeteo]:
     with serve_fake_open_meteo(FakeOpenMeteo(forecast_answer(today))) as fake:
         monkeypatch.setenv("WEATHER_URL", fake.url)
         get_settings.cache_clear()
+        st.cache_data.clear()  # the app keeps weather for some minutes
         yield fake
+        st.cache_data.clear()
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from potato_disease.assistant import (
     Assistant,
     CaseContext,
     case_reminder,
+    offline_answer,
     section_name,
 )
 from potato_disease.config import settings_from_env
@@ -574,3 +575,39 @@ def test_page_shows_the_agronomists_diagnosis(page_environment):
     assert not app.exception
     assert any(item.value == "Your diagnosis: Insect pest damage" for item in app.markdown)
     assert assistant_messages(app)[0].startswith("You diagnosed **insect pest damage**")
+
+
+def test_the_case_carries_the_blight_weather_to_gemini_and_to_the_offline_answer():
+    weather = "Hutton periods in the last 7 days and the forecast …: 29–30 Nov (forecast)."
+    case = CaseContext("late_blight", 0.9, near=(-7.3, 110.4), blight_weather=weather)
+    assert "(Hutton criteria: two days running, each with a low of at least 10 °C" in (
+        case.summary()
+    )
+    assert case.summary().count(weather) == 1
+    offline = "".join(offline_answer([], case))
+    assert f"**Blight weather near the field.** {weather}" in offline
+    assert "Blight weather" not in "".join(offline_answer([], CaseContext("late_blight", 0.9)))
+
+
+def test_page_tells_gemini_the_blight_weather_near_the_case(
+    page_environment, fake_gemini, fake_open_meteo
+):
+    page_environment.setenv("GEMINI_API_KEY", API_KEY)
+    page_environment.setenv("GEMINI_BASE_URL", fake_gemini.url)
+    case = {"label": "late_blight", "confidence": 0.91, "near": [-7.25, 110.4]}
+    app = run_page("When should I spray?", current_case=case)
+
+    assert not app.exception
+    (shown,) = [c.value for c in app.caption if c.value.startswith("Late blight weather near")]
+    assert "Hutton periods in the last 7 days and the forecast" in shown
+    (query,) = fake_open_meteo.queries
+    assert (query["latitude"], query["longitude"]) == (["-7.2"], ["110.4"])
+    prompt = fake_gemini.requests[-1]["body"]["contents"][-1]["parts"][0]["text"]
+    assert shown.removeprefix("Late blight weather near there: ") in prompt
+
+
+def test_page_without_weather_leaves_it_out(page_environment):
+    case = {"label": "late_blight", "confidence": 0.91, "near": [-7.25, 110.4]}
+    app = run_page(current_case=case)
+    assert not app.exception
+    assert not [c for c in app.caption if c.value.startswith("Late blight weather near")]

@@ -110,18 +110,21 @@ def test_days_missing_from_the_series_break_a_run() -> None:
     assert hutton_spells(days) == []
 
 
-def test_the_description_puts_a_spell_reaching_today_with_the_forecast() -> None:
+def test_the_description_says_when_each_spell_is() -> None:
     # 21 Nov .. 5 Dec: past 21-27 Nov, today 28 Nov, forecast to 5 Dec
     days = blight_week("xx...xxx.....xx")
     assert describe_spells(days) == (
-        "Hutton periods in the last 7 days: 21–22 Nov; "
-        "from today to 7 days ahead: 26–28 Nov, 4–5 Dec."
+        "Hutton periods in the last 7 days and the forecast for today and the 7 days after "
+        "it: 21–22 Nov (past); 26–28 Nov (under way); 4–5 Dec (forecast)."
     )
+    assert [spell.when for spell in hutton_spells(blight_week("....xx."))] == ["past"]
+    assert [spell.when for spell in hutton_spells(blight_week(".......xx"))] == ["forecast"]
 
 
 def test_the_description_says_none_and_spells_across_months() -> None:
     assert describe_spells(blight_week("...............")) == (
-        "Hutton periods in the last 7 days: none; from today to 7 days ahead: none."
+        "No Hutton period in the last 7 days, nor in the forecast for today and the 7 days "
+        "after it."
     )
     days = blight_week("xx", first=date(2026, 11, 30))
     assert str(hutton_spells(days)[0]) == "30 Nov–1 Dec"

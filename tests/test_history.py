@@ -950,6 +950,44 @@ def test_page_warns_of_recent_late_blight_and_the_fields_near_it(page_settings, 
     assert any("Late blight in the last 14 days" in w.value for w in page.warning)
 
 
+FIELD_WEATHER = "Late blight weather at a field"
+
+
+def test_page_shows_blight_weather_at_the_field_with_late_blight_first(
+    page_settings, engine, fake_open_meteo
+):
+    history.save_case(engine, new_case(field_name="Dieng", latitude=-7.21, longitude=109.91))
+    history.save_case(
+        engine,
+        new_case(model_label="late_blight", field_name="Kledung", latitude=-7.33, longitude=110.04),
+    )
+    history.save_case(engine, new_case(field_name="Unmapped"))  # no location: not offered
+    page = run_page()
+    assert not page.exception
+    (section,) = [e for e in page.expander if e.label == FIELD_WEATHER]
+    assert section.proto.expanded  # late blight lately: open at once
+    choice = next(s for s in page.selectbox if s.key.startswith("weather-field"))
+    assert (choice.value, choice.options) == ("Kledung", ["Dieng", "Kledung"])
+    assert fake_open_meteo.queries[-1]["latitude"] == ["-7.3"]
+    assert len(section.dataframe) == 1
+    assert any(w.value.startswith("**Blight weather ahead.**") for w in section.warning)
+
+    page.sidebar.selectbox[0].select("Dieng").run()  # the field filter picks the field
+    assert not page.exception
+    assert next(s for s in page.selectbox if s.key.startswith("weather-field")).value == "Dieng"
+    assert fake_open_meteo.queries[-1]["latitude"] == ["-7.2"]
+
+
+def test_page_shows_no_blight_weather_when_no_field_has_a_location(
+    page_settings, engine, fake_open_meteo
+):
+    history.save_case(engine, new_case(field_name="North"))
+    page = run_page()
+    assert not page.exception
+    assert not [e for e in page.expander if e.label == FIELD_WEATHER]
+    assert not fake_open_meteo.queries
+
+
 def test_page_gives_no_late_blight_warning_without_recent_late_blight(page_settings, engine):
     history.save_case(engine, new_case(model_label="late_blight", model_confidence=0.5))  # unsure
     history.save_case(engine, new_case(model_label="late_blight", confirmed_label="pest"))

@@ -20,6 +20,7 @@ from potato_disease.imaging import load_image
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.photo_exif import photo_location
 from tests.conftest import ROOT, encode, phone_exif, sample_photos
+from tests.fake_open_meteo import FakeOpenMeteo
 
 
 @pytest.fixture
@@ -464,3 +465,51 @@ def test_each_diagnosis_writes_one_metrics_line_when_metrics_are_on(
     assert all(d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PotatoDisease" for d in documents)
     at.run()  # a rerun diagnoses nothing again, so it counts nothing again
     assert '{"_aws"' not in capsys.readouterr().out
+
+
+WEATHER_HERE = "Late blight weather where the photo was taken"
+
+
+def test_late_blight_weather_is_shown_once_per_place_the_photos_were_taken(
+    app_data: Path, data_dir: Path, fake_open_meteo: FakeOpenMeteo
+) -> None:
+    first, second = sample_photos(data_dir, "plantvillage", "late_blight", 2)
+    at = page().run()
+    at.file_uploader[0].set_value(
+        [from_phone(first, "a.jpg", (7, 15, 40)), from_phone(second, "b.jpg", (7, 16, 0))]
+    ).run()
+    assert not at.exception
+    (weather,) = [e for e in at.expander if e.label == WEATHER_HERE]  # one place, one section
+    assert weather.proto.expanded  # the answer is late blight: open at once
+    (query,) = fake_open_meteo.queries
+    assert (query["latitude"], query["longitude"]) == (["-7.3"], ["110.4"])  # rounded
+    (ahead,) = [w.value for w in weather.warning]
+    assert ahead.startswith("**Blight weather ahead.** Hutton periods in the last 7 days and ")
+    assert "(under way)" in ahead  # the fake's weather suits blight every day
+    (table,) = weather.dataframe
+    assert len(table.value) == 15
+    assert set(table.value["Suits blight"]) == {"yes"}
+    assert any("Open-Meteo.com" in caption.value for caption in weather.caption)
+
+
+def test_no_weather_without_a_location_or_when_switched_off(app_data: Path, data_dir: Path) -> None:
+    leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value([from_phone(leaf, "a.jpg", (7, 15, 0))]).run()
+    assert not at.exception
+    assert not [e for e in at.expander if e.label == WEATHER_HERE]  # WEATHER_URL is empty
+
+
+def test_an_unreachable_weather_service_leaves_the_diagnosis_whole(
+    app_data: Path, data_dir: Path, fake_open_meteo: FakeOpenMeteo
+) -> None:
+    fake_open_meteo.status = 503
+    healthy = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value([from_phone(healthy, "a.jpg", (7, 15, 0))]).run()
+    assert not at.exception
+    (weather,) = [e for e in at.expander if e.label == WEATHER_HERE]
+    assert not weather.proto.expanded  # not late blight: closed
+    assert "could not be reached" in weather.info[0].value
+    assert any("Healthy" in s.value for s in at.success)
+    assert any(b.label == "Save to history" for b in at.button)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -34,8 +34,11 @@ from potato_disease.history import (
 )
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.markdown_safety import escape_markdown
+from potato_disease.outbreaks import Outbreak
+from potato_disease.photo_exif import Location
 from potato_disease.presentation import as_percent, counted
 from potato_disease.ui.diagnosis_view import CaseTimePlace, case_for_assistant, coordinate_input
+from potato_disease.ui.weather_view import show_blight_weather, weather_is_on
 
 logger = logging.getLogger(__name__)
 
@@ -67,24 +70,44 @@ OUTBREAK_ADVICE = (
 )
 
 
-def show_outbreaks(engine: Engine) -> None:
+def show_outbreaks(engine: Engine, field_locations: Mapping[str, Location]) -> list[Outbreak]:
     """A warning naming the fields with late blight lately, whatever the filters, and
-    the fields near them."""
+    the fields near them (``field_locations``: where each field is); returns them."""
     now = datetime.now(UTC)
     since = (now - outbreaks.RECENT).date()
     try:
         recent = history.list_cases(engine, CaseFilter(date_from=since, limit=None))
-        fields = history.field_locations(engine)
     except DatabaseError as error:
         stop_on_database_error(error)
-    found = outbreaks.late_blight_outbreaks(recent, fields, now)
+    found = outbreaks.late_blight_outbreaks(recent, field_locations, now)
     if found:
         days = outbreaks.RECENT.days
         lines = "\n".join(f"- {outbreak_line(outbreak)}" for outbreak in found)
         st.warning(f"**Late blight in the last {days} days**\n\n{lines}\n\n{OUTBREAK_ADVICE}")
+    return found
 
 
-def outbreak_line(outbreak: outbreaks.Outbreak) -> str:
+def show_field_weather(
+    field_locations: Mapping[str, Location], found: Sequence[Outbreak], chosen: str | None
+) -> None:
+    """The blight weather at one located field: the field filtered on, else the latest
+    with late blight, else the first; open at once when late blight was found lately."""
+    if not field_locations or not weather_is_on():
+        return
+    names = sorted(field_locations)
+    struck = [o.field_name for o in found if o.field_name in field_locations]
+    first = chosen if chosen in field_locations else (struck[0] if struck else names[0])
+    with st.expander("Late blight weather at a field", expanded=bool(struck)):
+        name = st.selectbox(  # keyed by its default: a new filter starts it afresh
+            "Field (those with a location)",
+            names,
+            index=names.index(first),
+            key=f"weather-field-{first}",
+        )
+        show_blight_weather(field_locations[name])
+
+
+def outbreak_line(outbreak: Outbreak) -> str:
     """One field's late blight, in Markdown (names typed by users are escaped)."""
     where = (
         f"**{escape_markdown(outbreak.field_name)}**"

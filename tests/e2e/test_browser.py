@@ -16,12 +16,14 @@ import time
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageFilter
 
 from tests.conftest import phone_exif, sample_photos
+from tests.fake_open_meteo import FakeOpenMeteo, forecast_answer, serve_fake_open_meteo
 
 pytestmark = pytest.mark.slow
 
@@ -51,10 +53,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def weather_service() -> Iterator[FakeOpenMeteo]:
+    """A fake Open-Meteo with blight weather every day, for the app under test."""
+    today = (datetime.now(UTC) + timedelta(hours=7)).date()
+    with serve_fake_open_meteo(FakeOpenMeteo(forecast_answer(today))) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def app_url(
+    tmp_path_factory: pytest.TempPathFactory, weather_service: FakeOpenMeteo
+) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "APP_PASSWORD"))}
     env |= {"APP_DATA_DIR": str(tmp_path_factory.mktemp("app-data")), "DATABASE_URL": ""}
+    env["WEATHER_URL"] = weather_service.url
     log = (tmp_path_factory.mktemp("logs") / "streamlit.log").open("w")
     server = subprocess.Popen(
         [
@@ -300,4 +313,22 @@ def test_a_phone_photos_time_is_read_in_the_browsers_zone_and_its_place_can_be_c
     page.wait_for_timeout(1000)
     expect(latitude).to_have_value("")
     shot(page, "10-phone-photo")
+    page.close()
+
+
+def test_late_blight_weather_where_a_phone_photo_was_taken(
+    app_url: str, browser: object, data_dir: Path, tmp_path: Path, weather_service: FakeOpenMeteo
+) -> None:
+    leaf = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
+    exif = phone_exif((7, 15, 40), (110, 24, 0))
+    page = open_app(browser, app_url, viewport={"width": 390, "height": 844})  # a phone
+    page.locator("input[type=file]").first.set_input_files(
+        str(leaf_copy(leaf, tmp_path / "blight.jpg", exif=exif))
+    )
+    page.get_by_text("Blight weather ahead.").wait_for()  # open at once for late blight
+    page.get_by_text("Weather data by Open-Meteo.com").wait_for()  # under the day table
+    page.get_by_text("Blight weather ahead.").scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)  # the table draws on a canvas
+    assert weather_service.queries[-1]["latitude"] == ["-7.3"]
+    shot(page, "11-blight-weather")
     page.close()
