@@ -9,6 +9,7 @@ from potato_disease.resources import get_engine
 from potato_disease.ui.history_view import (
     EMPTY_HISTORY,
     label_name,
+    rename_field_form,
     review_case,
     show_agreement,
     show_cases,
@@ -75,3 +76,4 @@ show_cases(records)
 show_agreement(records)
 show_plot_visits(records)
 review_case(engine, records)
+rename_field_form(engine)

@@ -403,12 +403,13 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
 
 
 def _known_spelling(
-    session: Session, field_name: str | None, plot: str | None, other_than: int | None = None
+    session: Session, field_name: str | None, plot: str | None, *ignoring: Any
 ) -> tuple[str | None, str | None]:
     """The field, and the plot within it, as the history already spells them when they
     differ only in capitals ("north field" is "North field"), else as given; so one field
-    is not split in filters, trends and plot visits. Case ``other_than`` does not count."""
-    others = [] if other_than is None else [Case.id != other_than]
+    is not split in filters, trends and plot visits. Cases matching ``ignoring`` (SQL
+    conditions) do not count."""
+    others = [~condition for condition in ignoring]
 
     def spelled(column: Any, name: str, *where: Any) -> str:
         earliest = (
@@ -523,10 +524,34 @@ def update_case_details(
     values = _checked_details(field_name, plot, notes, latitude, longitude)
     with session_factory(engine).begin() as session:
         values["field_name"], values["plot"] = _known_spelling(
-            session, values["field_name"], values["plot"], other_than=case_id
+            session, values["field_name"], values["plot"], Case.id == case_id
         )
         result = session.execute(update(Case).where(Case.id == case_id).values(**values))
         return bool(result.rowcount)
+
+
+def rename_field(engine: Engine, old_name: str, new_name: str) -> int:
+    """Give every case of field ``old_name`` the name ``new_name`` (as the history spells
+    it, when it names a field already: then the two fields become one); returns how many
+    cases changed. ValueError (a message for people) for an empty or too long name."""
+    name = _clean_name(new_name, "The new field name", FIELD_NAME_MAX_LENGTH)
+    if name is None:
+        raise ValueError("Give the new field name.")
+    with session_factory(engine).begin() as session:
+        spelled, _ = _known_spelling(session, name, None, Case.field_name == old_name)
+        renamed = update(Case).where(Case.field_name == old_name).values(field_name=spelled)
+        return session.execute(renamed).rowcount
+
+
+def cases_per_field(engine: Engine) -> dict[str, int]:
+    """How many cases each named field has."""
+    statement = (
+        select(Case.field_name, func.count())
+        .where(Case.field_name.is_not(None))
+        .group_by(Case.field_name)
+    )
+    with session_factory(engine)() as session:
+        return {name: count for name, count in session.execute(statement).all()}
 
 
 def delete_case(engine: Engine, case_id: int) -> bool:

@@ -498,6 +498,24 @@ def test_a_field_and_plot_are_spelled_as_the_history_already_spells_them(engine)
     )
 
 
+def test_a_field_is_renamed_in_all_its_cases_or_merged_into_another(engine):
+    history.save_cases(engine, [new_case(field_name="Nroth", plot="A3") for _ in range(2)])
+    history.save_cases(engine, [new_case(field_name="North field") for _ in range(3)])
+    history.save_case(engine, new_case(field_name=None))
+    assert history.cases_per_field(engine) == {"Nroth": 2, "North field": 3}
+
+    assert history.rename_field(engine, "Nroth", "  north   FIELD ") == 2  # merged, as spelled
+    assert history.cases_per_field(engine) == {"North field": 5}
+    assert history.rename_field(engine, "North field", "NORTH FIELD") == 5  # a new spelling
+    assert history.field_names(engine) == ["NORTH FIELD"]
+    assert history.rename_field(engine, "Gone", "Elsewhere") == 0
+    with pytest.raises(ValueError, match="Give the new field name"):
+        history.rename_field(engine, "NORTH FIELD", "   ")
+    with pytest.raises(ValueError, match="field name is too long"):
+        history.rename_field(engine, "NORTH FIELD", "x" * 101)
+    assert history.cases_per_field(engine) == {"NORTH FIELD": 5}  # nothing changed
+
+
 def test_field_locations_are_the_mean_of_each_fields_located_cases(engine):
     history.save_case(engine, new_case(field_name="North", latitude=-7.2, longitude=110.4))
     history.save_case(engine, new_case(field_name="North", latitude=-7.4, longitude=110.6))
@@ -986,6 +1004,45 @@ def test_page_shows_no_blight_weather_when_no_field_has_a_location(
     assert not page.exception
     assert not [e for e in page.expander if e.label == FIELD_WEATHER]
     assert not fake_open_meteo.queries
+
+
+def test_page_merges_a_misspelt_field_into_the_right_one_when_asked(page_settings, engine):
+    history.save_case(engine, new_case(field_name="Nroth field"))
+    history.save_cases(engine, [new_case(field_name="North field") for _ in range(3)])
+    history.save_case(engine, new_case(field_name="Block 2"))
+    page = run_page()
+    assert not page.exception
+    (section,) = [e for e in page.expander if e.label.startswith("Rename or merge a field")]
+    assert section.label == "Rename or merge a field (1 pair of names alike)"
+    assert "**Nroth field** (1) and **North field** (3)" in section.markdown[0].value
+    field = next(s for s in section.selectbox if s.label == "Field")
+    new_name = next(t for t in section.text_input if t.label == "New name")
+    assert (field.value, new_name.value) == ("Nroth field", "North field")  # offered first
+
+    next(b for b in section.button if b.label.startswith("Rename")).click().run()
+    assert not page.exception
+    assert any("another field already: tick the merge box" in e.value for e in page.error)
+    assert history.cases_per_field(engine)["Nroth field"] == 1  # nothing changed
+
+    next(c for c in page.checkbox if c.label.startswith("If the new name")).check().run()
+    next(b for b in page.button if b.label.startswith("Rename")).click().run()
+    assert not page.exception
+    assert page.success[0].value == (
+        "Field “Nroth field” merged into “North field”: 1 case changed."
+    )
+    assert history.cases_per_field(engine) == {"North field": 4, "Block 2": 1}
+    (section,) = [e for e in page.expander if e.label.startswith("Rename or merge a field")]
+    assert section.label == "Rename or merge a field"  # no look-alikes left
+
+
+def test_page_renames_a_field(page_settings, engine):
+    history.save_case(engine, new_case(field_name="Blok 2"))
+    page = run_page()
+    next(t for t in page.text_input if t.label == "New name").input("  Block   2 ")
+    next(b for b in page.button if b.label.startswith("Rename")).click().run()
+    assert not page.exception
+    assert page.success[0].value == "Field “Blok 2” renamed “Block 2”: 1 case changed."
+    assert history.field_names(engine) == ["Block 2"]
 
 
 def test_page_gives_no_late_blight_warning_without_recent_late_blight(page_settings, engine):

@@ -25,6 +25,7 @@ from potato_disease import (
     visit_report,
 )
 from potato_disease.database import DatabaseError
+from potato_disease.field_names import look_alike_fields
 from potato_disease.history import (
     FIELD_NAME_MAX_LENGTH,
     NOTES_MAX_LENGTH,
@@ -473,3 +474,73 @@ def delete_control(engine: Engine, record: CaseRecord) -> None:
         if cancel_column.button("Cancel", key="history_delete_cancel"):
             st.session_state.history_delete_pending = None
             st.rerun()
+
+
+def rename_field_form(engine: Engine) -> None:
+    """Rename a field in all its cases, or merge it into another (asked first); field
+    names that look like one name typed two ways are pointed out and offered first."""
+    try:
+        counts = history.cases_per_field(engine)
+    except DatabaseError as error:
+        stop_on_database_error(error)
+    if not counts:
+        return
+    pairs = look_alike_fields(counts)
+    title = "Rename or merge a field"
+    if pairs:
+        title += f" ({counted(len(pairs), 'pair')} of names alike)"
+    with st.expander(title):
+        if pairs:
+            alike = "; ".join(
+                f"**{escape_markdown(rarer)}** ({counts[rarer]}) and "
+                f"**{escape_markdown(commoner)}** ({counts[commoner]})"
+                for rarer, commoner in pairs
+            )
+            st.markdown(f"These names look like one name typed two ways: {alike}.")
+        names = sorted(counts)
+        rarer, commoner = pairs[0] if pairs else (names[0], "")
+        with st.form("rename_field"):
+            old_name = st.selectbox(
+                "Field",
+                names,
+                index=names.index(rarer),
+                format_func=lambda name: f"{name} ({counted(counts[name], 'case')})",
+            )
+            new_name = st.text_input("New name", value=commoner, max_chars=FIELD_NAME_MAX_LENGTH)
+            merge = st.checkbox(
+                "If the new name is another field's, merge the two: their cases cannot be "
+                "told apart afterwards"
+            )
+            renamed = st.form_submit_button("Rename the field in all its cases")
+    if renamed:
+        rename_field(engine, counts, old_name, new_name, merge)
+
+
+def rename_field(
+    engine: Engine, counts: Mapping[str, int], old_name: str, new_name: str, merge: bool
+) -> None:
+    """Carry out the rename form: refuse an unasked merge, else rename and say so."""
+    merging_into = next(
+        (name for name in counts if name != old_name and name.lower() == new_name.strip().lower()),
+        None,
+    )
+    if merging_into is not None and not merge:
+        st.error(
+            f"“{escape_markdown(merging_into)}” is another field already: tick the merge box "
+            "to make the two one field."
+        )
+        return
+    try:
+        changed = history.rename_field(engine, old_name, new_name)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    except DatabaseError as error:
+        stop_on_database_error(error)
+    what, now_named = ("merged into", merging_into) if merging_into else ("renamed", new_name)
+    now_named = " ".join(now_named.split())
+    st.session_state.history_notice = (
+        f"Field “{escape_markdown(old_name)}” {what} “{escape_markdown(now_named)}”: "
+        f"{counted(changed, 'case')} changed."
+    )
+    st.rerun()
