@@ -65,20 +65,25 @@ def late_blight_outbreaks(
                 sum(case.confirmed_label == LATE_BLIGHT for case in cases),
                 max(case.observed_at for case in cases),
                 location,
-                _fields_near(location, field_name, field_locations),
+                tuple(name for name, _ in fields_near(location, field_name, field_locations)),
             )
         )
     return sorted(outbreaks, key=lambda outbreak: outbreak.last_seen, reverse=True)
 
 
-def _fields_near(
-    location: Location | None, field_name: str, field_locations: Mapping[str, Location]
-) -> tuple[str, ...]:
+def fields_near(
+    location: Location | None, field_name: str | None, field_locations: Mapping[str, Location]
+) -> list[tuple[str, float]]:
+    """The fields other than ``field_name`` within :data:`NEARBY_M` of ``location``, with
+    their distance in metres, nearest first."""
     if location is None:
-        return ()
+        return []
     distances = {
         other: metres_apart(location, where)
         for other, where in field_locations.items()
         if other != field_name
     }
-    return tuple(sorted((f for f, m in distances.items() if m <= NEARBY_M), key=distances.get))
+    return sorted(
+        ((name, metres) for name, metres in distances.items() if metres <= NEARBY_M),
+        key=lambda near: near[1],
+    )

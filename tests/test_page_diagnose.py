@@ -13,7 +13,7 @@ from PIL import Image, ImageFilter
 from streamlit.testing.v1 import AppTest
 
 from potato_disease.config import get_settings
-from potato_disease.database import make_engine
+from potato_disease.database import init_db, make_engine
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.history import NewCase, file_sha256, list_cases, save_case
 from potato_disease.imaging import load_image
@@ -513,3 +513,65 @@ def test_an_unreachable_weather_service_leaves_the_diagnosis_whole(
     assert "could not be reached" in weather.info[0].value
     assert any("Healthy" in s.value for s in at.success)
     assert any(b.label == "Save to history" for b in at.button)
+
+
+def save_field(name: str, latitude: float, longitude: float) -> None:
+    """A healthy case of field ``name`` at this place, already in the history."""
+    engine = make_engine(get_settings())
+    init_db(engine)
+    save_case(
+        engine,
+        NewCase.from_diagnosis(
+            Diagnosis("healthy", 0.95, {"healthy": 0.95}, is_leaf=True),
+            Image.new("RGB", (64, 64), (40, 140, 60)),
+            "n.jpg",
+            field_name=name,
+            latitude=latitude,
+            longitude=longitude,
+        ),
+    )
+    engine.dispose()
+
+
+def test_saving_late_blight_names_the_fields_near_it(app_data: Path, data_dir: Path) -> None:
+    save_field("West", -7.25, 110.38)  # 2.2 km from the photo
+    save_field("Far", -7.25, 110.9)  # 55 km
+    blight = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value([from_phone(blight, "a.jpg", (7, 15, 0))]).run()
+    next(w for w in at.text_input if w.label == "Field").input("East")
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    assert at.success[-1].value == "Saved to history as case #3."
+    (near,) = [w.value for w in at.warning if "Late blight near other fields" in w.value]
+    assert "Within 5 km: West (2.2 km)." in near
+    at.run()  # and again on the next run, with "Saved"
+    assert any("Within 5 km: West (2.2 km)." in w.value for w in at.warning)
+
+
+def test_saving_another_answer_warns_of_nothing(app_data: Path, data_dir: Path) -> None:
+    save_field("West", -7.25, 110.38)
+    healthy = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value([from_phone(healthy, "a.jpg", (7, 15, 0))]).run()
+    next(w for w in at.text_input if w.label == "Field").input("East")
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    assert at.success[-1].value == "Saved to history as case #2."
+    assert not [w for w in at.warning if "Late blight near" in w.value]
+
+
+def test_saving_combined_late_blight_names_the_fields_near_it(
+    app_data: Path, data_dir: Path
+) -> None:
+    save_field("West", -7.25, 110.38)
+    first, second = sample_photos(data_dir, "plantvillage", "late_blight", 2)
+    at = page().run()
+    at.file_uploader[0].set_value(
+        [from_phone(first, "a.jpg", (7, 15, 0)), from_phone(second, "b.jpg", (7, 15, 1))]
+    ).run()
+    next(t for t in at.toggle if t.label.startswith(COMBINE)).set_value(True).run()
+    next(b for b in at.button if b.label == "Save the combined photos").click().run()
+    assert not at.exception
+    assert any(s.value == "Saved 2 photos to history: #2, #3" for s in at.success)
+    assert any("Within 5 km: West (2.2 km)." in w.value for w in at.warning)

@@ -21,9 +21,13 @@ from potato_disease.history import (
     PLOT_MAX_LENGTH,
     NewCase,
     cases_of_photos,
+    field_locations,
+    get_case,
     save_cases,
 )
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
+from potato_disease.markdown_safety import escape_markdown
+from potato_disease.outbreaks import NEARBY_M, counts_as_late_blight, fields_near
 from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif, coarse
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
@@ -166,7 +170,7 @@ def save_form(
     stored apart and starts as the agronomist's label."""
     saved = saved_cases()
     if key in saved:
-        st.success(f"Saved to history as case #{saved[key]}.")
+        show_saved([saved[key]], f"Saved to history as case #{saved[key]}.")
         return
     earlier = photos_in_history().get(digest)
     if earlier is not None:
@@ -212,7 +216,35 @@ def save_form(
         details["confirmed_label"],
         CaseTimePlace.from_form(key, exif.taken_at),
     )
-    slot.success(f"Saved to history as case #{saved[key]}.")
+    with slot.container():
+        show_saved(ids, f"Saved to history as case #{saved[key]}.")
+
+
+def show_saved(case_ids: Sequence[int], message: str) -> None:
+    """Say the cases are saved; when they hold late blight, name the fields near them."""
+    st.success(message)
+    try:
+        engine = get_engine()
+        records = [record for case_id in case_ids if (record := get_case(engine, case_id))]
+        places = field_locations(engine) if any(map(counts_as_late_blight, records)) else {}
+    except (DatabaseError, OSError):
+        return  # the save itself went through; the neighbours can wait for History
+    struck = [record for record in records if counts_as_late_blight(record)]
+    if not struck:
+        return
+    field_name = struck[0].field_name
+    location = next((r.location for r in struck if r.location), places.get(field_name or ""))
+    near = fields_near(location, field_name, places)
+    if near:
+        listed = ", ".join(
+            f"{escape_markdown(name)} ({metres / 1000:.1f} km)" for name, metres in near
+        )
+        st.warning(
+            f"**Late blight near other fields.** Within {NEARBY_M / 1000:.0f} km: {listed}. "
+            "Its spores ride the wind for several kilometres in cloudy, humid weather: "
+            "tell their growers and scout them now.",
+            icon=":material/warning:",
+        )
 
 
 def case_detail_inputs(

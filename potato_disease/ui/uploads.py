@@ -38,6 +38,7 @@ from potato_disease.ui.diagnosis_view import (
     saved_cases,
     show_advice,
     show_probabilities,
+    show_saved,
     stored,
 )
 
@@ -146,8 +147,9 @@ def save_plot_form(
     case_ids = {upload.key: saved.get(upload.key, known.get(upload.digest)) for upload in leaves}
     unsaved = [upload for upload in leaves if case_ids[upload.key] is None]
     if not unsaved:
-        ids = ", ".join(f"#{case_ids[upload.key]}" for upload in leaves)
-        st.success(f"All {counted(len(leaves), 'combined photo')} are in the history: {ids}.")
+        listed = ", ".join(f"#{case_ids[upload.key]}" for upload in leaves)
+        message = f"All {counted(len(leaves), 'combined photo')} are in the history: {listed}."
+        show_saved([case_ids[upload.key] for upload in leaves], message)
         return
     # Saved before this page's save (one case per photo, so one id per photo).
     earlier = sorted(
@@ -195,7 +197,8 @@ def save_plot_form(
         CaseTimePlace.from_form("combined", first_taken(leaves)),
     )
     listed = ", ".join(f"#{case_id}" for case_id in ids)
-    slot.success(f"Saved {counted(len(ids), 'photo')} to history: {listed}")
+    with slot.container():
+        show_saved(ids, f"Saved {counted(len(ids), 'photo')} to history: {listed}")
 
 
 def browser_time_zone() -> tzinfo | None:
