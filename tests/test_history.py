@@ -1024,6 +1024,9 @@ def test_page_merges_a_misspelt_field_into_the_right_one_when_asked(page_setting
     assert any("another field already: tick the merge box" in e.value for e in page.error)
     assert history.cases_per_field(engine)["Nroth field"] == 1  # nothing changed
 
+    next(t for t in page.text_input if t.label == "New name").input(" north   FIELD ")
+    next(b for b in page.button if b.label.startswith("Rename")).click().run()
+    assert any("another field already" in e.value for e in page.error)  # spacing aside
     next(c for c in page.checkbox if c.label.startswith("If the new name")).check().run()
     next(b for b in page.button if b.label.startswith("Rename")).click().run()
     assert not page.exception

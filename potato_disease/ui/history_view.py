@@ -520,8 +520,9 @@ def rename_field(
     engine: Engine, counts: Mapping[str, int], old_name: str, new_name: str, merge: bool
 ) -> None:
     """Carry out the rename form: refuse an unasked merge, else rename and say so."""
+    new_name = " ".join(new_name.split())  # as the history stores it
     merging_into = next(
-        (name for name in counts if name != old_name and name.lower() == new_name.strip().lower()),
+        (name for name in counts if name != old_name and name.lower() == new_name.lower()),
         None,
     )
     if merging_into is not None and not merge:
@@ -538,7 +539,6 @@ def rename_field(
     except DatabaseError as error:
         stop_on_database_error(error)
     what, now_named = ("merged into", merging_into) if merging_into else ("renamed", new_name)
-    now_named = " ".join(now_named.split())
     st.session_state.history_notice = (
         f"Field “{escape_markdown(old_name)}” {what} “{escape_markdown(now_named)}”: "
         f"{counted(changed, 'case')} changed."
