@@ -533,14 +533,20 @@ def save_field(name: str, latitude: float, longitude: float) -> None:
     engine.dispose()
 
 
+def saved_as_field_east(data_dir: Path, label: str) -> AppTest:
+    """A page run that diagnosed a phone photo of ``label`` taken at 7° 15' S, 110° 24' E
+    and saved it as field "East"."""
+    photo = sample_photos(data_dir, "plantvillage", label, 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value([from_phone(photo, "a.jpg", (7, 15, 0))]).run()
+    next(w for w in at.text_input if w.label == "Field").input("East")
+    return next(b for b in at.button if b.label == "Save to history").click().run()
+
+
 def test_saving_late_blight_names_the_fields_near_it(app_data: Path, data_dir: Path) -> None:
     save_field("West", -7.25, 110.38)  # 2.2 km from the photo
     save_field("Far", -7.25, 110.9)  # 55 km
-    blight = sample_photos(data_dir, "plantvillage", "late_blight", 1)[0]
-    at = page().run()
-    at.file_uploader[0].set_value([from_phone(blight, "a.jpg", (7, 15, 0))]).run()
-    next(w for w in at.text_input if w.label == "Field").input("East")
-    next(b for b in at.button if b.label == "Save to history").click().run()
+    at = saved_as_field_east(data_dir, "late_blight")
     assert not at.exception
     assert at.success[-1].value == "Saved to history as case #3."
     (near,) = [w.value for w in at.warning if "Late blight near other fields" in w.value]
@@ -551,11 +557,7 @@ def test_saving_late_blight_names_the_fields_near_it(app_data: Path, data_dir: P
 
 def test_saving_another_answer_warns_of_nothing(app_data: Path, data_dir: Path) -> None:
     save_field("West", -7.25, 110.38)
-    healthy = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
-    at = page().run()
-    at.file_uploader[0].set_value([from_phone(healthy, "a.jpg", (7, 15, 0))]).run()
-    next(w for w in at.text_input if w.label == "Field").input("East")
-    next(b for b in at.button if b.label == "Save to history").click().run()
+    at = saved_as_field_east(data_dir, "healthy")
     assert not at.exception
     assert at.success[-1].value == "Saved to history as case #2."
     assert not [w for w in at.warning if "Late blight near" in w.value]
