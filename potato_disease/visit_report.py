@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from markdown_it import MarkdownIt
 
@@ -16,6 +16,7 @@ from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.photo_exif import centre
 from potato_disease.plot_visits import MIXED, PlotVisit
 from potato_disease.presentation import UNSURE_BELOW, as_percent, counted
+from potato_disease.weather import ATTRIBUTION
 
 EXPERT_SECTION = "When to call an expert"
 STYLE = """
@@ -123,9 +124,27 @@ def _advice(label: str | None, basis: str) -> str:
     )
 
 
-def visit_report_html(visit: PlotVisit, cases: Sequence[CaseRecord]) -> str:
+def _weather(blight_weather: tuple[date, str] | None) -> str:
+    if blight_weather is None:
+        return ""
+    day, sentence = blight_weather
+    return (
+        f"<h2>Late blight weather at this place, as forecast on {day:%Y-%m-%d}</h2>"
+        f'<p>{_text(sentence)}</p><p class="note">A Hutton period is two days running, '
+        "each with a low of at least 10 °C and 6 hours or more at 90 % relative humidity: "
+        "weather in which late blight spreads. Protectant sprays work only on leaves they "
+        f"cover before infection. {_text(ATTRIBUTION)}.</p>"
+    )
+
+
+def visit_report_html(
+    visit: PlotVisit,
+    cases: Sequence[CaseRecord],
+    blight_weather: tuple[date, str] | None = None,
+) -> str:
     """The report of ``visit`` as a complete HTML document; ``cases`` must hold every case
-    the visit names, in any order (others are left out)."""
+    the visit names, in any order (others are left out). ``blight_weather``: the day of
+    a forecast and its Hutton periods near the plot, given only for a recent visit."""
     by_id = {case.id: case for case in cases}
     missing = [case_id for case_id in visit.case_ids if case_id not in by_id]
     if missing:
@@ -147,6 +166,7 @@ def visit_report_html(visit: PlotVisit, cases: Sequence[CaseRecord]) -> str:
 <tbody>
 {_photo_rows(ordered)}
 </tbody></table>
+{_weather(blight_weather)}
 {_advice(*advice_basis(visit))}
 <footer>Made by the potato leaf diagnosis app (model {_text(", ".join(versions) or "unknown")}).
 The model's answers are calibrated probabilities from one photo each, combined assuming

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
 
 from potato_disease.guide import guide_entry
 from potato_disease.plot_visits import plot_visits
+from potato_disease.ui.weather_view import visit_weather
 from potato_disease.visit_report import advice_basis, report_file_name, visit_report_html
+from tests.fake_open_meteo import FakeOpenMeteo
 from tests.test_plot_visits import record
 
 VOID_TAGS = {"meta", "img", "br", "hr", "link", "input"}
@@ -131,3 +133,38 @@ def test_the_report_says_where_the_located_photos_were_taken() -> None:
     unlocated = [record(hour=8), record(hour=9)]
     (visit,) = plot_visits(unlocated)
     assert "2 photos</p>" in visit_report_html(visit, unlocated)
+
+
+def test_a_recent_visits_report_gives_the_blight_weather_near_it() -> None:
+    cases = [record(hour=8), record(hour=9)]
+    (visit,) = plot_visits(cases)
+    sentence = "Hutton periods in the last 7 days and the forecast …: 29–30 Nov (forecast) <b>."
+    page = visit_report_html(visit, cases, (date(2026, 11, 28), sentence))
+    assert_well_formed(page)
+    assert "<h2>Late blight weather at this place, as forecast on 2026-11-28</h2>" in page
+    assert "29–30 Nov (forecast) &lt;b&gt;." in page  # escaped like everything else
+    assert "Weather data by Open-Meteo.com" in page
+    assert page.index("Late blight weather") < page.index("What to do:")  # timing, then what
+    assert "Late blight weather" not in visit_report_html(visit, cases)
+
+
+def test_the_weather_for_a_report_is_only_for_a_recent_located_visit(
+    fake_open_meteo: FakeOpenMeteo,
+) -> None:
+    now = datetime.now(UTC)
+    located = [
+        replace(record(hour=hour), created_at=now - timedelta(hours=3 - hour), latitude=-7.21)
+        for hour in (1, 2)
+    ]
+    located = [replace(case, longitude=109.91) for case in located]
+    (visit,) = plot_visits(located)
+    day, sentence = visit_weather(visit, located)
+    assert day == now.date() and sentence.startswith("Hutton periods in the last 7 days")
+    assert fake_open_meteo.queries[-1]["latitude"] == ["-7.2"]
+
+    unlocated = [replace(case, latitude=None, longitude=None) for case in located]
+    assert visit_weather(visit, unlocated) is None
+    weeks_ago = [replace(case, created_at=case.created_at - timedelta(days=8)) for case in located]
+    (old_visit,) = plot_visits(weeks_ago)
+    assert visit_weather(old_visit, weeks_ago) is None
+    assert len(fake_open_meteo.queries) == 1  # neither asked for the weather

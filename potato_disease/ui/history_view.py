@@ -39,7 +39,7 @@ from potato_disease.outbreaks import Outbreak
 from potato_disease.photo_exif import Location
 from potato_disease.presentation import as_percent, counted
 from potato_disease.ui.diagnosis_view import CaseTimePlace, case_for_assistant, coordinate_input
-from potato_disease.ui.weather_view import show_blight_weather, weather_is_on
+from potato_disease.ui.weather_view import show_blight_weather, visit_weather, weather_is_on
 
 logger = logging.getLogger(__name__)
 
@@ -323,7 +323,7 @@ def show_plot_visits(records: Sequence[CaseRecord]) -> None:
         )
         st.download_button(
             "Download the visit report (HTML)",
-            visit_report.visit_report_html(visit, records),
+            visit_report.visit_report_html(visit, records, visit_weather(visit, records)),
             file_name=visit_report.report_file_name(visit),
             mime="text/html",
             icon=":material/description:",

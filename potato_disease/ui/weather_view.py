@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
 import pandas as pd
 import streamlit as st
 
@@ -14,10 +17,12 @@ from potato_disease.blight_weather import (
     hutton_spells,
 )
 from potato_disease.config import get_settings
+from potato_disease.history import CaseRecord
 from potato_disease.labels import NOT_LEAF
 from potato_disease.outbreaks import LATE_BLIGHT
-from potato_disease.photo_exif import Location, coarse
-from potato_disease.weather import ATTRIBUTION, PlaceWeather, WeatherUnavailableError
+from potato_disease.photo_exif import Location, centre, coarse
+from potato_disease.plot_visits import PlotVisit
+from potato_disease.weather import ATTRIBUTION, PAST_DAYS, PlaceWeather, WeatherUnavailableError
 from potato_disease.weather import fetch_place_weather as fetch
 
 WEATHER_TTL_SECONDS = 600  # forecasts change hourly; failures are retried after this too
@@ -115,3 +120,15 @@ def blight_weather_sentence(near: tuple[float, float] | None) -> str | None:
         return None
     weather = place_weather(*near)
     return None if isinstance(weather, str) else describe_spells(weather.days)
+
+
+def visit_weather(visit: PlotVisit, records: Sequence[CaseRecord]) -> tuple[date, str] | None:
+    """Today's date and the Hutton periods near a visit's located photos, for its report;
+    None for a visit more than a week old (today's forecast is no news of it), one with
+    no located photo, or no weather."""
+    now = datetime.now(UTC)
+    if now - visit.ended_at > timedelta(days=PAST_DAYS):
+        return None
+    located = [record.location for record in records if record.id in visit.case_ids]
+    sentence = blight_weather_sentence(coarse(centre(located, within_m=None)))
+    return None if sentence is None else (now.date(), sentence)
