@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from potato_disease.ui.access import require_password
+from potato_disease.ui.access import mark_routed, require_password
 from potato_disease.ui.guard import run_guarded
 
 st.set_page_config(page_title="Potato leaf diagnosis", page_icon="🥔", layout="wide")
 require_password()
+mark_routed()
 
 navigation = st.navigation(
     [

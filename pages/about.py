@@ -5,6 +5,9 @@ import streamlit as st
 from potato_disease import __version__
 from potato_disease.config import get_settings
 from potato_disease.database import storage_description
+from potato_disease.ui.access import through_the_router
+
+through_the_router()  # before anything: see its docstring
 
 PRIVACY = """
 - Photos are diagnosed in memory on this server and are not kept, unless you press
@@ -36,6 +39,7 @@ st.write(
     "confirm it in the field, and call an expert for anything that drives spraying or "
     "quarantine decisions."
 )
+
 st.caption(f"The history is stored in {storage_description(get_settings())}.")
 st.subheader("Privacy")
 st.markdown(PRIVACY)

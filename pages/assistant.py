@@ -11,7 +11,10 @@ from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.presentation import as_percent
 from potato_disease.resources import get_gemini_client
+from potato_disease.ui.access import through_the_router
 from potato_disease.ui.weather_view import blight_weather_sentence
+
+through_the_router()  # before anything: see its docstring
 
 LOGGER = logging.getLogger(__name__)
 
@@ -94,6 +97,7 @@ for turn in st.session_state["chat_turns"]:
 question = st.chat_input(
     "Ask about this leaf, a disease, or what to do", max_chars=MAX_QUESTION_CHARACTERS
 )
+
 if question:
     history = [{"role": t["role"], "content": t["content"]} for t in st.session_state["chat_turns"]]
     with st.chat_message("user"):

@@ -4,6 +4,7 @@ import streamlit as st
 
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.resources import get_diagnoser
+from potato_disease.ui.access import through_the_router
 from potato_disease.ui.camera import camera_photos
 from potato_disease.ui.diagnosis_view import (
     BlindReview,
@@ -17,6 +18,8 @@ from potato_disease.ui.diagnosis_view import (
 )
 from potato_disease.ui.uploads import diagnose_uploads, show_combined, show_summary
 from potato_disease.ui.weather_view import show_weather_where_taken
+
+through_the_router()  # before anything: see its docstring
 
 st.title("Diagnose a potato leaf")
 st.caption("One leaf per photo, close up, in daylight. Several photos can be uploaded at once.")
@@ -47,6 +50,7 @@ uploads = diagnose_uploads(
     diagnoser,
     lambda done: progress.progress(done / len(photos), text=f"Diagnosed {done} of {len(photos)}"),
 )
+
 progress.empty()
 look_up_photos([upload.digest for upload in uploads if upload.diagnosis is not None])
 

@@ -6,6 +6,7 @@ from potato_disease import history
 from potato_disease.database import DatabaseError
 from potato_disease.labels import MODEL_CLASSES
 from potato_disease.resources import get_engine
+from potato_disease.ui.access import through_the_router
 from potato_disease.ui.history_view import (
     EMPTY_HISTORY,
     label_name,
@@ -21,6 +22,8 @@ from potato_disease.ui.history_view import (
     stop_on_database_error,
 )
 
+through_the_router()  # before anything: see its docstring
+
 if "history_notice" not in st.session_state:
     st.session_state.history_notice = None  # a message to show once, after an action
 if "history_delete_pending" not in st.session_state:
@@ -31,6 +34,7 @@ st.caption(
     "Every saved diagnosis and the agronomist's review of it. Times are in UTC; a case is "
     "dated by when its photo was taken when the photo says, else by when it was saved."
 )
+
 if st.session_state.history_notice:
     st.success(st.session_state.history_notice)
     st.session_state.history_notice = None

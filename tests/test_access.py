@@ -64,3 +64,25 @@ def test_app_asks_for_the_password_first(monkeypatch: pytest.MonkeyPatch) -> Non
         assert at.title[0].value == "Diagnose a potato leaf"
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("page", ["history", "about", "assistant", "diagnose"])
+def test_a_page_opened_by_its_address_first_still_asks_for_the_password(
+    monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    """As on a new server before any session has run the router: Streamlit then runs a
+    ``pages/`` script on its own (AppTest starts every run that way)."""
+    from streamlit.testing.v1 import AppTest
+
+    from potato_disease.config import get_settings
+
+    monkeypatch.setenv("APP_PASSWORD", "field-day")
+    get_settings.cache_clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception
+        assert [t.label for t in at.text_input] == ["Password"]
+        assert [t.value for t in at.title] == ["Potato leaf diagnosis"]
+    finally:
+        get_settings.cache_clear()

@@ -1092,8 +1092,8 @@ def test_page_sends_a_saved_case_with_its_review_to_the_assistant(page_settings,
             longitude=-71.97,
         ),
     )
-    page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
-    page.switch_page("pages/history.py").run()  # through the router, which knows every page
+    page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    page.switch_page("pages/history.py").run()  # the router knows every page
     page.button("history_ask").click().run()
     assert not page.exception
     assert any("Current case:** Early blight" in block.value for block in page.markdown)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from potato_disease.access import is_granted, try_password
 from potato_disease.config import get_settings
@@ -23,3 +24,25 @@ def require_password() -> None:
             st.rerun()
         st.error(result.message)
     st.stop()
+
+
+ROUTED_KEY = "came_through_router"  # set once this session has passed the router
+
+
+def mark_routed() -> None:
+    """Note that this session has come through the router (and its password)."""
+    st.session_state[ROUTED_KEY] = True
+
+
+def through_the_router() -> None:
+    """Send a page run that skipped the router in ``app.py`` to the router, so the
+    password and the error guard come first.
+
+    The user's layout keeps the page scripts in ``pages/``, which Streamlit also knows as
+    its older multipage mode. Until some session has run the router (which switches that
+    mode off), a new server runs a ``pages/`` script on its own when its address is the
+    first one asked for: ``/history`` would open without the password. A session that
+    has come through the router already is let be.
+    """
+    if PagesManager.uses_pages_directory and not st.session_state.get(ROUTED_KEY):
+        st.switch_page("app.py")

@@ -7,6 +7,7 @@ Gemini key, then drives Debian's Chromium through Playwright. Screenshots go to
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -60,15 +61,14 @@ def weather_service() -> Iterator[FakeOpenMeteo]:
         yield fake
 
 
-@pytest.fixture(scope="module")
-def app_url(
-    tmp_path_factory: pytest.TempPathFactory, weather_service: FakeOpenMeteo
-) -> Iterator[str]:
+@contextlib.contextmanager
+def running_app(logs: Path, **settings: str) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port, with no Gemini key or password unless
+    ``settings`` (environment variables) give them; its URL once healthy."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "APP_PASSWORD"))}
-    env |= {"APP_DATA_DIR": str(tmp_path_factory.mktemp("app-data")), "DATABASE_URL": ""}
-    env["WEATHER_URL"] = weather_service.url
-    log = (tmp_path_factory.mktemp("logs") / "streamlit.log").open("w")
+    env |= {"DATABASE_URL": ""} | settings
+    log = (logs / "streamlit.log").open("w")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -105,6 +105,18 @@ def app_url(
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(
+    tmp_path_factory: pytest.TempPathFactory, weather_service: FakeOpenMeteo
+) -> Iterator[str]:
+    with running_app(
+        tmp_path_factory.mktemp("logs"),
+        APP_DATA_DIR=str(tmp_path_factory.mktemp("app-data")),
+        WEATHER_URL=weather_service.url,
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -332,3 +344,23 @@ def test_late_blight_weather_where_a_phone_photo_was_taken(
     assert weather_service.queries[-1]["latitude"] == ["-7.3"]
     shot(page, "11-blight-weather")
     page.close()
+
+
+@pytest.mark.parametrize("page_path", ["history", "about", "assistant"])
+def test_a_page_opened_first_by_its_address_still_asks_for_the_password(
+    browser: object, tmp_path: Path, page_path: str
+) -> None:
+    # A new server, and this the first visit: no session has run the router yet.
+    with running_app(tmp_path, APP_DATA_DIR=str(tmp_path), APP_PASSWORD="e2e-s3cret") as url:
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{url}/{page_path}")
+        page.get_by_text("Password", exact=True).wait_for()
+        assert "History" not in page.inner_text("body")
+        assert "About this app" not in page.inner_text("body")
+        page.locator("input[type=password]").fill("e2e-s3cret")
+        page.keyboard.press("Enter")
+        page.get_by_text("Diagnose a potato leaf").wait_for()
+        page.get_by_role("link", name="History").wait_for()  # the app's own menu,
+        assert page.get_by_role("link", name="app", exact=True).count() == 0  # not pages/'
+        page.close()
