@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from potato_disease.ui.access import mark_routed, require_password
+from potato_disease.ui.access import go_on_to_the_page_asked_for, mark_routed, require_password
 from potato_disease.ui.guard import run_guarded
 
 st.set_page_config(page_title="Potato leaf diagnosis", page_icon="🥔", layout="wide")
@@ -17,4 +17,5 @@ navigation = st.navigation(
         st.Page("pages/about.py", title="About", icon=":material/info:"),
     ]
 )
+go_on_to_the_page_asked_for()
 run_guarded(navigation.run)

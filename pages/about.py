@@ -7,7 +7,7 @@ from potato_disease.config import get_settings
 from potato_disease.database import storage_description
 from potato_disease.ui.access import through_the_router
 
-through_the_router()  # before anything: see its docstring
+through_the_router("pages/about.py")  # before anything: see its docstring
 
 PRIVACY = """
 - Photos are diagnosed in memory on this server and are not kept, unless you press

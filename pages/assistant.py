@@ -14,7 +14,7 @@ from potato_disease.resources import get_gemini_client
 from potato_disease.ui.access import through_the_router
 from potato_disease.ui.weather_view import blight_weather_sentence
 
-through_the_router()  # before anything: see its docstring
+through_the_router("pages/assistant.py")  # before anything: see its docstring
 
 LOGGER = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from potato_disease.ui.diagnosis_view import (
 from potato_disease.ui.uploads import diagnose_uploads, show_combined, show_summary
 from potato_disease.ui.weather_view import show_weather_where_taken
 
-through_the_router()  # before anything: see its docstring
+through_the_router("pages/diagnose.py")  # before anything: see its docstring
 
 st.title("Diagnose a potato leaf")
 st.caption("One leaf per photo, close up, in daylight. Several photos can be uploaded at once.")

@@ -22,7 +22,7 @@ from potato_disease.ui.history_view import (
     stop_on_database_error,
 )
 
-through_the_router()  # before anything: see its docstring
+through_the_router("pages/history.py")  # before anything: see its docstring
 
 if "history_notice" not in st.session_state:
     st.session_state.history_notice = None  # a message to show once, after an action

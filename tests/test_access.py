@@ -66,7 +66,15 @@ def test_app_asks_for_the_password_first(monkeypatch: pytest.MonkeyPatch) -> Non
         get_settings.cache_clear()
 
 
-@pytest.mark.parametrize("page", ["history", "about", "assistant", "diagnose"])
+TITLES = {
+    "history": "History",
+    "about": "About this app",
+    "assistant": "Ask the assistant",
+    "diagnose": "Diagnose a potato leaf",
+}
+
+
+@pytest.mark.parametrize("page", list(TITLES))
 def test_a_page_opened_by_its_address_first_still_asks_for_the_password(
     monkeypatch: pytest.MonkeyPatch, page: str
 ) -> None:
@@ -84,5 +92,10 @@ def test_a_page_opened_by_its_address_first_still_asks_for_the_password(
         assert not at.exception
         assert [t.label for t in at.text_input] == ["Password"]
         assert [t.value for t in at.title] == ["Potato leaf diagnosis"]
+        at.switch_page("app.py")  # where the browser now is, as the router sent it there
+        at.text_input[0].input("field-day")
+        at.button[0].click().run()
+        assert not at.exception
+        assert at.title[0].value == TITLES[page]  # then on to the page asked for
     finally:
         get_settings.cache_clear()

@@ -27,6 +27,7 @@ def require_password() -> None:
 
 
 ROUTED_KEY = "came_through_router"  # set once this session has passed the router
+PAGE_ASKED_FOR_KEY = "page_asked_for"  # a page opened by its address, before the router
 
 
 def mark_routed() -> None:
@@ -34,9 +35,10 @@ def mark_routed() -> None:
     st.session_state[ROUTED_KEY] = True
 
 
-def through_the_router() -> None:
-    """Send a page run that skipped the router in ``app.py`` to the router, so the
-    password and the error guard come first.
+def through_the_router(page: str) -> None:
+    """Send a run of ``page`` (its script, as the router names it) that skipped the
+    router in ``app.py`` to the router, so the password and the error guard come first;
+    the router goes on to the page afterwards.
 
     The user's layout keeps the page scripts in ``pages/``, which Streamlit also knows as
     its older multipage mode. Until some session has run the router (which switches that
@@ -45,4 +47,13 @@ def through_the_router() -> None:
     has come through the router already is let be.
     """
     if PagesManager.uses_pages_directory and not st.session_state.get(ROUTED_KEY):
+        st.session_state[PAGE_ASKED_FOR_KEY] = page
         st.switch_page("app.py")
+
+
+def go_on_to_the_page_asked_for() -> None:
+    """In the router, once its pages are known: open the page that was asked for by its
+    address before the router had run, if any."""
+    page = st.session_state.pop(PAGE_ASKED_FOR_KEY, None)
+    if page is not None:
+        st.switch_page(page)
