@@ -22,6 +22,36 @@ from potato_disease.presentation import UNSURE_BELOW
 SERVICE = "potato-disease"  # the one value of the Service dimension
 
 
+def _document(
+    namespace: str,
+    dimensions: list[list[str]],
+    metrics: dict[str, tuple[float, str]],
+    members: dict[str, str],
+    now: datetime | None,
+) -> str:
+    """An EMF document: ``metrics`` (name: value, unit) by ``dimensions``, whose values
+    are among ``members`` (with other properties to search by)."""
+    moment = now or datetime.now(UTC)
+    document: dict[str, Any] = {
+        "_aws": {
+            "Timestamp": int(moment.timestamp() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": namespace,
+                    "Dimensions": dimensions,
+                    "Metrics": [
+                        {"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()
+                    ],
+                }
+            ],
+        },
+        "Service": SERVICE,
+        **members,
+        **{name: value for name, (value, _) in metrics.items()},
+    }
+    return json.dumps(document, separators=(",", ":"))
+
+
 def emf_line(
     namespace: str,
     diagnosis: Diagnosis,
@@ -30,39 +60,48 @@ def emf_line(
     now: datetime | None = None,
 ) -> str:
     """One diagnosis as an EMF document: counts and time, per service and per answer."""
-    moment = now or datetime.now(UTC)
-    document: dict[str, Any] = {
-        "_aws": {
-            "Timestamp": int(moment.timestamp() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": namespace,
-                    "Dimensions": [["Service"], ["Service", "Answer"]],
-                    "Metrics": [
-                        {"Name": "Diagnoses", "Unit": "Count"},
-                        {"Name": "Refused", "Unit": "Count"},
-                        {"Name": "Unsure", "Unit": "Count"},
-                        {"Name": "DiagnosisTime", "Unit": "Milliseconds"},
-                    ],
-                }
-            ],
-        },
-        "Service": SERVICE,
+    metrics = {
+        "Diagnoses": (1, "Count"),
+        "Refused": (int(not diagnosis.is_leaf), "Count"),
+        "Unsure": (int(diagnosis.is_leaf and diagnosis.confidence < UNSURE_BELOW), "Count"),
+        "DiagnosisTime": (round(milliseconds, 2), "Milliseconds"),
+    }
+    members = {
         "Answer": diagnosis.label,
-        "Diagnoses": 1,
-        "Refused": int(not diagnosis.is_leaf),
-        "Unsure": int(diagnosis.is_leaf and diagnosis.confidence < UNSURE_BELOW),
-        "DiagnosisTime": round(milliseconds, 2),
         "ModelVersion": model_version,  # a property to search by, not a dimension
     }
-    return json.dumps(document, separators=(",", ":"))
+    return _document(namespace, [["Service"], ["Service", "Answer"]], metrics, members, now)
+
+
+def weather_emf_line(
+    namespace: str, answered: bool, milliseconds: float, now: datetime | None = None
+) -> str:
+    """One request to the weather service as an EMF document, per service."""
+    metrics = {
+        "WeatherRequests": (1, "Count"),
+        "WeatherFailures": (int(not answered), "Count"),
+        "WeatherTime": (round(milliseconds, 2), "Milliseconds"),
+    }
+    return _document(namespace, [["Service"]], metrics, {}, now)
+
+
+def _write(line: str) -> None:
+    """One line in one write: sessions run in threads."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def record_diagnosis(
     namespace: str | None, diagnosis: Diagnosis, milliseconds: float, model_version: str
 ) -> None:
-    """Write the diagnosis's metrics to standard output, one line in one write (sessions
-    run in threads), when a namespace is configured (METRICS_NAMESPACE)."""
+    """Write the diagnosis's metrics to standard output when a namespace is configured
+    (METRICS_NAMESPACE)."""
     if namespace:
-        sys.stdout.write(emf_line(namespace, diagnosis, milliseconds, model_version) + "\n")
-        sys.stdout.flush()
+        _write(emf_line(namespace, diagnosis, milliseconds, model_version))
+
+
+def record_weather_request(namespace: str | None, answered: bool, milliseconds: float) -> None:
+    """Write a weather request's metrics to standard output when a namespace is
+    configured: failures show a lost route out, or an expired key."""
+    if namespace:
+        _write(weather_emf_line(namespace, answered, milliseconds))

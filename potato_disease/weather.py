@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ import requests
 
 from potato_disease.blight_weather import BlightDay, HourlyWeather, blight_days
 from potato_disease.config import Settings
+from potato_disease.monitoring import record_weather_request
 from potato_disease.photo_exif import Location, coarse
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,17 @@ def fetch_place_weather(
     }
     if settings.weather_api_key:
         parameters["apikey"] = settings.weather_api_key
+    started, answered = time.perf_counter(), False
+    try:
+        weather = _ask(settings, parameters, now or datetime.now(UTC))
+        answered = True
+        return weather
+    finally:
+        milliseconds = (time.perf_counter() - started) * 1000
+        record_weather_request(settings.metrics_namespace, answered, milliseconds)
+
+
+def _ask(settings: Settings, parameters: dict[str, Any], now: datetime) -> PlaceWeather:
     try:
         response = requests.get(
             settings.weather_url, params=parameters, timeout=settings.weather_timeout_seconds
@@ -95,7 +108,7 @@ def fetch_place_weather(
         logger.warning("Weather request failed (%s, status %s)", type(error).__name__, status)
         raise WeatherUnavailableError(UNAVAILABLE) from None
     try:
-        return parse_forecast(document, now or datetime.now(UTC))
+        return parse_forecast(document, now)
     except (KeyError, TypeError, ValueError) as error:
         logger.warning("Weather answer not understood (%s)", type(error).__name__)
         raise WeatherUnavailableError(UNAVAILABLE) from None

@@ -223,24 +223,41 @@ def test_alarms_on_high_cpu_and_load_balancer_5xx():
         assert props["AlarmActions"] == [{"Ref": next(iter(topics))}]
 
 
-def test_the_refused_photos_alarm_reads_the_metrics_the_app_writes():
-    (alarm,) = [r["Properties"] for n, r in resources().items() if n == "PotatoRefusedPhotosAlarm"]
+@pytest.mark.parametrize(
+    ("alarm_name", "counted", "total", "line"),
+    [
+        (
+            "PotatoRefusedPhotosAlarm",
+            "refused",
+            "photos",
+            lambda namespace: monitoring.emf_line(
+                namespace, Diagnosis("not_leaf", 0.9, {}, False), 5.0, "v1"
+            ),
+        ),
+        (
+            "PotatoWeatherFailingAlarm",
+            "failures",
+            "requests",
+            lambda namespace: monitoring.weather_emf_line(namespace, False, 5.0),
+        ),
+    ],
+)
+def test_the_app_metric_alarms_read_the_metrics_the_app_writes(alarm_name, counted, total, line):
+    (alarm,) = [r["Properties"] for n, r in resources().items() if n == alarm_name]
     queries = {query["Id"]: query for query in alarm["Metrics"]}
     environment = "aws:elasticbeanstalk:application:environment"
     namespace = merged_settings()[(environment, "METRICS_NAMESPACE")]
-    document = json.loads(
-        monitoring.emf_line(namespace, Diagnosis("not_leaf", 0.9, {}, False), 5.0, "v1")
-    )
+    document = json.loads(line(namespace))
     (directive,) = document["_aws"]["CloudWatchMetrics"]
     written = {metric["Name"] for metric in directive["Metrics"]}
-    for query_id in ("refused", "photos"):
+    for query_id in (counted, total):
         metric = queries[query_id]["MetricStat"]["Metric"]
         assert metric["Namespace"] == directive["Namespace"] == namespace
         assert metric["MetricName"] in written
         dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
         assert list(dimensions) in directive["Dimensions"]  # a dimension set the app writes
         assert all(document[name] == value for name, value in dimensions.items())
-    assert queries["share"]["ReturnData"] and "photos >= 20" in queries["share"]["Expression"]
+    assert queries["share"]["ReturnData"] and f"{total} >= " in queries["share"]["Expression"]
     assert alarm["AlarmActions"] == [{"Ref": "PotatoAlarmTopic"}]
 
 

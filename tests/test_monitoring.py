@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 import pytest
 
 from potato_disease.diagnosis import Diagnosis
-from potato_disease.monitoring import SERVICE, emf_line, record_diagnosis
+from potato_disease.monitoring import (
+    SERVICE,
+    emf_line,
+    record_diagnosis,
+    record_weather_request,
+    weather_emf_line,
+)
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
@@ -54,3 +60,25 @@ def test_nothing_is_written_without_a_namespace_and_one_line_with_one(capsys) ->
     record_diagnosis("PotatoDisease", diagnosis, 10.0, "v1")
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["Answer"] == "virus"  # the JSON alone on its line
+
+
+@pytest.mark.parametrize(("answered", "failures"), [(True, 0), (False, 1)])
+def test_a_weather_request_is_counted_with_its_failure_and_time(answered, failures) -> None:
+    document = json.loads(weather_emf_line("PotatoDisease", answered, 812.345, NOW))
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [["Service"]] and document["Service"] == SERVICE
+    assert [m["Name"] for m in directive["Metrics"]] == [
+        "WeatherRequests",
+        "WeatherFailures",
+        "WeatherTime",
+    ]
+    assert (document["WeatherRequests"], document["WeatherFailures"]) == (1, failures)
+    assert document["WeatherTime"] == 812.35
+
+
+def test_weather_lines_are_written_only_with_a_namespace(capsys) -> None:
+    record_weather_request(None, True, 10.0)
+    assert capsys.readouterr().out == ""
+    record_weather_request("PotatoDisease", False, 10.0)
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["WeatherFailures"] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -133,3 +134,21 @@ def test_weather_can_be_switched_off_with_an_empty_url() -> None:
     with pytest.raises(WeatherUnavailableError, match="switched off"):
         fetch_place_weather(FARM, settings, NOW)
     assert settings_from_env({}).weather_url == "https://api.open-meteo.com/v1/forecast"
+
+
+def test_each_request_writes_one_metrics_line_when_metrics_are_on(
+    fake_open_meteo: FakeOpenMeteo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_from_env(
+        {"WEATHER_URL": fake_open_meteo.url, "METRICS_NAMESPACE": "PotatoDisease"}
+    )
+    fetch_place_weather(FARM, settings, NOW)
+    fake_open_meteo.status = 502
+    with pytest.raises(WeatherUnavailableError):
+        fetch_place_weather(FARM, settings, NOW)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["WeatherFailures"] for line in lines] == [0, 1]
+    assert all(line["WeatherTime"] >= 0 for line in lines)
+    with pytest.raises(WeatherUnavailableError):  # switched off: nothing asked, nothing counted
+        fetch_place_weather(FARM, settings_from_env({"WEATHER_URL": ""}), NOW)
+    assert capsys.readouterr().out == ""
