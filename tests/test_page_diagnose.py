@@ -577,3 +577,27 @@ def test_saving_combined_late_blight_names_the_fields_near_it(
     assert not at.exception
     assert any(s.value == "Saved 2 photos to history: #2, #3" for s in at.success)
     assert any("Within 5 km: West (2.2 km)." in w.value for w in at.warning)
+
+
+def test_a_new_field_named_like_a_known_one_is_questioned_on_saving(
+    app_data: Path, data_dir: Path
+) -> None:
+    save_field("Block 2", -7.0, 110.0)  # numbered: not a look-alike of "Block 3"
+    save_field("North field", -7.0, 110.0)
+    photo = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
+    at = page().run()
+    at.file_uploader[0].set_value([as_upload(photo)]).run()
+    next(w for w in at.text_input if w.label == "Field").input("Nroth field")
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    (asked,) = [i.value for i in at.info if "is a new field" in i.value]
+    assert asked.startswith("“Nroth field” is a new field. Did you mean “North field”?")
+
+    at = page().run()  # a field known by its own name, or a new one unlike any: no question
+    other = sample_photos(data_dir, "plantvillage", "healthy", 3)[1:]
+    at.file_uploader[0].set_value([as_upload(photo) for photo in other]).run()
+    for name in ("Nroth field", "Block 3"):
+        next(w for w in at.text_input if w.label == "Field").input(name)
+        next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    assert not [i for i in at.info if "is a new field" in i.value]

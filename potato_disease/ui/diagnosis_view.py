@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,13 +14,16 @@ from PIL import Image
 from potato_disease.combination import CombinedDiagnosis
 from potato_disease.database import DatabaseError
 from potato_disease.diagnosis import Diagnosis
+from potato_disease.field_names import names_alike
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import (
     FIELD_NAME_MAX_LENGTH,
     NOTES_MAX_LENGTH,
     PLOT_MAX_LENGTH,
+    CaseRecord,
     NewCase,
     cases_of_photos,
+    cases_per_field,
     field_locations,
     get_case,
     save_cases,
@@ -221,14 +224,24 @@ def save_form(
 
 
 def show_saved(case_ids: Sequence[int], message: str) -> None:
-    """Say the cases are saved; when they hold late blight, name the fields near them."""
+    """Say the cases are saved; then, when they hold late blight, name the fields near
+    them, and when their field is new and looks like a known one misspelt, say so."""
     st.success(message)
     try:
         engine = get_engine()
         records = [record for case_id in case_ids if (record := get_case(engine, case_id))]
         places = field_locations(engine) if any(map(counts_as_late_blight, records)) else {}
+        counts = cases_per_field(engine) if records and records[0].field_name else {}
     except (DatabaseError, OSError):
-        return  # the save itself went through; the neighbours can wait for History
+        return  # the save itself went through; the rest can wait for History
+    warn_of_late_blight_nearby(records, places)
+    ask_about_a_new_field_name(records, counts)
+
+
+def warn_of_late_blight_nearby(
+    records: Sequence[CaseRecord], places: Mapping[str, Location]
+) -> None:
+    """When the cases hold late blight: the other fields within reach of its spores."""
     struck = [record for record in records if counts_as_late_blight(record)]
     if not struck:
         return
@@ -244,6 +257,21 @@ def show_saved(case_ids: Sequence[int], message: str) -> None:
             "Its spores ride the wind for several kilometres in cloudy, humid weather: "
             "tell their growers and scout them now.",
             icon=":material/warning:",
+        )
+
+
+def ask_about_a_new_field_name(records: Sequence[CaseRecord], counts: Mapping[str, int]) -> None:
+    """When the cases start a field whose name looks like a known field's misspelt."""
+    name = records[0].field_name if records else None
+    if not name or counts.get(name) != len(records):
+        return  # no field, or one the history knew before these cases
+    alike = [other for other in sorted(counts) if other != name and names_alike(name, other)]
+    if alike:
+        known = " or ".join(f"“{escape_markdown(other)}”" for other in alike)
+        st.info(
+            f"“{escape_markdown(name)}” is a new field. Did you mean {known}? If so, merge "
+            "them under **Rename or merge a field** on the History page.",
+            icon=":material/spellcheck:",
         )
 
 
