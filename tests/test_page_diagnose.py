@@ -489,7 +489,8 @@ def test_late_blight_weather_is_shown_once_per_place_the_photos_were_taken(
     (table,) = weather.dataframe
     assert len(table.value) == 15
     assert set(table.value["Suits blight"]) == {"yes"}
-    assert any("Open-Meteo.com" in caption.value for caption in weather.caption)
+    (caption,) = [c.value for c in weather.caption if "Open-Meteo.com" in c.value]
+    assert caption.startswith("Days in the place's own time (Asia/Jakarta).")
 
 
 def test_no_weather_without_a_location_or_when_switched_off(app_data: Path, data_dir: Path) -> None:

@@ -77,7 +77,8 @@ def show_blight_weather(location: Location) -> None:
         width="stretch",
         column_config={"Low °C": st.column_config.NumberColumn(format="%.1f")},
     )
-    st.caption(ABOUT_HUTTON)
+    zone = f" ({weather.time_zone})" if weather.time_zone else ""
+    st.caption(f"Days in the place's own time{zone}. {ABOUT_HUTTON}")
 
 
 def days_table(days: tuple[BlightDay, ...]) -> pd.DataFrame:
