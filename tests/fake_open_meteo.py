@@ -63,6 +63,7 @@ class FakeOpenMeteo:
     """What the fake answers, and the query strings it was asked."""
 
     answer: dict[str, Any] | str = field(default_factory=dict)  # a str is sent as it is
+    answer_at: dict[str, dict[str, Any]] = field(default_factory=dict)  # by latitude asked
     status: int = 200
     delay_seconds: float = 0.0
     queries: list[dict[str, list[str]]] = field(default_factory=list)
@@ -74,9 +75,11 @@ class OpenMeteoHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         fake: FakeOpenMeteo = self.server.fake
-        fake.queries.append(parse_qs(urlsplit(self.path).query))
+        query = parse_qs(urlsplit(self.path).query)
+        fake.queries.append(query)
         time.sleep(fake.delay_seconds)
-        body = fake.answer if isinstance(fake.answer, str) else json.dumps(fake.answer)
+        answer = fake.answer_at.get(query.get("latitude", [""])[0], fake.answer)
+        body = answer if isinstance(answer, str) else json.dumps(answer)
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.send_response(fake.status)
             self.send_header("Content-Type", "application/json")

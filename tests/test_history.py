@@ -28,6 +28,7 @@ from sqlalchemy.pool import NullPool
 from streamlit.testing.v1 import AppTest
 
 from potato_disease import history, history_csv
+from potato_disease.blight_weather import HuttonSpell
 from potato_disease.config import PROJECT_ROOT, Settings, get_settings, settings_from_env
 from potato_disease.database import (
     DatabaseError,
@@ -968,7 +969,7 @@ def test_page_warns_of_recent_late_blight_and_the_fields_near_it(page_settings, 
     assert any("Late blight in the last 14 days" in w.value for w in page.warning)
 
 
-FIELD_WEATHER = "Late blight weather at a field"
+FIELD_WEATHER = "Late blight weather at your fields"
 
 
 def test_page_shows_blight_weather_at_the_field_with_late_blight_first(
@@ -984,16 +985,46 @@ def test_page_shows_blight_weather_at_the_field_with_late_blight_first(
     assert not page.exception
     (section,) = [e for e in page.expander if e.label == FIELD_WEATHER]
     assert section.proto.expanded  # late blight lately: open at once
+    fields, days = section.dataframe
+    assert fields.value.to_dict("list") == {
+        "Field": ["Kledung", "Dieng"],  # late blight first
+        "Late blight lately": ["yes", ""],
+        "Next Hutton period (7 days)": [fake_spell()] * 2,
+    }
     choice = next(s for s in page.selectbox if s.key.startswith("weather-field"))
     assert (choice.value, choice.options) == ("Kledung", ["Dieng", "Kledung"])
-    assert fake_open_meteo.queries[-1]["latitude"] == ["-7.3"]
-    assert len(section.dataframe) == 1
+    assert sorted(q["latitude"][0] for q in fake_open_meteo.queries) == ["-7.2", "-7.3"]
+    assert len(days.value) == 15
     assert any(w.value.startswith("**Blight weather ahead.**") for w in section.warning)
 
     page.sidebar.selectbox[0].select("Dieng").run()  # the field filter picks the field
     assert not page.exception
     assert next(s for s in page.selectbox if s.key.startswith("weather-field")).value == "Dieng"
-    assert fake_open_meteo.queries[-1]["latitude"] == ["-7.2"]
+    assert len(fake_open_meteo.queries) == 2  # each place asked once, then kept
+
+
+def fake_spell() -> str:
+    """The one Hutton spell of the fake service's weather (every day suits blight), as
+    the table shows it: from 7 days ago to 7 days ahead, in Java (UTC+7)."""
+    today = (datetime.now(UTC) + timedelta(hours=7)).date()
+    spell = HuttonSpell(today - timedelta(days=7), today + timedelta(days=7), True, True)
+    return f"{spell} ({spell.when})"
+
+
+def test_the_fields_table_shows_an_unreachable_service_and_shares_a_place(
+    page_settings, engine, fake_open_meteo
+):
+    fake_open_meteo.status = 503
+    history.save_case(engine, new_case(field_name="A", latitude=-7.21, longitude=109.91))
+    history.save_case(engine, new_case(field_name="B", latitude=-7.22, longitude=109.92))
+    page = run_page()
+    assert not page.exception
+    (section,) = [e for e in page.expander if e.label == FIELD_WEATHER]
+    assert not section.proto.expanded  # no late blight lately
+    fields = section.dataframe[0].value
+    assert list(fields["Next Hutton period (7 days)"]) == ["unknown: no weather"] * 2
+    assert len(fake_open_meteo.queries) == 1  # one 0.1° cell, one request
+    assert "could not be reached" in section.info[0].value
 
 
 def test_page_shows_no_blight_weather_when_no_field_has_a_location(

@@ -39,7 +39,12 @@ from potato_disease.outbreaks import Outbreak
 from potato_disease.photo_exif import Location
 from potato_disease.presentation import as_percent, counted
 from potato_disease.ui.diagnosis_view import CaseTimePlace, case_for_assistant, coordinate_input
-from potato_disease.ui.weather_view import show_blight_weather, visit_weather, weather_is_on
+from potato_disease.ui.weather_view import (
+    fields_table,
+    show_blight_weather,
+    visit_weather,
+    weather_is_on,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,16 +96,18 @@ def show_outbreaks(engine: Engine, field_locations: Mapping[str, Location]) -> l
 def show_field_weather(
     field_locations: Mapping[str, Location], found: Sequence[Outbreak], chosen: str | None
 ) -> None:
-    """The blight weather at one located field: the field filtered on, else the latest
-    with late blight, else the first; open at once when late blight was found lately."""
+    """The blight weather at every located field, then day by day at one: the field
+    filtered on, else the latest with late blight, else the first; open at once when late
+    blight was found lately."""
     if not field_locations or not weather_is_on():
         return
     names = sorted(field_locations)
     struck = [o.field_name for o in found if o.field_name in field_locations]
     first = chosen if chosen in field_locations else (struck[0] if struck else names[0])
-    with st.expander("Late blight weather at a field", expanded=bool(struck)):
+    with st.expander("Late blight weather at your fields", expanded=bool(struck)):
+        st.dataframe(fields_table(field_locations, set(struck)), hide_index=True)
         name = st.selectbox(  # keyed by its default: a new filter starts it afresh
-            "Field (those with a location)",
+            "Day by day at",
             names,
             index=names.index(first),
             key=f"weather-field-{first}",

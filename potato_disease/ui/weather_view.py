@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -79,6 +79,40 @@ def show_blight_weather(location: Location) -> None:
     )
     zone = f" ({weather.time_zone})" if weather.time_zone else ""
     st.caption(f"Days in the place's own time{zone}. {ABOUT_HUTTON}")
+
+
+MAX_PLACES = 25  # weather places asked for in one fields table (0.1° cells)
+
+
+def fields_table(field_locations: Mapping[str, Location], struck: Collection[str]) -> pd.DataFrame:
+    """One row per located field: late blight lately (``struck``), and its next Hutton
+    period under way or forecast; fields with late blight first, then those with blight
+    weather ahead. Fields in the same 0.1° cell share one request; past
+    :data:`MAX_PLACES` cells, fields are left out."""
+    rows = []
+    cells: set[tuple[float, float]] = set()
+    for name in sorted(field_locations, key=lambda name: (name not in struck, name)):
+        cell = coarse(field_locations[name])
+        if cell not in cells and len(cells) >= MAX_PLACES:
+            continue
+        cells.add(cell)  # type: ignore[arg-type]
+        weather = place_weather(*cell)  # type: ignore[misc]
+        if isinstance(weather, str):
+            ahead = "unknown: no weather"
+        else:
+            spell = next(
+                (spell for spell in hutton_spells(weather.days) if spell.into_forecast), None
+            )
+            ahead = "none" if spell is None else f"{spell} ({spell.when})"
+        rows.append((name, "yes" if name in struck else "", ahead))
+    table = pd.DataFrame(
+        rows, columns=["Field", "Late blight lately", "Next Hutton period (7 days)"]
+    )
+    weather_ahead = table["Next Hutton period (7 days)"].str.contains("forecast|under way")
+    order = table["Late blight lately"].eq("yes") * 2 + weather_ahead
+    return table.iloc[order.sort_values(ascending=False, kind="stable").index].reset_index(
+        drop=True
+    )
 
 
 def days_table(days: tuple[BlightDay, ...]) -> pd.DataFrame:
