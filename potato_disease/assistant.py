@@ -18,6 +18,7 @@ from typing import Any, Literal
 from google import genai
 from google.genai import errors, types
 
+from potato_disease.blight_weather import HUTTON_RULE
 from potato_disease.config import Settings
 from potato_disease.guide import GuideSection, search_guide
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
@@ -175,9 +176,8 @@ class CaseContext:
         lines.extend(self.when_and_where())
         if self.blight_weather:
             lines.append(
-                "Late blight weather near that place (Hutton criteria: two days running, "
-                "each with a low of at least 10 °C and 6 or more hours at 90 % relative "
-                "humidity; a weather model's figures, not the canopy's): " + self.blight_weather
+                f"Late blight weather near that place (Hutton criteria: {HUTTON_RULE}; a "
+                f"weather model's figures, not the canopy's): {self.blight_weather}"
             )
         if self.field_name:
             lines.append(f"Field: {self.field_name}.")

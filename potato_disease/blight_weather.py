@@ -20,6 +20,10 @@ MIN_TEMPERATURE_C = 10.0  # each day's minimum at least this
 HUMID_PERCENT = 90.0  # an hour counts as humid at this relative humidity or more
 HUMID_HOURS = 6  # humid hours a day needs
 HOURS_NEEDED = 20  # a day with fewer known hours is not judged (gaps, a short day)
+HUTTON_RULE = (
+    f"two days running, each with a low of at least {MIN_TEMPERATURE_C:.0f} °C and "
+    f"{HUMID_HOURS} hours or more at {HUMID_PERCENT:.0f} % relative humidity (RH) or above"
+)
 
 
 @dataclass(frozen=True)

@@ -530,15 +530,29 @@ def update_case_details(
         return bool(result.rowcount)
 
 
-def rename_field(engine: Engine, old_name: str, new_name: str) -> int:
+class FieldExistsError(ValueError):
+    """The new name is another field's (as the history spells it): renaming would merge
+    the two, which was not asked for."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"“{name}” is another field already.")
+        self.name = name
+
+
+def rename_field(engine: Engine, old_name: str, new_name: str, merge: bool = True) -> int:
     """Give every case of field ``old_name`` the name ``new_name`` (as the history spells
-    it, when it names a field already: then the two fields become one); returns how many
-    cases changed. ValueError (a message for people) for an empty or too long name."""
+    it, when it names a field already: then the two fields become one, or, without
+    ``merge``, :class:`FieldExistsError` and nothing changes); returns how many cases
+    changed. ValueError (a message for people) for an empty or too long name."""
     name = _clean_name(new_name, "The new field name", FIELD_NAME_MAX_LENGTH)
     if name is None:
         raise ValueError("Give the new field name.")
     with session_factory(engine).begin() as session:
         spelled, _ = _known_spelling(session, name, None, Case.field_name == old_name)
+        if not merge and session.scalar(
+            select(func.count()).where(Case.field_name == spelled, Case.field_name != old_name)
+        ):
+            raise FieldExistsError(spelled)
         renamed = update(Case).where(Case.field_name == old_name).values(field_name=spelled)
         return session.execute(renamed).rowcount
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from markdown_it import MarkdownIt
 
+from potato_disease.blight_weather import HUTTON_RULE
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISPLAY_NAMES
@@ -130,8 +131,7 @@ def _weather(blight_weather: tuple[date, str] | None) -> str:
     day, sentence = blight_weather
     return (
         f"<h2>Late blight weather at this place, as forecast on {day:%Y-%m-%d}</h2>"
-        f'<p>{_text(sentence)}</p><p class="note">A Hutton period is two days running, '
-        "each with a low of at least 10 °C and 6 hours or more at 90 % relative humidity: "
+        f'<p>{_text(sentence)}</p><p class="note">A Hutton period is {_text(HUTTON_RULE)}: '
         "weather in which late blight spreads. Protectant sprays work only on leaves they "
         f"cover before infection. {_text(ATTRIBUTION)}.</p>"
     )

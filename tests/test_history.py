@@ -517,6 +517,16 @@ def test_a_field_is_renamed_in_all_its_cases_or_merged_into_another(engine):
     assert history.cases_per_field(engine) == {"NORTH FIELD": 5}  # nothing changed
 
 
+def test_a_rename_that_would_merge_two_fields_must_be_asked_for(engine):
+    history.save_case(engine, new_case(field_name="Nroth field"))
+    history.save_case(engine, new_case(field_name="North field"))
+    with pytest.raises(history.FieldExistsError) as existing:
+        history.rename_field(engine, "Nroth field", "north FIELD", merge=False)
+    assert existing.value.name == "North field"
+    assert history.cases_per_field(engine) == {"Nroth field": 1, "North field": 1}
+    assert history.rename_field(engine, "North field", "NORTH FIELD", merge=False) == 1
+
+
 def test_field_locations_are_the_mean_of_each_fields_located_cases(engine):
     history.save_case(engine, new_case(field_name="North", latitude=-7.2, longitude=110.4))
     history.save_case(engine, new_case(field_name="North", latitude=-7.4, longitude=110.6))

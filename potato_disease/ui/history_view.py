@@ -520,32 +520,29 @@ def rename_field_form(engine: Engine) -> None:
             )
             renamed = st.form_submit_button("Rename the field in all its cases")
     if renamed:
-        rename_field(engine, counts, old_name, new_name, merge)
+        carry_out_rename(engine, old_name, new_name, merge)
 
 
-def rename_field(
-    engine: Engine, counts: Mapping[str, int], old_name: str, new_name: str, merge: bool
-) -> None:
+def carry_out_rename(engine: Engine, old_name: str, new_name: str, merge: bool) -> None:
     """Carry out the rename form: refuse an unasked merge, else rename and say so."""
-    new_name = " ".join(new_name.split())  # as the history stores it
-    merging_into = next(
-        (name for name in counts if name != old_name and name.lower() == new_name.lower()),
-        None,
-    )
-    if merging_into is not None and not merge:
-        st.error(
-            f"“{escape_markdown(merging_into)}” is another field already: tick the merge box "
-            "to make the two one field."
-        )
-        return
+    what, now_named = "renamed", " ".join(new_name.split())  # as the history stores it
     try:
-        changed = history.rename_field(engine, old_name, new_name)
+        try:
+            changed = history.rename_field(engine, old_name, new_name, merge=False)
+        except history.FieldExistsError as existing:
+            if not merge:
+                st.error(
+                    f"“{escape_markdown(existing.name)}” is another field already: tick the "
+                    "merge box to make the two one field."
+                )
+                return
+            changed = history.rename_field(engine, old_name, new_name, merge=True)
+            what, now_named = "merged into", existing.name
     except ValueError as error:
         st.error(str(error))
         return
     except DatabaseError as error:
         stop_on_database_error(error)
-    what, now_named = ("merged into", merging_into) if merging_into else ("renamed", new_name)
     st.session_state.history_notice = (
         f"Field “{escape_markdown(old_name)}” {what} “{escape_markdown(now_named)}”: "
         f"{counted(changed, 'case')} changed."

@@ -9,9 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from potato_disease.blight_weather import (
-    HUMID_HOURS,
     HUMID_PERCENT,
-    MIN_TEMPERATURE_C,
+    HUTTON_RULE,
     BlightDay,
     describe_spells,
     hutton_spells,
@@ -27,9 +26,7 @@ from potato_disease.weather import fetch_place_weather as fetch
 
 WEATHER_TTL_SECONDS = 600  # forecasts change hourly; failures are retried after this too
 ABOUT_HUTTON = (
-    f"A **Hutton period** is two days running, each with a low of at least "
-    f"{MIN_TEMPERATURE_C:.0f} °C and {HUMID_HOURS} hours or more at {HUMID_PERCENT:.0f} % "
-    "relative humidity (RH) or above: weather in which late blight spreads. Days from "
+    f"A **Hutton period** is {HUTTON_RULE}: weather in which late blight spreads. Days from "
     "today on are forecast. The criteria were "
     "set for Great Britain; elsewhere they are a guide for timing protectant sprays, not a "
     "verdict. The figures are a weather model's for a cell of a few kilometres, not your "
@@ -89,7 +86,7 @@ def fields_table(field_locations: Mapping[str, Location], struck: Collection[str
     period under way or forecast; fields with late blight first, then those with blight
     weather ahead. Fields in the same 0.1° cell share one request; past
     :data:`MAX_PLACES` cells, fields are left out."""
-    rows = []
+    rows = []  # (blight weather ahead, field, late blight lately, next period)
     cells: set[tuple[float, float]] = set()
     for name in sorted(field_locations, key=lambda name: (name not in struck, name)):
         cell = coarse(field_locations[name])
@@ -98,20 +95,16 @@ def fields_table(field_locations: Mapping[str, Location], struck: Collection[str
         cells.add(cell)  # type: ignore[arg-type]
         weather = place_weather(*cell)  # type: ignore[misc]
         if isinstance(weather, str):
-            ahead = "unknown: no weather"
+            spell, ahead = None, "unknown: no weather"
         else:
-            spell = next(
-                (spell for spell in hutton_spells(weather.days) if spell.into_forecast), None
-            )
+            spell = next((s for s in hutton_spells(weather.days) if s.into_forecast), None)
             ahead = "none" if spell is None else f"{spell} ({spell.when})"
-        rows.append((name, "yes" if name in struck else "", ahead))
-    table = pd.DataFrame(
-        rows, columns=["Field", "Late blight lately", "Next Hutton period (7 days)"]
-    )
-    weather_ahead = table["Next Hutton period (7 days)"].str.contains("forecast|under way")
-    order = table["Late blight lately"].eq("yes") * 2 + weather_ahead
-    return table.iloc[order.sort_values(ascending=False, kind="stable").index].reset_index(
-        drop=True
+        rows.append((spell is not None, name, "yes" if name in struck else "", ahead))
+    # Stable: late blight first (the order above), then blight weather ahead, then names.
+    rows.sort(key=lambda row: (row[2] != "yes", not row[0]))
+    return pd.DataFrame(
+        [row[1:] for row in rows],
+        columns=["Field", "Late blight lately", "Next Hutton period (7 days)"],
     )
 
 
