@@ -21,6 +21,7 @@ from potato_disease.ui.history_view import (
     show_trend,
     stop_on_database_error,
 )
+from potato_disease.ui.review_queue_view import show_review_queue
 
 through_the_router("pages/history.py")  # before anything: see its docstring
 
@@ -78,6 +79,7 @@ show_trend(engine, case_filter)
 show_map(records)
 show_cases(records)
 show_agreement(records)
+show_review_queue(engine, records)
 show_plot_visits(records)
 review_case(engine, records)
 rename_field_form(engine)

@@ -11,6 +11,7 @@ IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".gif"}
 )
 REFUSE_FOLDERS = frozenset({"tuber", "tubers", "not_leaf", "not-leaf"})
+LAB_SOURCE = "plantvillage"  # the source of lab photos (leaves off the plant, plain board)
 
 
 def folder_label(folder_name: str) -> str | None:

@@ -1122,6 +1122,69 @@ def test_page_confirms_and_deletes_a_case(page_settings, engine):
     assert "No diagnoses have been saved yet" in page.info[0].value
 
 
+def unsure_case(first: str, second: str, share: float, **changes: object) -> NewCase:
+    """A case the model split between two labels, ``share`` going to the first."""
+    return new_case(
+        model_label=first,
+        model_confidence=share,
+        probabilities={first: share, second: 1 - share},
+        **changes,
+    )
+
+
+def test_page_queues_the_closest_calls_first_and_saves_a_review_in_one_step(page_settings, engine):
+    sure = history.save_case(engine, unsure_case("virus", "bacteria", 0.95, created_at=at(3)))
+    closest = history.save_case(engine, unsure_case("early_blight", "pest", 0.52, created_at=at(1)))
+    close = history.save_case(engine, unsure_case("late_blight", "healthy", 0.7, created_at=at(2)))
+    history.save_case(engine, unsure_case("pest", "virus", 0.5, confirmed_label="pest"))
+    page = run_page()
+    assert not page.exception
+    assert any("3 cases here await the agronomist's diagnosis" in c.value for c in page.caption)
+    cards = [block.value for block in page.markdown if block.value.startswith("**Model:**")]
+    assert cards[:3] == [
+        "**Model:** Early blight (52%), then insect pest damage (48%)",
+        "**Model:** Late blight (70%), then healthy (30%)",
+        "**Model:** Viral disease (95%), then bacterial disease (5%)",
+    ]
+    progress = next(  # reviewed photos per label, fewest photos first
+        table.value for table in page.dataframe if "Reviewed here" in table.value.columns
+    )
+    assert progress["Diagnosis"][0] == "Nematode damage"
+    assert (
+        dict(zip(progress["Diagnosis"], progress["Reviewed here"], strict=True))[
+            "Insect pest damage"
+        ]
+        == 1
+    )
+
+    page.button(f"review_queue_save_{closest}").click().run()  # no diagnosis chosen
+    assert not page.exception
+    assert any("choose a diagnosis before saving" in w.value for w in page.warning)
+    assert history.get_case(engine, closest).confirmed_label is None
+
+    page.selectbox(key=f"review_queue_label_{closest}").select("pest")
+    page.button(f"review_queue_save_{closest}").click().run()
+    assert not page.exception
+    assert history.get_case(engine, closest).confirmed_label == "pest"
+    assert page.success[0].value == f"Case #{closest}: review saved (insect pest damage)."
+    assert any("2 cases here await" in caption.value for caption in page.caption)
+    assert f"review_queue_save_{closest}" not in [button.key for button in page.button]
+    assert history.get_case(engine, close).confirmed_label is None
+    assert history.get_case(engine, sure).confirmed_label is None
+
+
+def test_page_skips_a_queued_case_for_the_session_and_brings_it_back(page_settings, engine):
+    first = history.save_case(engine, unsure_case("early_blight", "pest", 0.5))
+    page = run_page()
+    page.button(f"review_queue_skip_{first}").click().run()
+    assert not page.exception
+    assert any("Every case here has been reviewed, or skipped." in c.value for c in page.caption)
+    assert history.get_case(engine, first).confirmed_label is None  # skipping saves nothing
+    page.button("review_queue_unskip").click().run()
+    assert not page.exception
+    assert f"review_queue_save_{first}" in [button.key for button in page.button]
+
+
 def test_page_sends_a_saved_case_with_its_review_to_the_assistant(page_settings, engine):
     history.save_case(
         engine,

@@ -23,13 +23,13 @@ from scipy import ndimage
 from skimage.color import rgb2lab
 
 from potato_disease.labels import MODEL_CLASSES
+from potato_disease.photo_files import LAB_SOURCE
 
 if TYPE_CHECKING:
     from training.photo_pack import PhotoPack
 
 log = logging.getLogger(__name__)
 
-LAB_SOURCE = "plantvillage"
 BACKGROUND_STRATA = {("field-java", "healthy"), ("not-leaf", "not_leaf")}
 
 BOARD_DISTANCE = 18.0  # CIELAB distance from the board colour that counts as leaf

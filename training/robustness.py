@@ -20,6 +20,7 @@ from PIL import Image, ImageEnhance, ImageFilter
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.evaluation import summarize
 from potato_disease.labels import MODEL_CLASSES
+from potato_disease.photo_files import LAB_SOURCE
 from training import artwork, heldout, leaf_cutout
 from training.augment import jpeg_round_trip, shrink
 
@@ -102,11 +103,7 @@ def lab_leaves_in_the_field_report(
     kinds_of_background = {"validation photos": field, "held-out scenes": held_out}
     scenes, truth, kinds = [], [], []
     for index in validation:
-        mask = (
-            leaf_cutout.leaf_mask(images[index])
-            if sources[index] == leaf_cutout.LAB_SOURCE
-            else None
-        )
+        mask = leaf_cutout.leaf_mask(images[index]) if sources[index] == LAB_SOURCE else None
         if mask is None:
             continue
         for kind, backgrounds in kinds_of_background.items():

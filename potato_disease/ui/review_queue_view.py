@@ -1,0 +1,160 @@
+"""The History page's review queue: the unreviewed cases the model was least sure of,
+each reviewed in one step, and how many reviewed photos each label has gathered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from potato_disease import history, review_queue
+from potato_disease.database import DatabaseError
+from potato_disease.history import CaseRecord
+from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.markdown_safety import escape_markdown
+from potato_disease.model_files import ModelFilesError
+from potato_disease.presentation import as_percent, counted
+from potato_disease.resources import get_diagnoser
+from potato_disease.review_queue import QueuedCase
+from potato_disease.ui.history_view import stop_on_database_error
+
+logger = logging.getLogger(__name__)
+
+CASES_SHOWN = 3  # a short queue reads at a glance; each review brings the next one up
+SKIPPED_KEY = "review_queue_skipped"  # ids of the cases skipped in this session
+
+
+def model_field_counts() -> dict[str, int] | None:
+    """Field photos per label in the served model's data, or None when the model cannot
+    be loaded (the history stays usable without it)."""
+    try:
+        metadata = get_diagnoser().files.metadata
+    except (ModelFilesError, OSError, ValueError):
+        logger.exception("The model could not be loaded for its data counts")
+        return None
+    return review_queue.field_photo_counts(metadata.get("data", {}).get("counts", {}))
+
+
+def show_review_queue(engine: Engine, records: Sequence[CaseRecord]) -> None:
+    """The first few unreviewed cases among ``records``, least sure first, each with a
+    one-step review, then the reviewed photos gathered per label."""
+    st.subheader("Cases to review first")
+    skipped: set[int] = st.session_state.setdefault(SKIPPED_KEY, set())
+    queue = review_queue.review_queue(records, skipped)
+    if queue:
+        st.caption(
+            f"{counted(len(queue), 'case')} here await the agronomist's diagnosis. Those the "
+            "model was least sure of come first (photos it refused, then the closest calls "
+            "between its two likeliest answers): a review there is the likeliest to catch a "
+            "wrong answer, and teaches the next model most."
+        )
+        for queued in queue[:CASES_SHOWN]:
+            queue_card(engine, queued)
+    else:
+        st.caption("Every case here has been reviewed" + (", or skipped." if skipped else "."))
+    if skipped and st.button(
+        f"Bring back {counted(len(skipped), 'skipped case')}", key="review_queue_unskip"
+    ):
+        skipped.clear()
+        st.rerun()
+    field_counts = model_field_counts()
+    if field_counts is not None:
+        show_label_progress(records, field_counts)
+
+
+def model_answer_line(queued: QueuedCase) -> str:
+    """What the model said of a queued case, with its runner-up."""
+    record = queued.record
+    probabilities = record.probabilities
+    leaf_label = max(probabilities, key=probabilities.__getitem__, default=None)
+    if leaf_label is None:
+        return "**Model:** no answer stored"
+    answer = f"{DISPLAY_NAMES[leaf_label]} ({as_percent(probabilities[leaf_label])})"
+    if queued.runner_up is not None:
+        answer += (
+            f", then {DISPLAY_NAMES[queued.runner_up].lower()} "
+            f"({as_percent(probabilities[queued.runner_up])})"
+        )
+    if not record.is_leaf:
+        return f"**Model:** refused as not a potato leaf; as a leaf: {answer}"
+    return f"**Model:** {answer}"
+
+
+def queue_card(engine: Engine, queued: QueuedCase) -> None:
+    """One queued case: photo, where and when, the model's answer, and a form that saves
+    the agronomist's diagnosis or skips the case for this session."""
+    record = queued.record
+    with st.container(border=True):
+        photo_column, detail_column = st.columns([1, 3])
+        photo_column.image(record.thumbnail, caption=record.photo_name)
+        with detail_column:
+            place = escape_markdown(record.field_name or "no field") + (
+                f", plot {escape_markdown(record.plot)}" if record.plot else ""
+            )
+            st.markdown(f"**#{record.id}** · {record.observed_at:%Y-%m-%d} · {place}")
+            st.markdown(model_answer_line(queued))
+            if record.notes:
+                st.markdown(f"**Notes:** {escape_markdown(record.notes)}")
+            with st.form(f"review_queue_{record.id}", border=False):
+                label = st.selectbox(
+                    "Your diagnosis",
+                    MODEL_CLASSES,
+                    index=None,
+                    placeholder="Choose one",
+                    format_func=DISPLAY_NAMES.__getitem__,
+                    key=f"review_queue_label_{record.id}",
+                )
+                save_column, skip_column = st.columns(2)
+                save = save_column.form_submit_button(
+                    "Save review", key=f"review_queue_save_{record.id}"
+                )
+                skip = skip_column.form_submit_button(
+                    "Skip for now", key=f"review_queue_skip_{record.id}"
+                )
+    if skip:
+        st.session_state[SKIPPED_KEY].add(record.id)
+        st.rerun()
+    if save:
+        if label is None:
+            st.warning(f"Case #{record.id}: choose a diagnosis before saving the review.")
+            return
+        try:
+            found = history.confirm_case(engine, record.id, label)
+        except DatabaseError as error:
+            stop_on_database_error(error)
+        st.session_state.history_notice = (
+            f"Case #{record.id}: review saved ({DISPLAY_NAMES[label].lower()})."
+            if found
+            else f"Case #{record.id} no longer exists."
+        )
+        st.rerun()
+
+
+def show_label_progress(records: Sequence[CaseRecord], field_counts: Mapping[str, int]) -> None:
+    """Reviewed photos per leaf label beside the field photos the model learned from."""
+    progress = review_queue.label_progress(records, field_counts)
+    with st.expander("Reviewed photos for the next model"):
+        st.caption(
+            "Every reviewed photo is a labelled field photo for training the next model "
+            "(the ZIP of reviewed photos above). The model's field accuracy has grown with "
+            "the number of field photos in its data; the diagnoses with the fewest come first."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Diagnosis": [DISPLAY_NAMES[row.label] for row in progress],
+                    "Reviewed here": [row.reviewed for row in progress],
+                    "In the model's data": [row.in_model_data for row in progress],
+                }
+            ),
+            hide_index=True,
+            column_config={
+                "In the model's data": st.column_config.NumberColumn(
+                    help="Field photos of this diagnosis the model was trained and checked on "
+                    "(lab photos not counted)."
+                )
+            },
+        )

@@ -1,0 +1,125 @@
+"""The review queue: unreviewed cases, least sure first, and reviewed photos per label."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from potato_disease.history import CaseRecord
+from potato_disease.labels import DISEASE_LABELS
+from potato_disease.review_queue import (
+    LabelProgress,
+    field_photo_counts,
+    label_progress,
+    review_queue,
+    runner_up_and_margin,
+)
+
+
+def case(
+    case_id: int,
+    probabilities: dict[str, float],
+    confirmed_label: str | None = None,
+    is_leaf: bool = True,
+    day: int = 1,
+) -> CaseRecord:
+    best = max(probabilities, key=probabilities.__getitem__)
+    return CaseRecord(
+        id=case_id,
+        created_at=datetime(2025, 3, day, tzinfo=UTC),
+        photo_name=f"leaf-{case_id}.jpg",
+        thumbnail=b"",
+        model_label=best if is_leaf else "not_leaf",
+        model_confidence=probabilities[best],
+        probabilities=probabilities,
+        is_leaf=is_leaf,
+        confirmed_label=confirmed_label,
+        confirmed_at=None,
+        field_name="North",
+        plot=None,
+        notes=None,
+        latitude=None,
+        longitude=None,
+        model_version=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "runner_up", "margin"),
+    [
+        ({"early_blight": 0.5, "pest": 0.3, "virus": 0.2}, "pest", 0.2),
+        ({"healthy": 0.2, "virus": 0.7, "pest": 0.1}, "healthy", 0.5),
+        ({"healthy": 0.6}, None, 0.6),
+        ({}, None, 1.0),
+    ],
+)
+def test_runner_up_and_margin(probabilities, runner_up, margin):
+    found_runner_up, found_margin = runner_up_and_margin(probabilities)
+    assert found_runner_up == runner_up
+    assert found_margin == pytest.approx(margin)
+
+
+def test_the_queue_puts_refused_photos_then_the_closest_calls_first():
+    records = [
+        case(1, {"early_blight": 0.9, "pest": 0.1}),  # sure: margin 0.8
+        case(2, {"early_blight": 0.45, "pest": 0.4, "virus": 0.15}),  # closest call
+        case(3, {"late_blight": 0.95, "healthy": 0.05}, is_leaf=False),  # refused
+        case(4, {"virus": 0.6, "bacteria": 0.4}),  # margin 0.2
+        case(5, {"pest": 0.5, "early_blight": 0.5}, confirmed_label="pest"),  # reviewed
+    ]
+    queue = review_queue(records)
+    assert [queued.record.id for queued in queue] == [3, 2, 4, 1]
+    assert queue[1].runner_up == "pest"
+    assert queue[1].margin == pytest.approx(0.05)
+
+
+def test_equal_margins_put_the_newest_first_and_skipped_cases_are_left_out():
+    records = [
+        case(1, {"virus": 0.6, "bacteria": 0.4}, day=1),
+        case(2, {"virus": 0.6, "bacteria": 0.4}, day=3),
+        case(3, {"virus": 0.6, "bacteria": 0.4}, day=2),
+    ]
+    assert [queued.record.id for queued in review_queue(records)] == [2, 3, 1]
+    assert [queued.record.id for queued in review_queue(records, skipped={2})] == [3, 1]
+
+
+def test_a_fully_reviewed_history_leaves_an_empty_queue():
+    records = [case(1, {"virus": 0.6, "bacteria": 0.4}, confirmed_label="virus")]
+    assert review_queue(records) == []
+
+
+def test_field_photo_counts_add_every_source_but_the_lab_photos():
+    counts = field_photo_counts(
+        {
+            "plantvillage": {"early_blight": 788, "healthy": 119},
+            "field-java": {"early_blight": 454, "nematode": 40},
+            "reviewed-2026": {"early_blight": 6, "healthy": 3},
+            "not-leaf": {"not_leaf": 474},
+        }
+    )
+    assert counts == {"early_blight": 460, "nematode": 40, "healthy": 3, "not_leaf": 474}
+
+
+def test_label_progress_lists_every_leaf_label_fewest_photos_first():
+    records = [
+        case(1, {"virus": 0.9}, confirmed_label="nematode"),
+        case(2, {"virus": 0.9}, confirmed_label="nematode"),
+        case(3, {"virus": 0.9}, confirmed_label="not_leaf"),  # no leaf label: not counted
+        case(4, {"virus": 0.9}),  # not reviewed
+    ]
+    field_counts = {
+        "early_blight": 454,
+        "late_blight": 150,
+        "healthy": 117,
+        "bacteria": 405,
+        "virus": 350,
+        "pest": 394,
+        "nematode": 40,
+    }
+    progress = label_progress(records, field_counts)
+    assert sorted(row.label for row in progress) == sorted(DISEASE_LABELS)
+    assert progress[0] == LabelProgress("nematode", 2, 40)
+    assert progress[1] == LabelProgress("healthy", 0, 117)
+    assert progress[-1] == LabelProgress("early_blight", 0, 454)
+    assert label_progress([], {})[0] == LabelProgress(DISEASE_LABELS[0], 0, 0)
