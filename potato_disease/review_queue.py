@@ -40,6 +40,12 @@ def runner_up_and_margin(probabilities: Mapping[str, float]) -> tuple[str | None
     return ranked[1], probabilities[ranked[0]] - probabilities[ranked[1]]
 
 
+def review_priority(is_leaf: bool, probabilities: Mapping[str, float]) -> tuple[bool, float]:
+    """The queue's sort key for one answer: refused photos first (False sorts before
+    True), then the smallest margin between the two likeliest labels."""
+    return is_leaf, runner_up_and_margin(probabilities)[1]
+
+
 def review_queue(records: Iterable[CaseRecord], skipped: Collection[int] = ()) -> list[QueuedCase]:
     """The cases nobody has reviewed, except those ``skipped`` (ids), most useful first:
     refused photos, then the smallest margin, then the newest."""
@@ -49,7 +55,9 @@ def review_queue(records: Iterable[CaseRecord], skipped: Collection[int] = ()) -
         if record.confirmed_label is None and record.id not in skipped
     ]
     queued.sort(key=lambda case: case.record.observed_at, reverse=True)
-    queued.sort(key=lambda case: (case.record.is_leaf, case.margin))  # stable: newest first
+    queued.sort(  # stable: the newest stay first among equals
+        key=lambda case: review_priority(case.record.is_leaf, case.record.probabilities)
+    )
     return queued
 
 

@@ -123,3 +123,24 @@ def test_label_progress_lists_every_leaf_label_fewest_photos_first():
     assert progress[1] == LabelProgress("healthy", 0, 117)
     assert progress[-1] == LabelProgress("early_blight", 0, 454)
     assert label_progress([], {})[0] == LabelProgress(DISEASE_LABELS[0], 0, 0)
+
+
+def test_the_check_counts_the_wrong_answers_found_in_each_order():
+    from potato_disease.diagnosis import Diagnosis
+    from training.review_queue_check import review_orders, wrong_found
+
+    wrong = [False, True, False, True, False, False, False, False, False, True]
+    assert wrong_found(wrong, [1, 3, 0, 2, 4, 5, 6, 7, 8, 9], (0.1, 0.2, 0.5)) == {
+        "10%": pytest.approx(1 / 3),
+        "20%": pytest.approx(2 / 3),
+        "50%": pytest.approx(2 / 3),
+    }
+    assert wrong_found([False, False], [0, 1], (0.5,)) == {"50%": 0.0}  # nothing to find
+    diagnoses = [
+        Diagnosis("virus", 0.4, {"virus": 0.4, "pest": 0.3, "healthy": 0.3}, True),
+        Diagnosis("pest", 0.5, {"pest": 0.5, "virus": 0.45, "healthy": 0.05}, True),
+        Diagnosis("not_leaf", 0.9, {"healthy": 0.9, "virus": 0.1}, False),
+    ]
+    orders = review_orders(diagnoses)
+    assert orders["review queue"] == [2, 1, 0]  # refused, then margins 0.05 and 0.1
+    assert orders["lowest confidence"] == [2, 0, 1]  # refused, then 0.4 and 0.5
