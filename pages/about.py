@@ -26,6 +26,10 @@ PRIVACY = """
 - **Late blight weather** (Diagnose and History) comes from Open-Meteo's forecast
   service: the server sends it the location rounded to 0.1° (about 10 km), nothing
   else. The operator can switch it off.
+- **Team alerts**: where the operator has set one up, saving or confirming late blight
+  sends the team's subscribers (e-mail or SMS, through Amazon SNS) the field's name, the
+  names and distances of fields within 5 km, the dates and the case numbers: never a
+  photo, a note or a location.
 - The **History** map draws its background from Streamlit's map tile provider (CARTO):
   the browser asks it for the map tiles of the area shown, so the provider learns which
   area is being looked at, never the cases themselves.

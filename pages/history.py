@@ -7,8 +7,10 @@ from potato_disease.database import DatabaseError
 from potato_disease.labels import MODEL_CLASSES
 from potato_disease.resources import get_engine
 from potato_disease.ui.access import through_the_router
+from potato_disease.ui.alert_view import show_outcome
 from potato_disease.ui.history_view import (
     EMPTY_HISTORY,
+    REVIEW_ALERT,
     label_name,
     rename_field_form,
     review_case,
@@ -39,6 +41,7 @@ st.caption(
 if st.session_state.history_notice:
     st.success(st.session_state.history_notice)
     st.session_state.history_notice = None
+show_outcome(REVIEW_ALERT, once=True)  # whether a review's late blight reached the team
 
 try:
     engine = get_engine()

@@ -1,4 +1,5 @@
-"""AWS at start-up: the model from S3 (checksummed, cached) and the Gemini key from Secrets Manager.
+"""AWS: at start-up the model from S3 (checksummed, cached) and the Gemini key from Secrets
+Manager; later, team alerts to an SNS topic.
 
 The model location ``MODEL_S3_URI`` is a prefix, ``s3://bucket/path/``, holding the
 model files (``potato_leaf.tflite``, ``head.npz``, ``metadata.json``, optionally
@@ -8,7 +9,7 @@ own folder under ``MODEL_CACHE_DIR``; a start-up whose cached files still match 
 listed hashes downloads nothing but ``SHA256SUMS``. Any failure (network, permissions,
 a missing object, a hash mismatch, files this code cannot load) is logged once and the
 model baked into the image is served instead. No Streamlit here: ``resources.py``
-calls these once per process.
+calls the start-up helpers once per process.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ GEMINI_KEY_FIELD = "GEMINI_API_KEY"
 # Start-up must not hang on a slow endpoint: short connects, a few standard retries.
 CLIENT_CONFIG = Config(
     connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"}
+)
+# A page waits on an alert while it saves: give up within seconds, not minutes.
+ALERT_CLIENT_CONFIG = Config(
+    connect_timeout=3, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}
 )
 CHUNK_BYTES = 1024 * 1024
 _CHECKSUM_LINE = re.compile(r"^(?P<digest>[0-9a-fA-F]{64}) [ *](?P<name>.+)$")
@@ -103,7 +108,7 @@ def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def aws_client(service: str, settings: Settings) -> Any:
+def aws_client(service: str, settings: Settings, config: Config = CLIENT_CONFIG) -> Any:
     """A boto3 client for ``service`` honouring the configured region and endpoint."""
     # A session per client: boto3's default session is not thread-safe.
     session = boto3.session.Session()
@@ -111,7 +116,7 @@ def aws_client(service: str, settings: Settings) -> Any:
         service,
         region_name=settings.aws_region,
         endpoint_url=settings.aws_endpoint_url,
-        config=CLIENT_CONFIG,
+        config=config,
     )
 
 
@@ -229,3 +234,13 @@ def read_gemini_key(settings: Settings) -> str | None:
         )
         return None
     return gemini_key_from_secret(response.get("SecretString"), settings.gemini_secret_id)
+
+
+def publish_alert(settings: Settings, subject: str, message: str) -> str:
+    """Publish a message to the team's SNS topic (``ALERT_TOPIC_ARN``); its message id.
+    Raises botocore's ClientError or BotoCoreError when it cannot."""
+    if not settings.alert_topic_arn:
+        raise ValueError("No alert topic is configured (ALERT_TOPIC_ARN)")
+    sns = aws_client("sns", settings, ALERT_CLIENT_CONFIG)
+    response = sns.publish(TopicArn=settings.alert_topic_arn, Subject=subject, Message=message)
+    return str(response["MessageId"])

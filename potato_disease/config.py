@@ -45,6 +45,7 @@ class Settings:
     model_cache_dir: Path = Path("/tmp/potato-model-cache")
     aws_endpoint_url: str | None = None  # tests point this at a local moto server
     metrics_namespace: str | None = None  # CloudWatch namespace of the EMF metrics; None: off
+    alert_topic_arn: str | None = None  # SNS topic told of new late blight; None: no alerts
     # Blight weather (Open-Meteo's forecast API); None: off. The key is for its paid plans.
     weather_url: str | None = DEFAULT_WEATHER_URL
     weather_api_key: str | None = field(default=None, repr=False)
@@ -78,6 +79,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         model_cache_dir=_env_path(env, "MODEL_CACHE_DIR", Path("/tmp/potato-model-cache")),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         metrics_namespace=env.get("METRICS_NAMESPACE") or None,
+        alert_topic_arn=env.get("ALERT_TOPIC_ARN") or None,
         weather_url=env.get("WEATHER_URL", DEFAULT_WEATHER_URL) or None,  # set empty: off
         weather_api_key=env.get("WEATHER_API_KEY") or None,
     )

@@ -73,14 +73,15 @@ def emf_line(
     return _document(namespace, [["Service"], ["Service", "Answer"]], metrics, members, now)
 
 
-def weather_emf_line(
-    namespace: str, answered: bool, milliseconds: float, now: datetime | None = None
+def call_emf_line(
+    namespace: str, service: str, answered: bool, milliseconds: float, now: datetime | None = None
 ) -> str:
-    """One request to the weather service as an EMF document, per service."""
+    """One call to an outside ``service`` (``Weather``, ``Alert``) as an EMF document, per
+    service: ``<service>Requests``, ``<service>Failures`` and ``<service>Time``."""
     metrics = {
-        "WeatherRequests": (1, "Count"),
-        "WeatherFailures": (int(not answered), "Count"),
-        "WeatherTime": (round(milliseconds, 2), "Milliseconds"),
+        f"{service}Requests": (1, "Count"),
+        f"{service}Failures": (int(not answered), "Count"),
+        f"{service}Time": (round(milliseconds, 2), "Milliseconds"),
     }
     return _document(namespace, [["Service"]], metrics, {}, now)
 
@@ -104,4 +105,11 @@ def record_weather_request(namespace: str | None, answered: bool, milliseconds: 
     """Write a weather request's metrics to standard output when a namespace is
     configured: failures show a lost route out, or an expired key."""
     if namespace:
-        _write(weather_emf_line(namespace, answered, milliseconds))
+        _write(call_emf_line(namespace, "Weather", answered, milliseconds))
+
+
+def record_alert(namespace: str | None, sent: bool, milliseconds: float) -> None:
+    """Write a team alert's metrics to standard output when a namespace is configured:
+    failures show a missing permission, a deleted topic or no route to SNS."""
+    if namespace:
+        _write(call_emf_line(namespace, "Alert", sent, milliseconds))

@@ -22,6 +22,7 @@ from potato_disease.config import (
     settings_from_env,
 )
 from potato_disease.diagnosis import Diagnoser
+from tests.aws_test_services import REGION, SubscribedTopic, moto_server, subscribed_topic
 from tests.fake_open_meteo import FakeOpenMeteo, forecast_answer, serve_fake_open_meteo
 
 
@@ -30,9 +31,42 @@ def no_real_weather_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tests never reach the real weather service: weather is off unless a test serves
     the fake one (:func:`fake_open_meteo`)."""
     monkeypatch.setenv("WEATHER_URL", "")
+    monkeypatch.delenv("ALERT_TOPIC_ARN", raising=False)  # nor any real alert topic
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A local moto server standing in for AWS."""
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Test credentials only; no profile, config file or instance metadata is consulted."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def alert_topic(
+    moto_endpoint: str, aws_credentials: None, monkeypatch: pytest.MonkeyPatch, request
+) -> Iterator[SubscribedTopic]:
+    """A team alert topic on the moto server, which the app's settings point at."""
+    with subscribed_topic(moto_endpoint, f"team-alerts-{abs(hash(request.node.nodeid))}") as topic:
+        monkeypatch.setenv("ALERT_TOPIC_ARN", topic.arn)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+        monkeypatch.setenv("AWS_REGION", REGION)
+        get_settings.cache_clear()
+        yield topic
 
 
 @pytest.fixture

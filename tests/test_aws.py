@@ -12,37 +12,20 @@ from pathlib import Path
 import boto3
 import numpy as np
 import pytest
-from moto.server import ThreadedMotoServer
 
 from potato_disease import aws
 from potato_disease.config import Settings
 from potato_disease.labels import MODEL_CLASSES
+from tests.aws_test_services import REGION
 
-REGION = "eu-west-1"
 BUCKET = "potato-models"
 PREFIX = "releases/v2/"
 SECRET_KEY_VALUE = "AIza-test-not-a-real-key-5f3c9b"
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
-def fake_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Test credentials only; no profile, config file or instance metadata is consulted."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def fake_credentials(aws_credentials: None) -> None:
+    """Every test here runs with test credentials only (conftest's aws_credentials)."""
 
 
 @pytest.fixture

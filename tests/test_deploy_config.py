@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from potato_disease import monitoring
-from potato_disease.config import Settings
+from potato_disease.config import Settings, settings_from_env
 from potato_disease.diagnosis import Diagnosis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,9 +218,24 @@ def test_alarms_on_high_cpu_and_load_balancer_5xx():
             "Value": {"Fn::GetAtt": ["AWSEBV2LoadBalancer", "LoadBalancerFullName"]},
         }
     ]
-    topics = {n for n, r in resources().items() if r["Type"] == "AWS::SNS::Topic"}
-    for props in alarms.values():
-        assert props["AlarmActions"] == [{"Ref": next(iter(topics))}]
+    assert resources()["PotatoAlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    for props in alarms.values():  # operators hear of alarms; the team topic is the growers'
+        assert props["AlarmActions"] == props["OKActions"] == [{"Ref": "PotatoAlarmTopic"}]
+
+
+def test_team_alerts_go_to_a_topic_of_their_own_that_the_app_is_told_of():
+    environment = "aws:elasticbeanstalk:application:environment"
+    topic_arn = merged_settings()[(environment, "ALERT_TOPIC_ARN")]
+    assert topic_arn == '`{"Ref" : "PotatoTeamAlertTopic"}`'  # EB resolves it in the stack
+    assert resources()["PotatoTeamAlertTopic"]["Type"] == "AWS::SNS::Topic"
+    assert len(resources()["PotatoTeamAlertTopic"]["Properties"]["DisplayName"]) <= 11
+    assert Settings().alert_topic_arn is None  # off unless configured
+    read = settings_from_env({"ALERT_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:t"})
+    assert read.alert_topic_arn == "arn:aws:sns:eu-west-1:123456789012:t"
+    failed_alarm = resources()["PotatoTeamAlertFailedAlarm"]["Properties"]
+    document = json.loads(monitoring.call_emf_line("PotatoDisease", "Alert", False, 5.0))
+    assert document[failed_alarm["MetricName"]] == 1
+    assert failed_alarm["Namespace"] == merged_settings()[(environment, "METRICS_NAMESPACE")]
 
 
 @pytest.mark.parametrize(
@@ -238,7 +253,7 @@ def test_alarms_on_high_cpu_and_load_balancer_5xx():
             "PotatoWeatherFailingAlarm",
             "failures",
             "requests",
-            lambda namespace: monitoring.weather_emf_line(namespace, False, 5.0),
+            lambda namespace: monitoring.call_emf_line(namespace, "Weather", False, 5.0),
         ),
     ],
 )

@@ -1173,6 +1173,33 @@ def test_page_queues_the_closest_calls_first_and_saves_a_review_in_one_step(page
     assert history.get_case(engine, sure).confirmed_label is None
 
 
+def test_page_tells_the_team_when_a_review_finds_late_blight(page_settings, engine, alert_topic):
+    first = history.save_case(engine, unsure_case("early_blight", "late_blight", 0.52))
+    second = history.save_case(engine, unsure_case("pest", "late_blight", 0.55))
+    page = run_page()
+    page.selectbox(key=f"review_queue_label_{second}").select("pest")
+    page.button(f"review_queue_save_{second}").click().run()
+    assert alert_topic.messages() == []  # not late blight: nothing to tell
+
+    page.selectbox(key=f"review_queue_label_{first}").select("late_blight")
+    page.button(f"review_queue_save_{first}").click().run()
+    assert not page.exception
+    (message,) = alert_topic.messages()
+    assert message["Subject"] == "Late blight in North field"
+    assert "1 confirmed by an agronomist" in message["Message"]
+    assert "The team was told of this late blight by message." in [c.value for c in page.caption]
+    page.run()  # said once
+    assert "The team was told of this late blight by message." not in [
+        c.value for c in page.caption
+    ]
+
+    review = next(box for box in page.selectbox if box.label.startswith("Agronomist"))
+    review.select("late_blight")  # the same field again within the day: no second message
+    page.button("history_save_review").click().run()
+    assert history.get_case(engine, second).confirmed_label == "late_blight"
+    assert alert_topic.messages() == []
+
+
 def test_page_skips_a_queued_case_for_the_session_and_brings_it_back(page_settings, engine):
     first = history.save_case(engine, unsure_case("early_blight", "pest", 0.5))
     page = run_page()

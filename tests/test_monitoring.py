@@ -10,10 +10,11 @@ import pytest
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.monitoring import (
     SERVICE,
+    call_emf_line,
     emf_line,
+    record_alert,
     record_diagnosis,
     record_weather_request,
-    weather_emf_line,
 )
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -64,7 +65,7 @@ def test_nothing_is_written_without_a_namespace_and_one_line_with_one(capsys) ->
 
 @pytest.mark.parametrize(("answered", "failures"), [(True, 0), (False, 1)])
 def test_a_weather_request_is_counted_with_its_failure_and_time(answered, failures) -> None:
-    document = json.loads(weather_emf_line("PotatoDisease", answered, 812.345, NOW))
+    document = json.loads(call_emf_line("PotatoDisease", "Weather", answered, 812.345, NOW))
     (directive,) = document["_aws"]["CloudWatchMetrics"]
     assert directive["Dimensions"] == [["Service"]] and document["Service"] == SERVICE
     assert [m["Name"] for m in directive["Metrics"]] == [
@@ -76,9 +77,13 @@ def test_a_weather_request_is_counted_with_its_failure_and_time(answered, failur
     assert document["WeatherTime"] == 812.35
 
 
-def test_weather_lines_are_written_only_with_a_namespace(capsys) -> None:
-    record_weather_request(None, True, 10.0)
+@pytest.mark.parametrize(
+    ("record", "failures"),
+    [(record_weather_request, "WeatherFailures"), (record_alert, "AlertFailures")],
+)
+def test_outside_call_lines_are_written_only_with_a_namespace(capsys, record, failures) -> None:
+    record(None, True, 10.0)
     assert capsys.readouterr().out == ""
-    record_weather_request("PotatoDisease", False, 10.0)
+    record("PotatoDisease", False, 10.0)
     (line,) = capsys.readouterr().out.splitlines()
-    assert json.loads(line)["WeatherFailures"] == 1
+    assert json.loads(line)[failures] == 1

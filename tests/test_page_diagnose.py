@@ -580,6 +580,49 @@ def test_saving_combined_late_blight_names_the_fields_near_it(
     assert any("Within 5 km: West (2.2 km)." in w.value for w in at.warning)
 
 
+def test_saving_late_blight_tells_the_team_once_a_day_per_field(
+    app_data: Path, data_dir: Path, alert_topic
+) -> None:
+    save_field("West", -7.25, 110.38)  # 2.2 km from the photo
+    at = saved_as_field_east(data_dir, "late_blight")
+    assert not at.exception
+    (message,) = alert_topic.messages()
+    assert message["Subject"] == "Late blight in East"
+    assert message["Message"].startswith("Late blight in East: 1 photo, the model's answer")
+    assert "Other fields within 5 km: West (2.2 km)." in message["Message"]
+    assert message["Message"].endswith("Cases in the app's History: #2.")
+    assert "The team was told of this late blight by message." in [c.value for c in at.caption]
+    at.run()  # the next run shows it again and sends nothing more
+    assert "The team was told of this late blight by message." in [c.value for c in at.caption]
+    assert alert_topic.messages() == []
+
+    other = sample_photos(data_dir, "plantvillage", "late_blight", 2)[1]
+    at = page().run()  # more late blight in East the same day: the team knows already
+    at.file_uploader[0].set_value([from_phone(other, "b.jpg", (7, 15, 0))]).run()
+    next(w for w in at.text_input if w.label == "Field").input("East")
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert at.success[-1].value == "Saved to history as case #3."
+    assert alert_topic.messages() == []
+
+
+def test_saving_healthy_tells_the_team_nothing(app_data: Path, data_dir: Path, alert_topic) -> None:
+    at = saved_as_field_east(data_dir, "healthy")
+    assert not at.exception
+    assert alert_topic.messages() == []
+    assert not [c for c in at.caption if "The team" in c.value]
+
+
+def test_an_alert_that_cannot_be_sent_is_said_and_the_case_kept(
+    app_data: Path, data_dir: Path, alert_topic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn + "-deleted")
+    get_settings.cache_clear()
+    at = saved_as_field_east(data_dir, "late_blight")
+    assert not at.exception
+    assert at.success[-1].value == "Saved to history as case #1."
+    assert any("could not be told of this late blight" in w.value for w in at.warning)
+
+
 def test_a_new_field_named_like_a_known_one_is_questioned_on_saving(
     app_data: Path, data_dir: Path
 ) -> None:

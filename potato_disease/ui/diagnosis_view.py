@@ -34,6 +34,7 @@ from potato_disease.outbreaks import NEARBY_M, counts_as_late_blight, fields_nea
 from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif, coarse
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
+from potato_disease.ui.alert_view import alert_the_team, remember_outcome, show_outcome
 
 ADVICE_TABS = (
     ("What it is", "What it is"),
@@ -224,9 +225,11 @@ def save_form(
 
 
 def show_saved(case_ids: Sequence[int], message: str) -> None:
-    """Say the cases are saved; then, when they hold late blight, name the fields near
-    them, and when their field is new and looks like a known one misspelt, say so."""
+    """Say the cases are saved, and whether the team was alerted; then, when they hold
+    late blight, name the fields near them, and when their field is new and looks like a
+    known one misspelt, say so."""
     st.success(message)
+    show_outcome(case_ids[0])
     try:
         engine = get_engine()
         records = [record for case_id in case_ids if (record := get_case(engine, case_id))]
@@ -313,14 +316,18 @@ def case_detail_inputs(
 
 
 def stored(cases: list[NewCase]) -> list[int] | None:
-    """Save the cases together and return their ids; on failure say why (nothing is
-    saved, the page keeps its answers) and return None."""
+    """Save the cases together, alert the team if they bring late blight, and return
+    their ids; on failure say why (nothing is saved, the page keeps its answers) and
+    return None."""
     try:
-        return save_cases(get_engine(), cases)
+        ids = save_cases(get_engine(), cases)
     except ValueError as error:
         st.error(str(error))
     except (DatabaseError, OSError):
         st.error(SAVE_FAILED)
+    else:
+        remember_outcome(ids[0], alert_the_team(ids))
+        return ids
     return None
 
 

@@ -38,6 +38,7 @@ from potato_disease.markdown_safety import escape_markdown
 from potato_disease.outbreaks import Outbreak
 from potato_disease.photo_exif import Location
 from potato_disease.presentation import as_percent, counted
+from potato_disease.ui.alert_view import alert_the_team, remember_outcome
 from potato_disease.ui.diagnosis_view import CaseTimePlace, case_for_assistant, coordinate_input
 from potato_disease.ui.weather_view import (
     fields_table,
@@ -47,6 +48,8 @@ from potato_disease.ui.weather_view import (
 )
 
 logger = logging.getLogger(__name__)
+
+REVIEW_ALERT = "history review"  # the key of a review's team alert outcome
 
 DATABASE_TROUBLE = (
     "The history cannot be reached right now. Please try again in a moment; "
@@ -394,15 +397,27 @@ def review_form(engine: Engine, record: CaseRecord) -> str | None:
         key=f"history_review_{record.id}",
     )
     if st.button("Save review", key="history_save_review"):
-        try:
-            found = history.confirm_case(engine, record.id, review_label)
-        except DatabaseError as error:
-            stop_on_database_error(error)
-        st.session_state.history_notice = (
-            f"Case #{record.id}: review saved." if found else f"Case #{record.id} no longer exists."
-        )
-        st.rerun()
+        save_review(engine, record.id, review_label)
     return review_label
+
+
+def save_review(engine: Engine, case_id: int, label: str | None) -> None:
+    """Store the agronomist's diagnosis of a case (None clears it), tell the team when it
+    brings late blight, and run the page again with a notice of it."""
+    try:
+        found = history.confirm_case(engine, case_id, label)
+    except DatabaseError as error:
+        stop_on_database_error(error)
+    if not found:
+        st.session_state.history_notice = f"Case #{case_id} no longer exists."
+    elif label is None:
+        st.session_state.history_notice = f"Case #{case_id}: review cleared."
+    else:
+        st.session_state.history_notice = (
+            f"Case #{case_id}: review saved ({DISPLAY_NAMES[label].lower()})."
+        )
+        remember_outcome(REVIEW_ALERT, alert_the_team([case_id]))
+    st.rerun()
 
 
 def ask_assistant_about_case(record: CaseRecord, review_label: str | None) -> None:

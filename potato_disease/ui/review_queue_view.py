@@ -10,8 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from potato_disease import history, review_queue
-from potato_disease.database import DatabaseError
+from potato_disease import review_queue
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.markdown_safety import escape_markdown
@@ -19,7 +18,7 @@ from potato_disease.model_files import ModelFilesError
 from potato_disease.presentation import as_percent, counted
 from potato_disease.resources import get_diagnoser
 from potato_disease.review_queue import QueuedCase
-from potato_disease.ui.history_view import stop_on_database_error
+from potato_disease.ui.history_view import save_review
 
 logger = logging.getLogger(__name__)
 
@@ -121,16 +120,7 @@ def queue_card(engine: Engine, queued: QueuedCase) -> None:
         if label is None:
             st.warning(f"Case #{record.id}: choose a diagnosis before saving the review.")
             return
-        try:
-            found = history.confirm_case(engine, record.id, label)
-        except DatabaseError as error:
-            stop_on_database_error(error)
-        st.session_state.history_notice = (
-            f"Case #{record.id}: review saved ({DISPLAY_NAMES[label].lower()})."
-            if found
-            else f"Case #{record.id} no longer exists."
-        )
-        st.rerun()
+        save_review(engine, record.id, label)
 
 
 def show_label_progress(records: Sequence[CaseRecord], field_counts: Mapping[str, int]) -> None:

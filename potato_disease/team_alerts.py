@@ -1,0 +1,126 @@
+"""Telling the team when late blight is found: one message per field a day.
+
+The agronomist who saves late blight sees the fields near it on the Diagnose page; the
+growers and the rest of the team learn of it from a message to an Amazon SNS topic
+(``ALERT_TOPIC_ARN``; e-mail, SMS or a chat hook, as its subscriptions say). A case counts
+as the outbreak warning counts it (:func:`outbreaks.counts_as_late_blight`), if it was seen
+within :data:`outbreaks.RECENT`. A field that had late blight saved or confirmed in the
+:data:`QUIET_FOR` before is not alerted about again, so a field walk of many photos, or
+their review one by one, sends one message.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from potato_disease.history import CaseRecord
+from potato_disease.outbreaks import (
+    LATE_BLIGHT,
+    NEARBY_M,
+    NO_FIELD,
+    RECENT,
+    counts_as_late_blight,
+    fields_near,
+)
+from potato_disease.photo_exif import Location
+from potato_disease.presentation import counted
+
+QUIET_FOR = timedelta(hours=24)
+SUBJECT_MAX_LENGTH = 99  # SNS: fewer than 100 printable ASCII characters, one line
+
+
+@dataclass(frozen=True)
+class LateBlightAlert:
+    """New late blight in one field, as the team is told of it."""
+
+    field_name: str | None
+    case_ids: tuple[int, ...]
+    confirmed: int  # of them, confirmed by an agronomist
+    last_seen: datetime
+    fields_near: tuple[tuple[str, float], ...]  # other fields within NEARBY_M, metres
+
+
+def became_late_blight_at(record: CaseRecord) -> datetime:
+    """When a case became late blight in the history: its review, else its saving."""
+    if record.confirmed_label == LATE_BLIGHT and record.confirmed_at is not None:
+        return record.confirmed_at
+    return record.created_at
+
+
+def late_blight_alert(
+    changed: Sequence[CaseRecord],
+    field_cases: Iterable[CaseRecord],
+    places: Mapping[str, Location],
+    now: datetime,
+) -> LateBlightAlert | None:
+    """The alert that ``changed`` cases (just saved, or just reviewed; all of one field)
+    call for, or None: when none counts as late blight seen lately, or when another case
+    of their field (among ``field_cases``) became late blight within :data:`QUIET_FOR`."""
+    struck = [
+        record
+        for record in changed
+        if counts_as_late_blight(record) and record.observed_at >= now - RECENT
+    ]
+    if not struck:
+        return None
+    field_name = struck[0].field_name
+    changed_ids = {record.id for record in changed}
+    if any(
+        (record.field_name or NO_FIELD) == (field_name or NO_FIELD)
+        and record.id not in changed_ids
+        and counts_as_late_blight(record)
+        and became_late_blight_at(record) >= now - QUIET_FOR
+        for record in field_cases
+    ):
+        return None  # the team has heard of this field today
+    location = next((r.location for r in struck if r.location), places.get(field_name or ""))
+    return LateBlightAlert(
+        field_name,
+        tuple(record.id for record in struck),
+        sum(record.confirmed_label == LATE_BLIGHT for record in struck),
+        max(record.observed_at for record in struck),
+        tuple(fields_near(location, field_name, places)),
+    )
+
+
+def field_words(alert: LateBlightAlert) -> str:
+    """The field as a message names it."""
+    return alert.field_name or "a case saved without a field name"
+
+
+def alert_subject(alert: LateBlightAlert) -> str:
+    """A one-line subject in printable ASCII (letters lose their accents), as SNS asks."""
+    subject = f"Late blight in {field_words(alert)}"
+    ascii_only = unicodedata.normalize("NFKD", subject).encode("ascii", "ignore").decode()
+    printable = "".join(c if c.isprintable() else " " for c in ascii_only)
+    return " ".join(printable.split())[:SUBJECT_MAX_LENGTH]
+
+
+def alert_message(alert: LateBlightAlert) -> str:
+    """The message body: what was found, where else to scout, and which cases."""
+    found = f"Late blight in {field_words(alert)}: {counted(len(alert.case_ids), 'photo')}"
+    if alert.confirmed:
+        found += f", {alert.confirmed} confirmed by an agronomist"
+    else:
+        found += ", the model's answer (not yet confirmed by an agronomist)"
+    lines = [f"{found}; last seen {alert.last_seen:%Y-%m-%d %H:%M} UTC."]
+    if alert.fields_near:
+        listed = ", ".join(f"{name} ({metres / 1000:.1f} km)" for name, metres in alert.fields_near)
+        lines.append(
+            f"Other fields within {NEARBY_M / 1000:.0f} km: {listed}. Its spores ride the wind "
+            "for several kilometres in cloudy, humid weather: tell their growers and scout "
+            "them now."
+        )
+    else:
+        lines.append(
+            "Scout the neighbouring fields: its spores ride the wind in cloudy, humid weather."
+        )
+    lines.append(
+        "Cases in the app's History: "
+        + ", ".join(f"#{case_id}" for case_id in alert.case_ids)
+        + "."
+    )
+    return "\n".join(lines)

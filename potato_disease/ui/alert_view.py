@@ -1,0 +1,96 @@
+"""Team alerts from the pages: once cases are saved or reviewed, tell the team of new late
+blight (``team_alerts``, through SNS) and show whether the message went."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import streamlit as st
+from botocore.exceptions import BotoCoreError, ClientError
+
+from potato_disease import aws, history
+from potato_disease.config import get_settings
+from potato_disease.database import DatabaseError
+from potato_disease.history import CaseFilter
+from potato_disease.monitoring import record_alert
+from potato_disease.outbreaks import RECENT, counts_as_late_blight
+from potato_disease.resources import get_engine
+from potato_disease.team_alerts import alert_message, alert_subject, late_blight_alert
+
+logger = logging.getLogger(__name__)
+
+OUTCOMES_KEY = "team_alert_outcomes"  # what became of each alert, by the page's own key
+SENT = "The team was told of this late blight by message."
+NOT_SENT = "The team could not be told of this late blight by message: tell them yourself."
+NOT_CHECKED = (
+    "Whether the team should be told of late blight could not be checked (the history "
+    "cannot be read right now): if this is late blight, tell them yourself."
+)
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    """Whether a message went to the team, in words for the page."""
+
+    sent: bool
+    text: str
+
+
+def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
+    """Tell the team (``ALERT_TOPIC_ARN``) of the late blight these just saved or just
+    reviewed cases (all of one field) bring, unless their field was alerted about lately;
+    None when there is nothing to tell or alerts are off."""
+    settings = get_settings()
+    if not settings.alert_topic_arn or not case_ids:
+        return None
+    now = datetime.now(UTC)
+    try:
+        engine = get_engine()
+        changed = [record for case_id in case_ids if (record := history.get_case(engine, case_id))]
+        if not any(map(counts_as_late_blight, changed)):
+            return None
+        field_filter = CaseFilter(field_name=changed[0].field_name, date_from=(now - RECENT).date())
+        field_cases = history.list_cases(engine, field_filter)
+        places = history.field_locations(engine)
+    except (DatabaseError, OSError):
+        logger.exception("Cases %s: could not read the history to decide on an alert", case_ids)
+        return AlertOutcome(False, NOT_CHECKED)
+    alert = late_blight_alert(changed, field_cases, places, now)
+    if alert is None:
+        return None
+    started = time.perf_counter()
+    try:
+        message_id = aws.publish_alert(settings, alert_subject(alert), alert_message(alert))
+    except (ClientError, BotoCoreError) as error:
+        logger.warning(
+            "Cases %s: the alert was not sent (%s)", alert.case_ids, aws.describe_error(error)
+        )
+        outcome = AlertOutcome(False, NOT_SENT)
+    else:
+        logger.info("Cases %s: alert sent as SNS message %s", alert.case_ids, message_id)
+        outcome = AlertOutcome(True, SENT)
+    record_alert(settings.metrics_namespace, outcome.sent, (time.perf_counter() - started) * 1000)
+    return outcome
+
+
+def remember_outcome(key: Hashable, outcome: AlertOutcome | None) -> None:
+    """Keep an alert's outcome for the page's later runs to show under ``key``."""
+    if outcome is not None:
+        st.session_state.setdefault(OUTCOMES_KEY, {})[key] = outcome
+
+
+def show_outcome(key: Hashable, once: bool = False) -> None:
+    """Say whether the alert remembered under ``key`` went (nothing if there was none);
+    ``once``: forget it then."""
+    outcomes = st.session_state.get(OUTCOMES_KEY, {})
+    outcome = outcomes.pop(key, None) if once else outcomes.get(key)
+    if outcome is None:
+        return
+    if outcome.sent:
+        st.caption(outcome.text)
+    else:
+        st.warning(outcome.text, icon=":material/notifications_off:")

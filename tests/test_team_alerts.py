@@ -1,0 +1,133 @@
+"""Team alerts of new late blight: when one is due, its words, and its publishing to SNS."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from potato_disease import aws
+from potato_disease.config import get_settings
+from potato_disease.history import CaseRecord
+from potato_disease.photo_exif import Location
+from potato_disease.team_alerts import (
+    QUIET_FOR,
+    LateBlightAlert,
+    alert_message,
+    alert_subject,
+    late_blight_alert,
+)
+
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+NORTH = Location(-7.25, 110.40)
+EAST = Location(-7.25, 110.42)  # 2.2 km from NORTH
+FAR = Location(-7.50, 110.40)  # 28 km from NORTH
+PLACES = {"North field": NORTH, "East field": EAST, "Far field": FAR}
+
+
+def case(case_id: int, label: str = "late_blight", **changes: object) -> CaseRecord:
+    record = CaseRecord(
+        id=case_id,
+        created_at=NOW,
+        photo_name="leaf.jpg",
+        thumbnail=b"",
+        model_label=label,
+        model_confidence=0.9,
+        probabilities={label: 0.9},
+        is_leaf=True,
+        confirmed_label=None,
+        confirmed_at=None,
+        field_name="North field",
+        plot=None,
+        notes=None,
+        latitude=NORTH.latitude,
+        longitude=NORTH.longitude,
+        model_version=None,
+    )
+    return replace(record, **changes)
+
+
+def test_new_late_blight_calls_for_an_alert_naming_the_fields_near_it():
+    new = [case(1), case(2, confirmed_label="late_blight", confirmed_at=NOW), case(3, "healthy")]
+    alert = late_blight_alert(new, new, PLACES, NOW)
+    assert alert is not None
+    assert (alert.field_name, alert.case_ids, alert.confirmed) == ("North field", (1, 2), 1)
+    assert [name for name, _ in alert.fields_near] == ["East field"]
+    assert alert.fields_near[0][1] == pytest.approx(2_200, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"label": "early_blight"},
+        {"model_confidence": 0.5},  # the model was unsure
+        {"confirmed_label": "pest"},  # the agronomist said otherwise
+        {"taken_at": NOW - timedelta(days=20), "created_at": NOW},  # an old photo
+    ],
+)
+def test_no_alert_without_late_blight_seen_lately(changes):
+    label = changes.pop("label", "late_blight")
+    assert late_blight_alert([case(1, label, **changes)], [], PLACES, NOW) is None
+
+
+def test_a_field_alerted_about_within_a_day_is_not_alerted_about_again():
+    earlier = case(7, created_at=NOW - QUIET_FOR + timedelta(minutes=5))
+    new = case(8)
+    assert late_blight_alert([new], [earlier, new], PLACES, NOW) is None
+    older = replace(earlier, created_at=NOW - QUIET_FOR - timedelta(minutes=5))
+    assert late_blight_alert([new], [older, new], PLACES, NOW) is not None
+    reviewed_lately = replace(
+        older, confirmed_label="late_blight", confirmed_at=NOW - timedelta(hours=1)
+    )
+    assert late_blight_alert([new], [reviewed_lately, new], PLACES, NOW) is None
+    other_field = replace(earlier, field_name="East field")
+    assert late_blight_alert([new], [other_field, new], PLACES, NOW) is not None
+
+
+def test_a_review_to_late_blight_calls_for_an_alert_once():
+    reviewed = case(4, "pest", confirmed_label="late_blight", confirmed_at=NOW)
+    alert = late_blight_alert([reviewed], [reviewed], PLACES, NOW)
+    assert alert is not None and alert.confirmed == 1
+
+
+def test_the_subject_is_one_line_of_printable_ascii_under_100_characters():
+    alert = LateBlightAlert("Ladang Bàtu\nutara " + "x" * 200, (1,), 0, NOW, ())
+    subject = alert_subject(alert)
+    assert subject.startswith("Late blight in Ladang Batu utara xxx")
+    assert subject.isascii() and subject.isprintable() and len(subject) < 100
+    assert alert_subject(replace(alert, field_name=None)) == (
+        "Late blight in a case saved without a field name"
+    )
+
+
+def test_the_message_says_what_where_and_which_cases():
+    alert = LateBlightAlert("North field", (12, 13), 1, NOW, (("East field", 2_230.0),))
+    assert alert_message(alert) == (
+        "Late blight in North field: 2 photos, 1 confirmed by an agronomist; last seen "
+        "2026-11-28 12:00 UTC.\n"
+        "Other fields within 5 km: East field (2.2 km). Its spores ride the wind for several "
+        "kilometres in cloudy, humid weather: tell their growers and scout them now.\n"
+        "Cases in the app's History: #12, #13."
+    )
+    unconfirmed = alert_message(replace(alert, confirmed=0, fields_near=()))
+    assert "the model's answer (not yet confirmed by an agronomist)" in unconfirmed
+    assert "Scout the neighbouring fields" in unconfirmed
+
+
+def test_an_alert_is_published_to_the_topic(alert_topic):
+    message_id = aws.publish_alert(get_settings(), "Late blight in North field", "Body\ntext")
+    assert message_id
+    assert alert_topic.messages() == [
+        {"Subject": "Late blight in North field", "Message": "Body\ntext"}
+    ]
+
+
+def test_publishing_to_a_missing_topic_raises_a_client_error(alert_topic, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn + "-gone")
+    get_settings.cache_clear()
+    with pytest.raises(ClientError):
+        aws.publish_alert(get_settings(), "Subject", "Message")
+    assert alert_topic.messages() == []
