@@ -26,6 +26,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from potato_disease.config import Settings
 from potato_disease.model_files import (
@@ -38,6 +39,9 @@ from potato_disease.model_files import (
 
 LOGGER = logging.getLogger(__name__)
 
+# What a call to AWS raises when it fails: an error answer, no answer, or one that is not
+# AWS's (a proxy's page, an empty body; botocore's parser error is none of the others).
+AWS_CALL_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
 CHECKSUMS = "SHA256SUMS"
 REQUIRED_FILES = (SERVING_MODEL, HEAD_ARRAYS, METADATA)
 GEMINI_KEY_FIELD = "GEMINI_API_KEY"
@@ -182,8 +186,7 @@ def resolve_model_dir(settings: Settings) -> Path:
     except (
         ModelDownloadError,
         ModelFilesError,
-        ClientError,
-        BotoCoreError,
+        *AWS_CALL_FAILURES,
         OSError,
         ValueError,
     ) as error:
@@ -226,7 +229,7 @@ def read_gemini_key(settings: Settings) -> str | None:
     try:
         client = aws_client("secretsmanager", settings)
         response = client.get_secret_value(SecretId=settings.gemini_secret_id)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_CALL_FAILURES as error:
         LOGGER.warning(
             "Could not read secret %s from Secrets Manager (%s); the assistant stays offline",
             settings.gemini_secret_id,
@@ -238,7 +241,7 @@ def read_gemini_key(settings: Settings) -> str | None:
 
 def publish_alert(settings: Settings, subject: str, message: str) -> str:
     """Publish a message to the team's SNS topic (``ALERT_TOPIC_ARN``); its message id.
-    Raises botocore's ClientError or BotoCoreError when it cannot."""
+    Raises one of :data:`AWS_CALL_FAILURES` when it cannot."""
     if not settings.alert_topic_arn:
         raise ValueError("No alert topic is configured (ALERT_TOPIC_ARN)")
     sns = aws_client("sns", settings, ALERT_CLIENT_CONFIG)

@@ -4,9 +4,11 @@ back (through an SQS queue subscribed to it), as a subscriber would get them."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -68,3 +70,32 @@ def subscribed_topic(endpoint: str, name: str) -> Iterator[SubscribedTopic]:
     finally:
         sns.delete_topic(TopicArn=topic_arn)
         sqs.delete_queue(QueueUrl=queue_url)
+
+
+class _EmptyAnswer(BaseHTTPRequestHandler):
+    """Answers every request 200 with an empty body, as a misconfigured proxy might."""
+
+    def do_GET(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self) -> None:
+        self.do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet test output
+        pass
+
+
+@contextmanager
+def not_aws() -> Iterator[str]:
+    """A local endpoint that answers every AWS call with an empty 200; its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EmptyAnswer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

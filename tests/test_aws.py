@@ -16,7 +16,7 @@ import pytest
 from potato_disease import aws
 from potato_disease.config import Settings
 from potato_disease.labels import MODEL_CLASSES
-from tests.aws_test_services import REGION
+from tests.aws_test_services import REGION, not_aws
 
 BUCKET = "potato-models"
 PREFIX = "releases/v2/"
@@ -208,6 +208,19 @@ def test_unreachable_endpoint_falls_back(tmp_path, baked_model, caplog):
     with caplog.at_level(logging.WARNING, logger="potato_disease.aws"):
         assert aws.resolve_model_dir(settings) == baked_model
     assert "baked-in model" in caplog.text
+
+
+def test_an_endpoint_that_is_not_aws_falls_back_and_stays_offline(tmp_path, baked_model, caplog):
+    """An empty answer fails botocore's parser, whose error is not a BotoCoreError."""
+    with not_aws() as endpoint, caplog.at_level(logging.WARNING, logger="potato_disease"):
+        assert aws.resolve_model_dir(settings_for(endpoint, tmp_path, baked_model)) == baked_model
+        assert aws.read_gemini_key(secret_settings(endpoint, "potato/gemini")) is None
+        alert_settings = Settings(
+            aws_region=REGION, aws_endpoint_url=endpoint, alert_topic_arn="arn:aws:sns:x"
+        )
+        with pytest.raises(aws.AWS_CALL_FAILURES):
+            aws.publish_alert(alert_settings, "Subject", "Message")
+    assert "baked-in model" in caplog.text and "offline" in caplog.text
 
 
 @pytest.mark.parametrize("uri", ["https://bucket/model/", "s3://", "bucket/prefix"])

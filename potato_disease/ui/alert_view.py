@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import streamlit as st
-from botocore.exceptions import BotoCoreError, ClientError
 
 from potato_disease import aws, history
 from potato_disease.config import get_settings
@@ -65,7 +64,7 @@ def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
     started = time.perf_counter()
     try:
         message_id = aws.publish_alert(settings, alert_subject(alert), alert_message(alert))
-    except (ClientError, BotoCoreError) as error:
+    except aws.AWS_CALL_FAILURES as error:
         logger.warning(
             "Cases %s: the alert was not sent (%s)", alert.case_ids, aws.describe_error(error)
         )
