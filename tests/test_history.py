@@ -1203,6 +1203,7 @@ def test_page_tells_the_team_when_a_review_finds_late_blight(page_settings, engi
 def test_page_skips_a_queued_case_for_the_session_and_brings_it_back(page_settings, engine):
     first = history.save_case(engine, unsure_case("early_blight", "pest", 0.5))
     page = run_page()
+    assert any("1 case here awaits the agronomist's" in c.value for c in page.caption)
     page.button(f"review_queue_skip_{first}").click().run()
     assert not page.exception
     assert any("Every case here has been reviewed, or skipped." in c.value for c in page.caption)

@@ -45,7 +45,8 @@ def show_review_queue(engine: Engine, records: Sequence[CaseRecord]) -> None:
     queue = review_queue.review_queue(records, skipped)
     if queue:
         st.caption(
-            f"{counted(len(queue), 'case')} here await the agronomist's diagnosis. Those the "
+            f"{counted(len(queue), 'case')} here {'awaits' if len(queue) == 1 else 'await'} "
+            "the agronomist's diagnosis. Those the "
             "model was least sure of come first (photos it refused, then the closest calls "
             "between its two likeliest answers): a review there is the likeliest to catch a "
             "wrong answer, and teaches the next model most."
@@ -108,7 +109,7 @@ def queue_card(engine: Engine, queued: QueuedCase) -> None:
                 )
                 save_column, skip_column = st.columns(2)
                 save = save_column.form_submit_button(
-                    "Save review", key=f"review_queue_save_{record.id}"
+                    f"Save review of #{record.id}", key=f"review_queue_save_{record.id}"
                 )
                 skip = skip_column.form_submit_button(
                     "Skip for now", key=f"review_queue_skip_{record.id}"

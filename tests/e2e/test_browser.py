@@ -191,12 +191,18 @@ def test_diagnose_save_find_in_history_and_ask(
     page.get_by_text("E2E North field").filter(visible=True).first.wait_for()
     shot(page, "4-history")
 
+    # The review queue offers the unreviewed case, with no answer chosen for the agronomist.
+    page.get_by_role("heading", name="Cases to review first").wait_for()
+    page.get_by_text("1 case here awaits the agronomist's diagnosis").wait_for()
+    page.get_by_role("button", name="Save review of #1").wait_for()
+
     # The agronomist confirms it; the reviewed photo then downloads as a labelled set.
     page.get_by_role("combobox", name="Agronomist's diagnosis", exact=False).click()
     page.keyboard.type("Late blight")  # the selectbox filters its options as one types
     page.keyboard.press("Enter")
-    page.get_by_role("button", name="Save review").click()
+    page.get_by_role("button", name="Save review", exact=True).click()
     page.get_by_text("review saved").wait_for()
+    page.get_by_text("Every case here has been reviewed").wait_for()  # the queue is empty
     with page.expect_download() as download:
         page.get_by_role("button", name="Download 1 reviewed photo (ZIP)").click()
     archive = zipfile.ZipFile(download.value.path())
