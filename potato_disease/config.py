@@ -46,6 +46,7 @@ class Settings:
     aws_endpoint_url: str | None = None  # tests point this at a local moto server
     metrics_namespace: str | None = None  # CloudWatch namespace of the EMF metrics; None: off
     alert_topic_arn: str | None = None  # SNS topic told of new late blight; None: no alerts
+    app_url: str | None = None  # the app's public address, for links in team alerts
     # Blight weather (Open-Meteo's forecast API); None: off. The key is for its paid plans.
     weather_url: str | None = DEFAULT_WEATHER_URL
     weather_api_key: str | None = field(default=None, repr=False)
@@ -80,6 +81,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         metrics_namespace=env.get("METRICS_NAMESPACE") or None,
         alert_topic_arn=env.get("ALERT_TOPIC_ARN") or None,
+        app_url=env.get("APP_URL") or None,
         weather_url=env.get("WEATHER_URL", DEFAULT_WEATHER_URL) or None,  # set empty: off
         weather_api_key=env.get("WEATHER_API_KEY") or None,
     )

@@ -99,8 +99,17 @@ def alert_subject(alert: LateBlightAlert) -> str:
     return " ".join(printable.split())[:SUBJECT_MAX_LENGTH]
 
 
-def alert_message(alert: LateBlightAlert) -> str:
-    """The message body: what was found, where else to scout, and which cases."""
+def history_link(app_url: str | None) -> str | None:
+    """The History page's address under the app's public one (``APP_URL``), or None
+    when that is not an http(s) address."""
+    if not app_url or not app_url.startswith(("https://", "http://")):
+        return None
+    return app_url.rstrip("/") + "/history"
+
+
+def alert_message(alert: LateBlightAlert, app_url: str | None = None) -> str:
+    """The message body: what was found, where else to scout, and which cases (with a
+    link to the History page when the app's address is known)."""
     found = f"Late blight in {field_words(alert)}: {counted(len(alert.case_ids), 'photo')}"
     if alert.confirmed:
         found += f", {alert.confirmed} confirmed by an agronomist"
@@ -123,4 +132,7 @@ def alert_message(alert: LateBlightAlert) -> str:
         + ", ".join(f"#{case_id}" for case_id in alert.case_ids)
         + "."
     )
+    link = history_link(app_url)
+    if link:
+        lines.append(f"Open the History: {link}")
     return "\n".join(lines)

@@ -581,8 +581,10 @@ def test_saving_combined_late_blight_names_the_fields_near_it(
 
 
 def test_saving_late_blight_tells_the_team_once_a_day_per_field(
-    app_data: Path, data_dir: Path, alert_topic
+    app_data: Path, data_dir: Path, alert_topic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("APP_URL", "https://potato.example.org")
+    get_settings.cache_clear()
     save_field("West", -7.25, 110.38)  # 2.2 km from the photo
     at = saved_as_field_east(data_dir, "late_blight")
     assert not at.exception
@@ -590,7 +592,9 @@ def test_saving_late_blight_tells_the_team_once_a_day_per_field(
     assert message["Subject"] == "Late blight in East"
     assert message["Message"].startswith("Late blight in East: 1 photo, the model's answer")
     assert "Other fields within 5 km: West (2.2 km)." in message["Message"]
-    assert message["Message"].endswith("Cases in the app's History: #2.")
+    assert message["Message"].endswith(
+        "Cases in the app's History: #2.\nOpen the History: https://potato.example.org/history"
+    )
     assert "The team was told of this late blight by message." in [c.value for c in at.caption]
     at.run()  # the next run shows it again and sends nothing more
     assert "The team was told of this late blight by message." in [c.value for c in at.caption]

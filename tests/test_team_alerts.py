@@ -110,6 +110,10 @@ def test_the_message_says_what_where_and_which_cases():
         "kilometres in cloudy, humid weather: tell their growers and scout them now.\n"
         "Cases in the app's History: #12, #13."
     )
+    assert alert_message(alert, "https://potato.example.org/").endswith(
+        "#12, #13.\nOpen the History: https://potato.example.org/history"
+    )
+    assert alert_message(alert, "potato.example.org") == alert_message(alert)  # no scheme
     unconfirmed = alert_message(replace(alert, confirmed=0, fields_near=()))
     assert "the model's answer (not yet confirmed by an agronomist)" in unconfirmed
     assert "Scout the neighbouring fields" in unconfirmed

@@ -63,7 +63,9 @@ def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
         return None
     started = time.perf_counter()
     try:
-        message_id = aws.publish_alert(settings, alert_subject(alert), alert_message(alert))
+        message_id = aws.publish_alert(
+            settings, alert_subject(alert), alert_message(alert, settings.app_url)
+        )
     except aws.AWS_CALL_FAILURES as error:
         logger.warning(
             "Cases %s: the alert was not sent (%s)", alert.case_ids, aws.describe_error(error)
