@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 from potato_disease.history import CaseRecord, LabelCount
 from potato_disease.history_charts import (
@@ -15,28 +14,13 @@ from potato_disease.history_charts import (
     trend_chart,
 )
 from potato_disease.labels import MODEL_CLASSES
+from tests.case_records import case_record
 
 
 def record(case_id: int, model_label: str, **changes: object) -> CaseRecord:
-    case = CaseRecord(
-        id=case_id,
-        created_at=datetime(2026, 11, 2, 9, tzinfo=UTC),
-        photo_name=f"leaf-{case_id}.jpg",
-        thumbnail=b"",
-        model_label=model_label,
-        model_confidence=0.9,
-        probabilities={model_label: 0.9},
-        is_leaf=True,
-        confirmed_label=None,
-        confirmed_at=None,
-        field_name="North",
-        plot="A1",
-        notes=None,
-        latitude=-7.25,
-        longitude=110.4,
-        model_version="v1",
+    return case_record(
+        case_id, model_label, **{"plot": "A1", "latitude": -7.25, "longitude": 110.4} | changes
     )
-    return replace(case, **changes)
 
 
 def test_every_label_has_its_own_colour() -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISEASE_LABELS, NOT_LEAF
 from potato_disease.plot_visits import MIXED, VISIT_GAP, plot_visits
+from tests.case_records import case_record
 
 CASE_IDS = itertools.count(1)
 
@@ -24,23 +25,16 @@ def record(
     is_leaf: bool = True,
 ) -> CaseRecord:
     probabilities = dict.fromkeys(DISEASE_LABELS, 0.02) | {label if is_leaf else "healthy": 0.88}
-    return CaseRecord(
-        id=next(CASE_IDS),
+    return case_record(
+        next(CASE_IDS),
+        label if is_leaf else NOT_LEAF,
         created_at=datetime(2026, 6, day, hour, minute, tzinfo=UTC),
         photo_name="leaf.jpg",
-        thumbnail=b"",
-        model_label=label if is_leaf else NOT_LEAF,
         model_confidence=0.88,
         probabilities=probabilities,
-        is_leaf=is_leaf,
         confirmed_label=confirmed,
-        confirmed_at=None,
         field_name=field,
         plot=plot,
-        notes=None,
-        latitude=None,
-        longitude=None,
-        model_version="v1",
     )
 
 

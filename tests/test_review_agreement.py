@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from potato_disease.history import CaseRecord
 from potato_disease.review_agreement import (
     NO_FIELD,
     Agreement,
@@ -16,25 +15,17 @@ from potato_disease.review_agreement import (
     blind_agreement,
     corrections,
 )
+from tests.case_records import case_record
 
 
 def case(model_label: str, confirmed_label: str | None, field_name: str | None = "North"):
-    return CaseRecord(
-        id=1,
+    return case_record(
+        1,
+        model_label,
         created_at=datetime(2025, 3, 1, tzinfo=UTC),
-        photo_name="leaf.jpg",
-        thumbnail=b"",
-        model_label=model_label,
-        model_confidence=0.9,
         probabilities={},
-        is_leaf=model_label != "not_leaf",
         confirmed_label=confirmed_label,
-        confirmed_at=None,
         field_name=field_name,
-        plot=None,
-        notes=None,
-        latitude=None,
-        longitude=None,
         model_version=None,
     )
 

@@ -15,6 +15,7 @@ from potato_disease.review_queue import (
     review_queue,
     runner_up_and_margin,
 )
+from tests.case_records import case_record
 
 
 def case(
@@ -25,22 +26,13 @@ def case(
     day: int = 1,
 ) -> CaseRecord:
     best = max(probabilities, key=probabilities.__getitem__)
-    return CaseRecord(
-        id=case_id,
+    return case_record(
+        case_id,
+        best if is_leaf else "not_leaf",
         created_at=datetime(2025, 3, day, tzinfo=UTC),
-        photo_name=f"leaf-{case_id}.jpg",
-        thumbnail=b"",
-        model_label=best if is_leaf else "not_leaf",
         model_confidence=probabilities[best],
         probabilities=probabilities,
-        is_leaf=is_leaf,
         confirmed_label=confirmed_label,
-        confirmed_at=None,
-        field_name="North",
-        plot=None,
-        notes=None,
-        latitude=None,
-        longitude=None,
         model_version=None,
     )
 

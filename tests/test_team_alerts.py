@@ -18,6 +18,7 @@ from potato_disease.team_alerts import (
     alert_subject,
     late_blight_alert,
 )
+from tests.case_records import case_record
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 NORTH = Location(-7.25, 110.40)
@@ -27,25 +28,10 @@ PLACES = {"North field": NORTH, "East field": EAST, "Far field": FAR}
 
 
 def case(case_id: int, label: str = "late_blight", **changes: object) -> CaseRecord:
-    record = CaseRecord(
-        id=case_id,
-        created_at=NOW,
-        photo_name="leaf.jpg",
-        thumbnail=b"",
-        model_label=label,
-        model_confidence=0.9,
-        probabilities={label: 0.9},
-        is_leaf=True,
-        confirmed_label=None,
-        confirmed_at=None,
-        field_name="North field",
-        plot=None,
-        notes=None,
-        latitude=NORTH.latitude,
-        longitude=NORTH.longitude,
-        model_version=None,
+    located = {"latitude": NORTH.latitude, "longitude": NORTH.longitude}
+    return case_record(
+        case_id, label, **{"created_at": NOW, "field_name": "North field"} | located | changes
     )
-    return replace(record, **changes)
 
 
 def test_new_late_blight_calls_for_an_alert_naming_the_fields_near_it():

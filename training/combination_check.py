@@ -7,12 +7,10 @@ Usage: ``python -m training.combination_check [--model model] [--pack cache/phot
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 
 from potato_disease.diagnosis import Diagnoser
-from potato_disease.model_files import METADATA
 from training import export, train
 from training.combined_photos import combination_report
 
@@ -21,14 +19,8 @@ log = logging.getLogger(__name__)
 
 def main() -> None:
     """Measure the model directory given and keep the figures in its metadata and card."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    train.add_exported_model_arguments(parser)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    metadata = json.loads((args.model / METADATA).read_text())
-    photos, _, validation, groups = train.exported_model_photos(
-        metadata, args.data, args.pack, args.limit, args.extra_data
-    )
+    args = train.exported_model_command_line(__doc__.splitlines()[0])
+    metadata, photos, _, validation, groups = train.read_exported_model(args)
     diagnoses = Diagnoser(args.model).diagnose_many([photos.images[i] for i in validation])
     metadata["combination"] = combination_report(
         photos.labels, photos.sources, groups, validation, diagnoses, metadata["training"]["seed"]

@@ -12,7 +12,6 @@ Usage: ``python -m training.recalibrate [--model model] [--pack cache/photos.npz
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from collections.abc import Sequence
@@ -95,12 +94,9 @@ def recalibrate(
 
 def main() -> None:
     """Recalibrate the model directory given on the command line."""
-    parser = argparse.ArgumentParser(
-        description="Refit the distance rule, temperature and threshold of an exported model."
+    args = train.exported_model_command_line(
+        "Refit the distance rule, temperature and threshold of an exported model."
     )
-    train.add_exported_model_arguments(parser)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     metadata = recalibrate(args.model, args.data, args.pack, args.limit, args.extra_data)
     log.info("Validation: %s", json.dumps(metadata["validation"]["all"], indent=1)[:2000])
 

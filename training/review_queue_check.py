@@ -12,14 +12,11 @@ Usage: ``python -m training.review_queue_check [--model model] [--pack cache/pho
 
 from __future__ import annotations
 
-import argparse
 import json
-import logging
 from collections.abc import Callable, Sequence
 
 from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.labels import DISEASE_LABELS, MODEL_CLASSES
-from potato_disease.model_files import METADATA
 from potato_disease.photo_files import LAB_SOURCE
 from potato_disease.review_queue import review_priority
 from training import train
@@ -51,14 +48,8 @@ def review_orders(diagnoses: Sequence[Diagnosis]) -> dict[str, list[int]]:
 
 def main() -> None:
     """Diagnose the field validation leaves and print the wrong answers found per order."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    train.add_exported_model_arguments(parser)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    metadata = json.loads((args.model / METADATA).read_text())
-    photos, _, validation, _ = train.exported_model_photos(
-        metadata, args.data, args.pack, args.limit, args.extra_data
-    )
+    args = train.exported_model_command_line(__doc__.splitlines()[0])
+    _, photos, _, validation, _ = train.read_exported_model(args)
     field = [
         i
         for i in validation

@@ -197,6 +197,28 @@ def add_exported_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=0, help="that of the pack (smoke runs)")
 
 
+def exported_model_command_line(description: str) -> argparse.Namespace:
+    """The arguments of a script that measures an exported model again
+    (:func:`add_exported_model_arguments`), with logging started."""
+    parser = argparse.ArgumentParser(description=description)
+    add_exported_model_arguments(parser)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    return args
+
+
+def read_exported_model(
+    args: argparse.Namespace,
+) -> tuple[dict[str, Any], Photos, np.ndarray, np.ndarray, np.ndarray]:
+    """The metadata and photos of the exported model that ``args`` name, with its pack's
+    split of them: metadata, photos, train, validation, groups."""
+    metadata = json.loads((args.model / METADATA).read_text())
+    split_photos = exported_model_photos(
+        metadata, args.data, args.pack, args.limit, args.extra_data
+    )
+    return (metadata, *split_photos)
+
+
 def exported_model_photos(
     metadata: dict[str, Any],
     data_dir: Path,
