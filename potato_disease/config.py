@@ -39,6 +39,9 @@ class Settings:
     gemini_timeout_seconds: float = 30.0
     # Access: when set, the app asks for it first (always set on a deployment).
     app_password: str | None = field(default=None, repr=False)
+    # Proxies in front that append to X-Forwarded-For (2 on Elastic Beanstalk: the load
+    # balancer and nginx): how the client's address is found for the password lockout.
+    trusted_proxy_hops: int = 0
     # AWS
     aws_region: str | None = None
     model_s3_uri: str | None = None
@@ -75,6 +78,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         gemini_calls_per_session=int(env.get("GEMINI_CALLS_PER_SESSION", "30")),
         gemini_timeout_seconds=float(env.get("GEMINI_TIMEOUT_SECONDS", "30")),
         app_password=env.get("APP_PASSWORD") or None,
+        trusted_proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", "0")),
         aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
         model_s3_uri=env.get("MODEL_S3_URI") or None,
         model_cache_dir=_env_path(env, "MODEL_CACHE_DIR", Path("/tmp/potato-model-cache")),

@@ -1,4 +1,5 @@
-"""Password access: constant-time check, per-session lockout, and the app's gate."""
+"""Password access: constant-time check, per-session and per-address lockouts, and the
+app's gate."""
 
 from __future__ import annotations
 
@@ -37,6 +38,90 @@ def test_lockout_after_repeated_failures_then_release() -> None:
     assert not access.try_password("s3cret", "s3cret", state, clock).granted
     clock.now += access.LOCKOUT_SECONDS + 1
     assert access.try_password("s3cret", "s3cret", state, clock).granted
+
+
+def test_new_sessions_from_one_address_are_shut_out_after_too_many_wrong_passwords() -> None:
+    clock = Clock()
+    ledger = access.FailureLedger(clock=clock)
+    for _ in range(access.ADDRESS_MAX_FAILURES):  # a fresh session for every guess
+        access.try_password("guess", "s3cret", {}, clock, ledger, "203.0.113.7")
+    shut_out = access.try_password("s3cret", "s3cret", {}, clock, ledger, "203.0.113.7")
+    assert not shut_out.granted and shut_out.message.startswith("Too many wrong passwords")
+    assert "15 min" in shut_out.message
+    other = access.try_password("s3cret", "s3cret", {}, clock, ledger, "198.51.100.2")
+    assert other.granted  # another address is not shut out
+    clock.now += access.ADDRESS_WINDOW_SECONDS - 60
+    assert (
+        "1 min" in access.try_password("s3cret", "s3cret", {}, clock, ledger, "203.0.113.7").message
+    )
+    clock.now += 61  # the window has passed over the guesses
+    assert access.try_password("s3cret", "s3cret", {}, clock, ledger, "203.0.113.7").granted
+
+
+def test_failures_older_than_the_window_do_not_count() -> None:
+    clock = Clock()
+    ledger = access.FailureLedger(max_failures=3, window_seconds=100, clock=clock)
+    for _ in range(2):
+        ledger.record_failure("a")
+    clock.now += 101
+    ledger.record_failure("a")
+    assert ledger.seconds_locked("a") == 0
+    ledger.record_failure("a")
+    ledger.record_failure("a")
+    assert ledger.seconds_locked("a") == pytest.approx(100)
+
+
+def test_the_ledger_drops_quiet_addresses_when_it_holds_too_many(monkeypatch) -> None:
+    monkeypatch.setattr(access, "MAX_ADDRESSES_TRACKED", 3)
+    clock = Clock()
+    ledger = access.FailureLedger(max_failures=2, window_seconds=100, clock=clock)
+    for address in ("a", "b", "c"):
+        ledger.record_failure(address)
+    clock.now += 101
+    ledger.record_failure("d")  # a, b and c have no failure left in the window
+    ledger.record_failure("d")
+    assert ledger.seconds_locked("d") > 0
+    assert len(ledger._failures) == 1
+
+
+@pytest.mark.parametrize(
+    ("forwarded_for", "peer", "hops", "expected"),
+    [
+        ("203.0.113.7, 10.0.1.20", "172.17.0.1", 2, "203.0.113.7"),  # load balancer, nginx
+        ("6.6.6.6, 203.0.113.7, 10.0.1.20", "172.17.0.1", 2, "203.0.113.7"),  # forged first
+        ("203.0.113.7", "172.17.0.1", 2, "172.17.0.1"),  # fewer proxies than configured
+        ("6.6.6.6", "192.0.2.1", 0, "192.0.2.1"),  # no proxy: the header is the client's
+        (None, None, 0, access.UNKNOWN_ADDRESS),
+    ],
+)
+def test_the_client_address_is_the_one_the_trusted_proxies_saw(forwarded_for, peer, hops, expected):
+    assert access.client_address(forwarded_for, peer, hops) == expected
+
+
+def test_the_app_shuts_out_an_address_across_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from potato_disease.config import get_settings
+
+    monkeypatch.setenv("APP_PASSWORD", "field-day")
+    get_settings.cache_clear()
+    st.cache_resource.clear()  # a fresh ledger
+    try:
+        for _ in range(access.ADDRESS_MAX_FAILURES // access.MAX_FAILURES):
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+            for _ in range(access.MAX_FAILURES):
+                at.text_input[0].input("guess")
+                at.button[0].click().run()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # a new session
+        at.text_input[0].input("field-day")
+        at.button[0].click().run()
+        assert not at.exception
+        assert at.error[0].value.startswith("Too many wrong passwords")
+        assert at.text_input[0].label == "Password"  # still at the gate
+    finally:
+        get_settings.cache_clear()
+        st.cache_resource.clear()
 
 
 @pytest.mark.parametrize(("attempt", "expected"), [("abc", True), ("abd", False), ("", False)])

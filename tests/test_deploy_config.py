@@ -327,6 +327,17 @@ def test_non_secret_settings_are_environment_variables():
     assert not SECRET_NAMES & set(env), "secrets belong in environmentsecrets"
 
 
+def test_the_password_lockout_reads_the_address_the_load_balancer_saw():
+    """The ALB appends the client's address to X-Forwarded-For and nginx appends the
+    ALB's: the client is the entry 2 from the end, whatever a client puts before it."""
+    environment = "aws:elasticbeanstalk:application:environment"
+    hops = int(merged_settings()[(environment, "TRUSTED_PROXY_HOPS")])
+    nginx = (NGINX_DIR / "elasticbeanstalk" / "00_application.conf").read_text()
+    assert re.search(r"X-Forwarded-For\s+\$proxy_add_x_forwarded_for;", nginx)
+    assert settings_from_env({"TRUSTED_PROXY_HOPS": str(hops)}).trusted_proxy_hops == hops == 2
+    assert Settings().trusted_proxy_hops == 0  # run alone, the peer is the client
+
+
 def test_the_three_secrets_come_from_secrets_manager():
     secrets = {
         opt: val

@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from potato_disease.access import is_granted, try_password
+from potato_disease.access import FailureLedger, client_address, is_granted, try_password
 from potato_disease.config import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+@st.cache_resource
+def failure_ledger() -> FailureLedger:
+    """The wrong passwords per client address, shared by every session of this process."""
+    return FailureLedger()
+
+
+def text_or_none(value: object) -> str | None:
+    """``value`` when it is text (a test harness's stand-in context is not), else None."""
+    return value if isinstance(value, str) else None
+
+
+def this_client() -> str:
+    """The address of the browser this session talks to, as far as the proxies tell."""
+    return client_address(
+        text_or_none(st.context.headers.get("X-Forwarded-For")),
+        text_or_none(st.context.ip_address),
+        get_settings().trusted_proxy_hops,
+    )
 
 
 def require_password() -> None:
@@ -19,9 +43,12 @@ def require_password() -> None:
         attempt = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Enter")
     if submitted:
-        result = try_password(attempt, password, st.session_state)
+        ledger, address = failure_ledger(), this_client()
+        result = try_password(attempt, password, st.session_state, ledger=ledger, address=address)
         if result.granted:
             st.rerun()
+        if ledger.seconds_locked(address) > 0:
+            logger.warning("Wrong passwords: %s is shut out for a while", address)
         st.error(result.message)
     st.stop()
 
