@@ -373,3 +373,32 @@ def test_a_page_opened_first_by_its_address_still_asks_for_the_password(
         page.get_by_role("link", name="History").wait_for()  # the app's own menu,
         assert page.get_by_role("link", name="app", exact=True).count() == 0  # not pages/'
         page.close()
+
+
+def test_guessing_the_password_from_new_sessions_is_shut_out(
+    browser: object, tmp_path: Path
+) -> None:
+    """The per-session lockout ends with the session; the address's count does not."""
+    from potato_disease.access import ADDRESS_MAX_FAILURES, MAX_FAILURES
+
+    with running_app(tmp_path, APP_DATA_DIR=str(tmp_path), APP_PASSWORD="e2e-s3cret") as url:
+        for _ in range(ADDRESS_MAX_FAILURES // MAX_FAILURES):
+            page = browser.new_page()  # a new session, as a guessing script would open
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(url)
+            for attempt in range(MAX_FAILURES):
+                page.locator("input[type=password]").fill(f"guess-{attempt}")
+                page.keyboard.press("Enter")
+                page.get_by_text("password", exact=False).filter(
+                    has_text="left" if attempt < MAX_FAILURES - 1 else "Too many"
+                ).first.wait_for()
+            page.close()
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        page.locator("input[type=password]").fill("e2e-s3cret")  # even the right one, now
+        page.keyboard.press("Enter")
+        page.get_by_text("Too many wrong passwords. Try again in 15 min.").wait_for()
+        assert "Diagnose a potato leaf" not in page.inner_text("body")
+        shot(page, "password-shut-out")
+        page.close()
