@@ -3,10 +3,9 @@ with the model's and the agronomist's answers, the notes, and the guide's advice
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 from markdown_it import MarkdownIt
 
@@ -17,34 +16,18 @@ from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.photo_exif import centre
 from potato_disease.plot_visits import MIXED, PlotVisit
 from potato_disease.presentation import UNSURE_BELOW, as_percent, counted
+from potato_disease.report_html import html_page, moment, text
 from potato_disease.weather import ATTRIBUTION
 
 EXPERT_SECTION = "When to call an expert"
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto;
-       padding: 0 1rem; color: #1f2328; line-height: 1.45; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #d0d7de; padding: .4rem; text-align: left; vertical-align: top; }
-img { width: 96px; height: auto; }
-.note { background: #fff8c5; padding: .6rem .8rem; border-radius: 6px; }
-footer { margin-top: 2rem; font-size: .85rem; color: #59636e; }
-"""
 _markdown = MarkdownIt("commonmark", {"html": False})  # the guide's raw HTML is not passed on
-
-
-def _text(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _moment(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def _seen(case: CaseRecord) -> str:
     """When the photo was taken, if it says, else when it was saved."""
     if case.taken_at is not None:
-        return f"taken {_moment(case.taken_at)}"
-    return f"saved {_moment(case.created_at)}"
+        return f"taken {moment(case.taken_at)}"
+    return f"saved {moment(case.created_at)}"
 
 
 def advice_basis(visit: PlotVisit) -> tuple[str | None, str]:
@@ -83,8 +66,8 @@ def _summary(visit: PlotVisit) -> str:
     else:
         agronomist = DISPLAY_NAMES[visit.agronomist_label]
     return (
-        f"<p><strong>Agronomist's diagnosis:</strong> {_text(agronomist)}<br>"
-        f"<strong>Model's combined answer:</strong> {_text(model)}</p>"
+        f"<p><strong>Agronomist's diagnosis:</strong> {text(agronomist)}<br>"
+        f"<strong>Model's combined answer:</strong> {text(model)}</p>"
     )
 
 
@@ -96,10 +79,10 @@ def _photo_rows(cases: Sequence[CaseRecord]) -> str:
             model += f" ({as_percent(case.model_confidence)})"
         reviewed = DISPLAY_NAMES[case.confirmed_label] if case.confirmed_label else "Not reviewed"
         rows.append(
-            f'<tr><td><img src="{case.thumbnail_data_url}" alt="{_text(case.photo_name)}">'
-            f"</td><td>#{case.id} · {_text(case.photo_name)}<br>{_seen(case)}</td>"
-            f"<td>{_text(model)}</td><td>{_text(reviewed)}</td>"
-            f"<td>{_text(case.notes or '')}</td></tr>"
+            f'<tr><td><img src="{case.thumbnail_data_url}" alt="{text(case.photo_name)}">'
+            f"</td><td>#{case.id} · {text(case.photo_name)}<br>{_seen(case)}</td>"
+            f"<td>{text(model)}</td><td>{text(reviewed)}</td>"
+            f"<td>{text(case.notes or '')}</td></tr>"
         )
     return "\n".join(rows)
 
@@ -112,15 +95,15 @@ def _place(cases: Sequence[CaseRecord]) -> str:
 
 def _advice(label: str | None, basis: str) -> str:
     if label is None:
-        return f'<p class="note">{_text(basis)}</p>'
+        return f'<p class="note">{text(basis)}</p>'
     entry = guide_entry(label)
-    sources = "".join(f"<li>{_text(source)}</li>" for source in entry.sources)
+    sources = "".join(f"<li>{text(source)}</li>" for source in entry.sources)
     return (
-        f"<h2>What to do: {_text(entry.title)}</h2>"
-        f'<p class="note">Advice for {_text(basis)}. A diagnosis from photos needs '
+        f"<h2>What to do: {text(entry.title)}</h2>"
+        f'<p class="note">Advice for {text(basis)}. A diagnosis from photos needs '
         "confirming in the field before it drives spraying or quarantine.</p>"
         f"{_markdown.render(entry.sections[TREATMENT_SECTION])}"
-        f"<h3>{_text(EXPERT_SECTION)}</h3>{_markdown.render(entry.sections[EXPERT_SECTION])}"
+        f"<h3>{text(EXPERT_SECTION)}</h3>{_markdown.render(entry.sections[EXPERT_SECTION])}"
         f"<h3>Sources</h3><ul>{sources}</ul>"
     )
 
@@ -131,9 +114,9 @@ def _weather(blight_weather: tuple[date, str] | None) -> str:
     day, sentence = blight_weather
     return (
         f"<h2>Late blight weather at this place, as forecast on {day:%Y-%m-%d}</h2>"
-        f'<p>{_text(sentence)}</p><p class="note">A Hutton period is {_text(HUTTON_RULE)}: '
+        f'<p>{text(sentence)}</p><p class="note">A Hutton period is {text(HUTTON_RULE)}: '
         "weather in which late blight spreads. Protectant sprays work only on leaves they "
-        f"cover before infection. {_text(ATTRIBUTION)}.</p>"
+        f"cover before infection. {text(ATTRIBUTION)}.</p>"
     )
 
 
@@ -152,13 +135,7 @@ def visit_report_html(
     ordered = [by_id[case_id] for case_id in visit.case_ids]
     title = f"Plot visit: {visit.field_name}, plot {visit.plot}, {visit.started_at:%Y-%m-%d}"
     versions = sorted({case.model_version for case in ordered if case.model_version})
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_text(title)}</title><style>{STYLE}</style></head>
-<body>
-<h1>{_text(title)}</h1>
-<p>{_moment(visit.started_at)} to {_moment(visit.ended_at)} ·
+    body = f"""<p>{moment(visit.started_at)} to {moment(visit.ended_at)} ·
 {counted(len(ordered), "photo")}{_place(ordered)}</p>
 {_summary(visit)}
 <table><thead><tr><th>Photo</th><th>Case</th><th>Model's answer</th>
@@ -168,12 +145,11 @@ def visit_report_html(
 </tbody></table>
 {_weather(blight_weather)}
 {_advice(*advice_basis(visit))}
-<footer>Made by the potato leaf diagnosis app (model {_text(", ".join(versions) or "unknown")}).
+<footer>Made by the potato leaf diagnosis app (model {text(", ".join(versions) or "unknown")}).
 The model's answers are calibrated probabilities from one photo each, combined assuming
 different plants; the model card describes how they were measured and their limits.
-</footer>
-</body></html>
-"""
+</footer>"""
+    return html_page(title, body)
 
 
 def report_file_name(visit: PlotVisit) -> str:
