@@ -11,6 +11,7 @@ from potato_disease.ui.alert_view import show_outcome
 from potato_disease.ui.history_view import (
     EMPTY_HISTORY,
     REVIEW_ALERT,
+    field_report_download,
     label_name,
     rename_field_form,
     review_case,
@@ -81,6 +82,7 @@ if not records:
 show_trend(engine, case_filter)
 show_map(records)
 show_cases(records)
+field_report_download(case_filter.field_name, records)
 show_agreement(records)
 show_review_queue(engine, records)
 show_plot_visits(records)

@@ -1275,6 +1275,18 @@ def test_page_combines_the_cases_of_one_plot_visit(page_settings, engine):
     assert visit_choice.options == ["2025-03-03 08:00 · North field, plot A3"]
 
 
+def test_page_offers_a_report_of_the_field_chosen_in_the_filters(page_settings, engine):
+    history.save_case(engine, new_case(created_at=at(3), field_name="North field"))
+    history.save_case(engine, new_case(created_at=at(4), field_name="South field"))
+    page = run_page()
+    assert not [b for b in page.download_button if "report of" in b.label]
+    assert any(c.value.startswith("Choose a field in the filters") for c in page.caption)
+    page.sidebar.selectbox[0].select("South field").run()
+    assert not page.exception
+    (report,) = [b for b in page.download_button if "report of" in b.label]
+    assert report.label == "Download the report of South field (HTML)"
+
+
 def test_page_with_an_empty_history_explains_how_to_add_cases(page_settings, engine):
     page = run_page()
     assert not page.exception

@@ -15,6 +15,7 @@ from PIL import Image
 from sqlalchemy.engine import Engine
 
 from potato_disease import (
+    field_report,
     history,
     history_charts,
     history_csv,
@@ -218,6 +219,23 @@ def show_cases(records: Sequence[CaseRecord]) -> None:
         help="The photos of these cases that an agronomist confirmed or corrected, in one "
         "folder per diagnosis: a test set of your own farms "
         "(`python -m potato_disease evaluate`) and new training data for the model.",
+    )
+
+
+def field_report_download(field_name: str | None, records: Sequence[CaseRecord]) -> None:
+    """With a field chosen in the filters: its report of the cases shown, for the grower."""
+    if field_name is None:
+        st.caption("Choose a field in the filters for a report of it to hand to its grower.")
+        return
+    st.download_button(
+        f"Download the report of {field_name} (HTML)",
+        data=lambda: field_report.field_report_html(field_name, records),  # built on click
+        file_name=field_report.field_report_file_name(field_name, records),
+        mime="text/html",
+        icon=":material/summarize:",
+        help="One page for the grower with the diagnoses, week by week, when late blight was "
+        "seen, the plot visits and how the model fared against the agronomist, over the "
+        "cases shown (dates as filtered). Open it in a browser to print or save as PDF.",
     )
 
 

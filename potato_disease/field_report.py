@@ -1,0 +1,171 @@
+"""A field's cases over a period as one HTML page for the grower: what was found, week by
+week, when late blight was seen, the plot visits, and how the model fared against the
+agronomist. No photos: a season can hold hundreds (the visit report has them)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from potato_disease.history import CaseRecord
+from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.outbreaks import counts_as_late_blight
+from potato_disease.plot_visits import MIXED, plot_visits
+from potato_disease.presentation import as_percent, counted
+from potato_disease.report_html import html_page, moment, text
+from potato_disease.review_agreement import agreement, blind_agreement
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _label_counts(cases: Sequence[CaseRecord]) -> str:
+    counts = Counter(case.label for case in cases)
+    return ", ".join(
+        f"{DISPLAY_NAMES[label]} {counts[label]}" for label in MODEL_CLASSES if counts[label]
+    )
+
+
+def _diagnoses(cases: Sequence[CaseRecord]) -> str:
+    rows = []
+    for label in MODEL_CLASSES:
+        of_label = [case for case in cases if case.label == label]
+        if of_label:
+            confirmed = sum(case.confirmed_label == label for case in of_label)
+            last = max(case.observed_at for case in of_label)
+            rows.append(
+                f"<tr><td>{text(DISPLAY_NAMES[label])}</td><td>{len(of_label)}</td>"
+                f"<td>{confirmed}</td><td>{moment(last)}</td></tr>"
+            )
+    return (
+        "<h2>Diagnoses</h2><table><thead><tr><th>Diagnosis</th><th>Cases</th>"
+        "<th>Confirmed by the agronomist</th><th>Last seen</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table><p>A case counts under the agronomist's diagnosis where one was "
+        "given, else under the model's answer.</p>"
+    )
+
+
+def _weeks(cases: Sequence[CaseRecord]) -> str:
+    by_week: dict[date, list[CaseRecord]] = defaultdict(list)
+    for case in cases:
+        by_week[week_start(case.observed_at.date())].append(case)
+    rows = "".join(
+        f"<tr><td>{monday:%Y-%m-%d}</td><td>{len(by_week[monday])}</td>"
+        f"<td>{text(_label_counts(by_week[monday]))}</td></tr>"
+        for monday in sorted(by_week)
+    )
+    return (
+        "<h2>Week by week</h2><table><thead><tr><th>Week of (Monday)</th><th>Cases</th>"
+        f"<th>Diagnoses</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _late_blight(cases: Sequence[CaseRecord]) -> str:
+    struck = sorted(
+        (case for case in cases if counts_as_late_blight(case)), key=lambda case: case.observed_at
+    )
+    if not struck:
+        return "<h2>Late blight</h2><p>No late blight in this period.</p>"
+    items = "".join(
+        f"<li>{moment(case.observed_at)}: case #{case.id}"
+        + (f", plot {text(case.plot)}" if case.plot else "")
+        + (
+            ", confirmed by the agronomist"
+            if case.confirmed_label
+            else f", the model's answer ({as_percent(case.model_confidence)})"
+        )
+        + "</li>"
+        for case in struck
+    )
+    return (
+        f"<h2>Late blight</h2><p>Seen {counted(len(struck), 'time')}:</p><ul>{items}</ul>"
+        '<p class="note">Late blight spreads from field to field on the wind in cloudy, humid '
+        "weather: warn the growers around, and scout the field again within days.</p>"
+    )
+
+
+def _visits(cases: Sequence[CaseRecord]) -> str:
+    visits = plot_visits(cases)
+    if not visits:
+        return ""
+    rows = []
+    for visit in visits:
+        model = (
+            "no photo accepted as a potato leaf"
+            if visit.combined is None
+            else f"{DISPLAY_NAMES[visit.combined.label]} ({as_percent(visit.combined.confidence)})"
+        )
+        if visit.agronomist_label is None:
+            agronomist = "not reviewed"
+        elif visit.agronomist_label == MIXED:
+            agronomist = "reviews differ"
+        else:
+            agronomist = DISPLAY_NAMES[visit.agronomist_label]
+        rows.append(
+            f"<tr><td>{moment(visit.started_at)}</td><td>{text(visit.plot)}</td>"
+            f"<td>{len(visit.case_ids)}</td><td>{text(model)}</td><td>{text(agronomist)}</td></tr>"
+        )
+    return (
+        "<h2>Plot visits</h2><table><thead><tr><th>Started</th><th>Plot</th><th>Photos</th>"
+        "<th>Model's combined answer</th><th>Agronomist's diagnosis</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _agreement(cases: Sequence[CaseRecord]) -> str:
+    overall = agreement(cases)
+    if overall.rate is None:
+        return (
+            "<h2>The model against the agronomist</h2><p>No case of this period was reviewed "
+            "by an agronomist.</p>"
+        )
+    sentence = (
+        f"Of {counted(overall.reviewed, 'reviewed case')}, the model agreed with the "
+        f"agronomist on {overall.agreed} ({overall.rate:.0%})."
+    )
+    blind = blind_agreement(cases).agreement
+    if blind.rate is not None:
+        sentence += (
+            f" On the {counted(blind.reviewed, 'case')} reviewed before the model's answer "
+            f"was seen, it agreed on {blind.agreed} ({blind.rate:.0%})."
+        )
+    return f"<h2>The model against the agronomist</h2><p>{text(sentence)}</p>"
+
+
+def field_report_html(field_name: str, cases: Sequence[CaseRecord]) -> str:
+    """The report of ``field_name`` over ``cases`` (those of other fields are left out)
+    as a complete HTML document."""
+    of_field = sorted(
+        (case for case in cases if case.field_name == field_name), key=lambda case: case.observed_at
+    )
+    if not of_field:
+        raise ValueError(f"No case of the field {field_name!r} to report on.")
+    first, last = of_field[0].observed_at, of_field[-1].observed_at
+    plots = sorted({case.plot for case in of_field if case.plot})
+    reviewed = sum(case.confirmed_label is not None for case in of_field)
+    versions = sorted({case.model_version for case in of_field if case.model_version})
+    body = f"""<p>{first:%Y-%m-%d} to {last:%Y-%m-%d} · {counted(len(of_field), "case")},
+{reviewed} reviewed by an agronomist{" · plots " + text(", ".join(plots)) if plots else ""}</p>
+{_diagnoses(of_field)}
+{_weeks(of_field)}
+{_late_blight(of_field)}
+{_visits(of_field)}
+{_agreement(of_field)}
+<footer>Made by the potato leaf diagnosis app (model {text(", ".join(versions) or "unknown")}).
+Cases are dated by when their photo was taken, else when they were saved; weeks start on
+Monday (UTC). The model's answers are calibrated probabilities from one photo each: a first
+opinion to confirm in the field. The model card describes how they were measured.</footer>"""
+    return html_page(f"Field report: {field_name}", body)
+
+
+def field_report_file_name(field_name: str, cases: Sequence[CaseRecord]) -> str:
+    """A safe download name: ``field-report-<field>-<first day>-to-<last day>.html``."""
+    days = sorted(case.observed_at.date() for case in cases if case.field_name == field_name)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", field_name).strip("-").lower() or "field"
+    span = f"-{days[0]:%Y-%m-%d}-to-{days[-1]:%Y-%m-%d}" if days else ""
+    return f"field-report-{slug}{span}.html"
