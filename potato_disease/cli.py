@@ -1,4 +1,4 @@
-"""Command line: ``python -m potato_disease predict|evaluate|export-reviewed``.
+"""Command line: ``python -m potato_disease predict|evaluate|export-reviewed|check``.
 
 ``predict PATH... [--json]`` prints one line per photo (JSON objects with ``--json``);
 a directory means every image under it. An unreadable file gives a line with an
@@ -17,6 +17,10 @@ in the History (the app's database: ``DATABASE_URL``, else the SQLite file) as c
 folders under DIR, which ``evaluate DIR`` then scores: how the model does on the farms
 that use it. ``--blind`` keeps only blind reviews, under the label given before the
 model's answer was seen. The exit status is 1 if no case has been reviewed.
+
+``check [--json]`` says whether this server reaches what the app uses (the model, the
+history, the Gemini key, the weather service, the team alert topic), one line each
+(:mod:`potato_disease.setup_check`); the exit status is 1 if the model or the history fails.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from potato_disease import evaluation, history, imaging, reviewed_photos
+from potato_disease import evaluation, history, imaging, reviewed_photos, setup_check
 from potato_disease.combination import CombinedDiagnosis, combine
 from potato_disease.config import Settings, get_settings
 from potato_disease.database import DatabaseError, init_db, make_engine
@@ -160,7 +164,7 @@ def format_report(report: dict[str, Any]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Arguments of the two commands."""
+    """Arguments of the commands."""
     parser = argparse.ArgumentParser(prog="python -m potato_disease", description=__doc__)
     parser.add_argument("--model-dir", type=Path, default=None, help="default: MODEL_DIR or model/")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -187,7 +191,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="only the cases reviewed blind, under the label given before the model's "
         "answer was seen (a test set that answer did not sway)",
     )
+    check_parser = commands.add_parser(
+        "check", help="whether this server reaches the model, history, Gemini, weather, SNS"
+    )
+    check_parser.add_argument("--json", action="store_true")
     return parser
+
+
+def check(settings: Settings, as_json: bool, out: TextIO) -> int:
+    """Run the setup checks, print them, and return 0 when every required part works."""
+    results = setup_check.run_checks(settings)
+    if as_json:
+        print(json.dumps(setup_check.as_json_ready(results), indent=2), file=out)
+    else:
+        for result in results:
+            print(result.as_line(), file=out)
+    return setup_check.exit_status(results)
 
 
 def export_reviewed(
@@ -235,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = get_settings()
     if args.command == "export-reviewed":
         return export_reviewed(settings, args.folder, args.field, sys.stdout, args.blind)
+    if args.command == "check":
+        return check(settings, args.json, sys.stdout)
     try:
         diagnoser = Diagnoser(args.model_dir or settings.model_dir, settings.inference_threads)
     except ModelFilesError as error:

@@ -568,6 +568,12 @@ def cases_per_field(engine: Engine) -> dict[str, int]:
         return {name: count for name, count in session.execute(statement).all()}
 
 
+def count_cases(engine: Engine) -> int:
+    """How many cases the history holds."""
+    with session_factory(engine)() as session:
+        return int(session.execute(select(func.count()).select_from(Case)).scalar_one())
+
+
 def delete_case(engine: Engine, case_id: int) -> bool:
     """Delete a case for good; False if there was no such case."""
     with session_factory(engine).begin() as session:
