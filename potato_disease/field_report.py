@@ -12,10 +12,11 @@ from datetime import date, timedelta
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.outbreaks import counts_as_late_blight
-from potato_disease.plot_visits import MIXED, plot_visits
+from potato_disease.plot_visits import plot_visits
 from potato_disease.presentation import as_percent, counted
 from potato_disease.report_html import html_page, moment, text
 from potato_disease.review_agreement import agreement, blind_agreement
+from potato_disease.visit_report import agronomist_words, combined_words
 
 
 def week_start(day: date) -> date:
@@ -93,23 +94,12 @@ def _visits(cases: Sequence[CaseRecord]) -> str:
     visits = plot_visits(cases)
     if not visits:
         return ""
-    rows = []
-    for visit in visits:
-        model = (
-            "no photo accepted as a potato leaf"
-            if visit.combined is None
-            else f"{DISPLAY_NAMES[visit.combined.label]} ({as_percent(visit.combined.confidence)})"
-        )
-        if visit.agronomist_label is None:
-            agronomist = "not reviewed"
-        elif visit.agronomist_label == MIXED:
-            agronomist = "reviews differ"
-        else:
-            agronomist = DISPLAY_NAMES[visit.agronomist_label]
-        rows.append(
-            f"<tr><td>{moment(visit.started_at)}</td><td>{text(visit.plot)}</td>"
-            f"<td>{len(visit.case_ids)}</td><td>{text(model)}</td><td>{text(agronomist)}</td></tr>"
-        )
+    rows = [
+        f"<tr><td>{moment(visit.started_at)}</td><td>{text(visit.plot)}</td>"
+        f"<td>{len(visit.case_ids)}</td><td>{text(combined_words(visit))}</td>"
+        f"<td>{text(agronomist_words(visit))}</td></tr>"
+        for visit in visits
+    ]
     return (
         "<h2>Plot visits</h2><table><thead><tr><th>Started</th><th>Plot</th><th>Photos</th>"
         "<th>Model's combined answer</th><th>Agronomist's diagnosis</th></tr></thead>"

@@ -51,23 +51,30 @@ def advice_basis(visit: PlotVisit) -> tuple[str | None, str]:
     )
 
 
-def _summary(visit: PlotVisit) -> str:
+def combined_words(visit: PlotVisit) -> str:
+    """The model's combined answer for a visit, in words."""
     combined = visit.combined
-    model = (
-        "no photo accepted as a potato leaf"
-        if combined is None
-        else f"{DISPLAY_NAMES[combined.label]} ({as_percent(combined.confidence)}; "
+    if combined is None:
+        return "no photo accepted as a potato leaf"
+    return (
+        f"{DISPLAY_NAMES[combined.label]} ({as_percent(combined.confidence)}; "
         f"{combined.photos_agreeing} of {counted(combined.photos_combined, 'photo')} agree)"
     )
+
+
+def agronomist_words(visit: PlotVisit) -> str:
+    """The agronomist's diagnosis of a visit, in words."""
     if visit.agronomist_label is None:
-        agronomist = "not reviewed"
-    elif visit.agronomist_label == MIXED:
-        agronomist = "reviews of the photos differ"
-    else:
-        agronomist = DISPLAY_NAMES[visit.agronomist_label]
+        return "not reviewed"
+    if visit.agronomist_label == MIXED:
+        return "reviews of the photos differ"
+    return DISPLAY_NAMES[visit.agronomist_label]
+
+
+def _summary(visit: PlotVisit) -> str:
     return (
-        f"<p><strong>Agronomist's diagnosis:</strong> {text(agronomist)}<br>"
-        f"<strong>Model's combined answer:</strong> {text(model)}</p>"
+        f"<p><strong>Agronomist's diagnosis:</strong> {text(agronomist_words(visit))}<br>"
+        f"<strong>Model's combined answer:</strong> {text(combined_words(visit))}</p>"
     )
 
 
