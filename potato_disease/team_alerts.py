@@ -41,6 +41,7 @@ class LateBlightAlert:
     confirmed: int  # of them, confirmed by an agronomist
     last_seen: datetime
     fields_near: tuple[tuple[str, float], ...]  # other fields within NEARBY_M, metres
+    location: Location | None = None  # where it was found (its photos, else its field)
 
 
 def became_late_blight_at(record: CaseRecord) -> datetime:
@@ -83,6 +84,7 @@ def late_blight_alert(
         sum(record.confirmed_label == LATE_BLIGHT for record in struck),
         max(record.observed_at for record in struck),
         tuple(fields_near(location, field_name, places)),
+        location,
     )
 
 
@@ -107,9 +109,12 @@ def history_link(app_url: str | None) -> str | None:
     return app_url.rstrip("/") + "/history"
 
 
-def alert_message(alert: LateBlightAlert, app_url: str | None = None) -> str:
-    """The message body: what was found, where else to scout, and which cases (with a
-    link to the History page when the app's address is known)."""
+def alert_message(
+    alert: LateBlightAlert, app_url: str | None = None, blight_weather: str | None = None
+) -> str:
+    """The message body: what was found, where else to scout, the ``blight_weather``
+    there (a sentence of Hutton periods) when known, and which cases (with a link to the
+    History page when the app's address is known)."""
     found = f"Late blight in {field_words(alert)}: {counted(len(alert.case_ids), 'photo')}"
     if alert.confirmed:
         found += f", {alert.confirmed} confirmed by an agronomist"
@@ -127,6 +132,8 @@ def alert_message(alert: LateBlightAlert, app_url: str | None = None) -> str:
         lines.append(
             "Scout the neighbouring fields: its spores ride the wind in cloudy, humid weather."
         )
+    if blight_weather:
+        lines.append(f"Late blight weather there: {blight_weather}")
     lines.append(
         "Cases in the app's History: "
         + ", ".join(f"#{case_id}" for case_id in alert.case_ids)

@@ -609,6 +609,19 @@ def test_saving_late_blight_tells_the_team_once_a_day_per_field(
     assert alert_topic.messages() == []
 
 
+def test_a_late_blight_alert_carries_the_blight_weather_where_it_was_found(
+    app_data: Path, data_dir: Path, alert_topic, fake_open_meteo
+) -> None:
+    at = saved_as_field_east(data_dir, "late_blight")
+    assert not at.exception
+    (message,) = alert_topic.messages()
+    weather_line = next(
+        line for line in message["Message"].splitlines() if line.startswith("Late blight weather")
+    )
+    assert weather_line.startswith("Late blight weather there: Hutton periods in the last 7 days")
+    assert len(fake_open_meteo.queries) == 1  # the page's own request, reused for the alert
+
+
 def test_saving_healthy_tells_the_team_nothing(app_data: Path, data_dir: Path, alert_topic) -> None:
     at = saved_as_field_east(data_dir, "healthy")
     assert not at.exception

@@ -40,6 +40,7 @@ def test_new_late_blight_calls_for_an_alert_naming_the_fields_near_it():
     assert alert is not None
     assert (alert.field_name, alert.case_ids, alert.confirmed) == ("North field", (1, 2), 1)
     assert [name for name, _ in alert.fields_near] == ["East field"]
+    assert alert.location == NORTH
     assert alert.fields_near[0][1] == pytest.approx(2_200, rel=0.05)
 
 
@@ -100,6 +101,11 @@ def test_the_message_says_what_where_and_which_cases():
         "#12, #13.\nOpen the History: https://potato.example.org/history"
     )
     assert alert_message(alert, "potato.example.org") == alert_message(alert)  # no scheme
+    with_weather = alert_message(alert, None, "Hutton periods in the last 7 days: …")
+    assert "(2.2 km). Its spores" in with_weather
+    assert "\nLate blight weather there: Hutton periods in the last 7 days: …\nCases" in (
+        with_weather
+    )
     unconfirmed = alert_message(replace(alert, confirmed=0, fields_near=()))
     assert "the model's answer (not yet confirmed by an agronomist)" in unconfirmed
     assert "Scout the neighbouring fields" in unconfirmed

@@ -17,8 +17,10 @@ from potato_disease.database import DatabaseError
 from potato_disease.history import CaseFilter
 from potato_disease.monitoring import record_alert
 from potato_disease.outbreaks import RECENT, counts_as_late_blight
+from potato_disease.photo_exif import coarse
 from potato_disease.resources import get_engine
 from potato_disease.team_alerts import alert_message, alert_subject, late_blight_alert
+from potato_disease.ui.weather_view import blight_weather_sentence
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +65,9 @@ def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
         return None
     started = time.perf_counter()
     try:
-        message_id = aws.publish_alert(
-            settings, alert_subject(alert), alert_message(alert, settings.app_url)
-        )
+        weather = blight_weather_sentence(coarse(alert.location))  # cached: seldom a wait
+        message = alert_message(alert, settings.app_url, weather)
+        message_id = aws.publish_alert(settings, alert_subject(alert), message)
     except aws.AWS_CALL_FAILURES as error:
         logger.warning(
             "Cases %s: the alert was not sent (%s)", alert.case_ids, aws.describe_error(error)
