@@ -123,8 +123,8 @@ def _enable_wal(cursor: sqlite3.Cursor) -> None:
 def init_db(engine: Engine) -> None:
     """Create the tables and the optional columns that are missing; idempotent and safe
     from concurrent instances."""
-    # Registers the tables on ``Base.metadata`` (imported here: history imports Base).
-    from potato_disease import history  # noqa: F401
+    # Registers the tables on ``Base.metadata`` (imported here: they import Base).
+    from potato_disease import alert_log, history  # noqa: F401
 
     with engine.begin() as connection:
         _lock_schema(connection)

@@ -4,15 +4,15 @@ The agronomist who saves late blight sees the fields near it on the Diagnose pag
 growers and the rest of the team learn of it from a message to an Amazon SNS topic
 (``ALERT_TOPIC_ARN``; e-mail, SMS or a chat hook, as its subscriptions say). A case counts
 as the outbreak warning counts it (:func:`outbreaks.counts_as_late_blight`), if it was seen
-within :data:`outbreaks.RECENT`. A field that had late blight saved or confirmed in the
-:data:`QUIET_FOR` before is not alerted about again, so a field walk of many photos, or
-their review one by one, sends one message.
+within :data:`outbreaks.RECENT`. A field the team was told of in the :data:`QUIET_FOR`
+before is not told of again (``alert_log`` keeps the messages sent), so a field walk of
+many photos, or their review one by one, sends one message.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +20,6 @@ from potato_disease.history import CaseRecord
 from potato_disease.outbreaks import (
     LATE_BLIGHT,
     NEARBY_M,
-    NO_FIELD,
     RECENT,
     counts_as_late_blight,
     fields_near,
@@ -44,39 +43,23 @@ class LateBlightAlert:
     location: Location | None = None  # where it was found (its photos, else its field)
 
 
-def became_late_blight_at(record: CaseRecord) -> datetime:
-    """When a case became late blight in the history: its review, else its saving."""
-    if record.confirmed_label == LATE_BLIGHT and record.confirmed_at is not None:
-        return record.confirmed_at
-    return record.created_at
-
-
 def late_blight_alert(
     changed: Sequence[CaseRecord],
-    field_cases: Iterable[CaseRecord],
     places: Mapping[str, Location],
     now: datetime,
+    last_sent: datetime | None = None,
 ) -> LateBlightAlert | None:
     """The alert that ``changed`` cases (just saved, or just reviewed; all of one field)
-    call for, or None: when none counts as late blight seen lately, or when another case
-    of their field (among ``field_cases``) became late blight within :data:`QUIET_FOR`."""
+    call for, or None: when none counts as late blight seen lately, or when the team was
+    told of their field (``last_sent``) within :data:`QUIET_FOR`."""
     struck = [
         record
         for record in changed
         if counts_as_late_blight(record) and record.observed_at >= now - RECENT
     ]
-    if not struck:
+    if not struck or (last_sent is not None and last_sent >= now - QUIET_FOR):
         return None
     field_name = struck[0].field_name
-    changed_ids = {record.id for record in changed}
-    if any(
-        (record.field_name or NO_FIELD) == (field_name or NO_FIELD)
-        and record.id not in changed_ids
-        and counts_as_late_blight(record)
-        and became_late_blight_at(record) >= now - QUIET_FOR
-        for record in field_cases
-    ):
-        return None  # the team has heard of this field today
     location = next((r.location for r in struck if r.location), places.get(field_name or ""))
     return LateBlightAlert(
         field_name,

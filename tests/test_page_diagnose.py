@@ -639,6 +639,16 @@ def test_an_alert_that_cannot_be_sent_is_said_and_the_case_kept(
     assert at.success[-1].value == "Saved to history as case #1."
     assert any("could not be told of this late blight" in w.value for w in at.warning)
 
+    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn)  # SNS works again
+    get_settings.cache_clear()
+    other = sample_photos(data_dir, "plantvillage", "late_blight", 2)[1]
+    at = page().run()  # the next late blight in East tries again: no message went before
+    at.file_uploader[0].set_value([from_phone(other, "b.jpg", (7, 15, 0))]).run()
+    next(w for w in at.text_input if w.label == "Field").input("East")
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    (message,) = alert_topic.messages()
+    assert message["Message"].endswith("Cases in the app's History: #2.")
+
 
 def test_a_new_field_named_like_a_known_one_is_questioned_on_saving(
     app_data: Path, data_dir: Path

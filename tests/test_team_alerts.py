@@ -36,7 +36,7 @@ def case(case_id: int, label: str = "late_blight", **changes: object) -> CaseRec
 
 def test_new_late_blight_calls_for_an_alert_naming_the_fields_near_it():
     new = [case(1), case(2, confirmed_label="late_blight", confirmed_at=NOW), case(3, "healthy")]
-    alert = late_blight_alert(new, new, PLACES, NOW)
+    alert = late_blight_alert(new, PLACES, NOW)
     assert alert is not None
     assert (alert.field_name, alert.case_ids, alert.confirmed) == ("North field", (1, 2), 1)
     assert [name for name, _ in alert.fields_near] == ["East field"]
@@ -55,27 +55,37 @@ def test_new_late_blight_calls_for_an_alert_naming_the_fields_near_it():
 )
 def test_no_alert_without_late_blight_seen_lately(changes):
     label = changes.pop("label", "late_blight")
-    assert late_blight_alert([case(1, label, **changes)], [], PLACES, NOW) is None
+    assert late_blight_alert([case(1, label, **changes)], PLACES, NOW) is None
 
 
-def test_a_field_alerted_about_within_a_day_is_not_alerted_about_again():
-    earlier = case(7, created_at=NOW - QUIET_FOR + timedelta(minutes=5))
-    new = case(8)
-    assert late_blight_alert([new], [earlier, new], PLACES, NOW) is None
-    older = replace(earlier, created_at=NOW - QUIET_FOR - timedelta(minutes=5))
-    assert late_blight_alert([new], [older, new], PLACES, NOW) is not None
-    reviewed_lately = replace(
-        older, confirmed_label="late_blight", confirmed_at=NOW - timedelta(hours=1)
-    )
-    assert late_blight_alert([new], [reviewed_lately, new], PLACES, NOW) is None
-    other_field = replace(earlier, field_name="East field")
-    assert late_blight_alert([new], [other_field, new], PLACES, NOW) is not None
+def test_a_field_the_team_was_told_of_within_a_day_is_not_told_of_again():
+    new = [case(8)]
+    assert late_blight_alert(new, PLACES, NOW, NOW - QUIET_FOR + timedelta(minutes=5)) is None
+    assert late_blight_alert(new, PLACES, NOW, NOW - QUIET_FOR - timedelta(minutes=5))
+    assert late_blight_alert(new, PLACES, NOW, None)  # never told
 
 
-def test_a_review_to_late_blight_calls_for_an_alert_once():
+def test_a_review_to_late_blight_calls_for_an_alert():
     reviewed = case(4, "pest", confirmed_label="late_blight", confirmed_at=NOW)
-    alert = late_blight_alert([reviewed], [reviewed], PLACES, NOW)
+    alert = late_blight_alert([reviewed], PLACES, NOW)
     assert alert is not None and alert.confirmed == 1
+
+
+def test_the_alert_log_keeps_the_last_message_sent_per_field(tmp_path):
+    from potato_disease.alert_log import last_alert_sent, record_sent_alert
+    from potato_disease.config import settings_from_env
+    from potato_disease.database import init_db, make_engine
+
+    engine = make_engine(settings_from_env({}, app_data_dir=tmp_path))
+    init_db(engine)
+    assert last_alert_sent(engine, "North field") is None
+    record_sent_alert(engine, "North field", [3, 4], "m-1", NOW - timedelta(hours=30))
+    record_sent_alert(engine, "North field", [9], "m-2", NOW - timedelta(hours=2))
+    record_sent_alert(engine, None, [11], "m-3", NOW)
+    assert last_alert_sent(engine, "North field") == NOW - timedelta(hours=2)
+    assert last_alert_sent(engine, None) == NOW
+    assert last_alert_sent(engine, "East field") is None
+    engine.dispose()
 
 
 def test_the_subject_is_one_line_of_printable_ascii_under_100_characters():

@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from potato_disease import aws, history
+from potato_disease import alert_log, aws, history
 from potato_disease.config import get_settings
 from potato_disease.database import DatabaseError
-from potato_disease.history import CaseFilter
 from potato_disease.monitoring import record_alert
-from potato_disease.outbreaks import RECENT, counts_as_late_blight
+from potato_disease.outbreaks import counts_as_late_blight
 from potato_disease.photo_exif import coarse
 from potato_disease.resources import get_engine
 from potato_disease.team_alerts import alert_message, alert_subject, late_blight_alert
@@ -54,13 +53,12 @@ def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
         changed = [record for case_id in case_ids if (record := history.get_case(engine, case_id))]
         if not any(map(counts_as_late_blight, changed)):
             return None
-        field_filter = CaseFilter(field_name=changed[0].field_name, date_from=(now - RECENT).date())
-        field_cases = history.list_cases(engine, field_filter)
+        last_sent = alert_log.last_alert_sent(engine, changed[0].field_name)
         places = history.field_locations(engine)
     except (DatabaseError, OSError):
         logger.exception("Cases %s: could not read the history to decide on an alert", case_ids)
         return AlertOutcome(False, NOT_CHECKED)
-    alert = late_blight_alert(changed, field_cases, places, now)
+    alert = late_blight_alert(changed, places, now, last_sent)
     if alert is None:
         return None
     started = time.perf_counter()
@@ -76,6 +74,10 @@ def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
     else:
         logger.info("Cases %s: alert sent as SNS message %s", alert.case_ids, message_id)
         outcome = AlertOutcome(True, SENT)
+        try:
+            alert_log.record_sent_alert(engine, alert.field_name, alert.case_ids, message_id)
+        except (DatabaseError, OSError):  # sent all the same; the next save may repeat it
+            logger.exception("Cases %s: the sent alert could not be recorded", alert.case_ids)
     record_alert(settings.metrics_namespace, outcome.sent, (time.perf_counter() - started) * 1000)
     return outcome
 
