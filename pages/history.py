@@ -3,6 +3,7 @@
 import streamlit as st
 
 from potato_disease import history
+from potato_disease.config import get_settings
 from potato_disease.database import DatabaseError
 from potato_disease.labels import MODEL_CLASSES
 from potato_disease.resources import get_engine
@@ -34,9 +35,11 @@ if "history_delete_pending" not in st.session_state:
     st.session_state.history_delete_pending = None  # id of the case awaiting "Yes, delete"
 
 st.title("History")
+time_zone = get_settings().time_zone
 st.caption(
-    "Every saved diagnosis and the agronomist's review of it. Times are in UTC; a case is "
-    "dated by when its photo was taken when the photo says, else by when it was saved."
+    f"Every saved diagnosis and the agronomist's review of it. Times and days are in "
+    f"{time_zone}; a case is dated by when its photo was taken when the photo says, else "
+    "by when it was saved."
 )
 
 if st.session_state.history_notice:
@@ -67,7 +70,7 @@ with st.sidebar:
 if date_from and date_to and date_from > date_to:
     st.warning("The 'From' date is after the 'To' date: choose dates in order.")
     st.stop()
-case_filter = history.CaseFilter(field_name, label, date_from, date_to)
+case_filter = history.CaseFilter(field_name, label, date_from, date_to, time_zone=time_zone)
 show_field_weather(field_locations, late_blight_lately, field_name)
 
 try:
@@ -75,7 +78,7 @@ try:
 except DatabaseError as error:
     stop_on_database_error(error)
 if not records:
-    filtering = case_filter != history.CaseFilter()
+    filtering = case_filter != history.CaseFilter(time_zone=time_zone)
     st.info("No saved cases match these filters." if filtering else EMPTY_HISTORY)
     st.stop()
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from potato_disease.local_time import UTC_NAME, time_zone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "model"
@@ -30,6 +33,8 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     inference_threads: int = 2
+    # The zone times are shown in and days begin in (potato_disease/local_time.py).
+    time_zone: str = UTC_NAME
     # Assistant (Gemini through google-genai); the key never appears in repr or logs.
     gemini_api_key: str | None = field(default=None, repr=False)
     gemini_model: str = "gemini-2.5-flash"
@@ -55,6 +60,11 @@ class Settings:
     weather_api_key: str | None = field(default=None, repr=False)
     weather_timeout_seconds: float = 5.0
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone called :attr:`time_zone` (ValueError if unknown)."""
+        return time_zone(self.time_zone)
+
 
 def _env_path(environ: Mapping[str, str], name: str, default: Path) -> Path:
     value = environ.get(name)
@@ -71,6 +81,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         database_url=env.get("DATABASE_URL") or None,
         max_upload_bytes=int(env.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         inference_threads=int(env.get("INFERENCE_THREADS", "2")),
+        time_zone=env.get("TIME_ZONE") or UTC_NAME,
         gemini_api_key=env.get("GEMINI_API_KEY") or None,
         gemini_model=env.get("GEMINI_MODEL") or "gemini-2.5-flash",
         gemini_base_url=env.get("GEMINI_BASE_URL") or None,
@@ -89,7 +100,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         weather_url=env.get("WEATHER_URL", DEFAULT_WEATHER_URL) or None,  # set empty: off
         weather_api_key=env.get("WEATHER_API_KEY") or None,
     )
-    return replace(settings, **overrides)
+    settings = replace(settings, **overrides)
+    settings.zone  # noqa: B018 -- an unknown TIME_ZONE stops the start with its message
+    return settings
 
 
 @lru_cache(maxsize=1)

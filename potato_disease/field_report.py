@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta, tzinfo
 
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
@@ -31,7 +31,7 @@ def _label_counts(cases: Sequence[CaseRecord]) -> str:
     )
 
 
-def _diagnoses(cases: Sequence[CaseRecord]) -> str:
+def _diagnoses(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     rows = []
     for label in MODEL_CLASSES:
         of_label = [case for case in cases if case.label == label]
@@ -40,7 +40,7 @@ def _diagnoses(cases: Sequence[CaseRecord]) -> str:
             last = max(case.observed_at for case in of_label)
             rows.append(
                 f"<tr><td>{text(DISPLAY_NAMES[label])}</td><td>{len(of_label)}</td>"
-                f"<td>{confirmed}</td><td>{moment(last)}</td></tr>"
+                f"<td>{confirmed}</td><td>{moment(last, zone)}</td></tr>"
             )
     return (
         "<h2>Diagnoses</h2><table><thead><tr><th>Diagnosis</th><th>Cases</th>"
@@ -51,10 +51,10 @@ def _diagnoses(cases: Sequence[CaseRecord]) -> str:
     )
 
 
-def _weeks(cases: Sequence[CaseRecord]) -> str:
+def _weeks(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     by_week: dict[date, list[CaseRecord]] = defaultdict(list)
     for case in cases:
-        by_week[week_start(case.observed_at.date())].append(case)
+        by_week[week_start(case.observed_at.astimezone(zone).date())].append(case)
     rows = "".join(
         f"<tr><td>{monday:%Y-%m-%d}</td><td>{len(by_week[monday])}</td>"
         f"<td>{text(_label_counts(by_week[monday]))}</td></tr>"
@@ -66,14 +66,14 @@ def _weeks(cases: Sequence[CaseRecord]) -> str:
     )
 
 
-def _late_blight(cases: Sequence[CaseRecord]) -> str:
+def _late_blight(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     struck = sorted(
         (case for case in cases if counts_as_late_blight(case)), key=lambda case: case.observed_at
     )
     if not struck:
         return "<h2>Late blight</h2><p>No late blight in this period.</p>"
     items = "".join(
-        f"<li>{moment(case.observed_at)}: case #{case.id}"
+        f"<li>{moment(case.observed_at, zone)}: case #{case.id}"
         + (f", plot {text(case.plot)}" if case.plot else "")
         + (
             ", confirmed by the agronomist"
@@ -90,12 +90,12 @@ def _late_blight(cases: Sequence[CaseRecord]) -> str:
     )
 
 
-def _visits(cases: Sequence[CaseRecord]) -> str:
+def _visits(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     visits = plot_visits(cases)
     if not visits:
         return ""
     rows = [
-        f"<tr><td>{moment(visit.started_at)}</td><td>{text(visit.plot)}</td>"
+        f"<tr><td>{moment(visit.started_at, zone)}</td><td>{text(visit.plot)}</td>"
         f"<td>{len(visit.case_ids)}</td><td>{text(combined_words(visit))}</td>"
         f"<td>{text(agronomist_words(visit))}</td></tr>"
         for visit in visits
@@ -127,35 +127,39 @@ def _agreement(cases: Sequence[CaseRecord]) -> str:
     return f"<h2>The model against the agronomist</h2><p>{text(sentence)}</p>"
 
 
-def field_report_html(field_name: str, cases: Sequence[CaseRecord]) -> str:
+def field_report_html(field_name: str, cases: Sequence[CaseRecord], zone: tzinfo = UTC) -> str:
     """The report of ``field_name`` over ``cases`` (those of other fields are left out)
-    as a complete HTML document."""
+    as a complete HTML document, its times and weeks in ``zone`` (the team's)."""
     of_field = sorted(
         (case for case in cases if case.field_name == field_name), key=lambda case: case.observed_at
     )
     if not of_field:
         raise ValueError(f"No case of the field {field_name!r} to report on.")
-    first, last = of_field[0].observed_at, of_field[-1].observed_at
+    first = of_field[0].observed_at.astimezone(zone)
+    last = of_field[-1].observed_at.astimezone(zone)
     plots = sorted({case.plot for case in of_field if case.plot})
     reviewed = sum(case.confirmed_label is not None for case in of_field)
     versions = sorted({case.model_version for case in of_field if case.model_version})
     body = f"""<p>{first:%Y-%m-%d} to {last:%Y-%m-%d} · {counted(len(of_field), "case")},
 {reviewed} reviewed by an agronomist{" · plots " + text(", ".join(plots)) if plots else ""}</p>
-{_diagnoses(of_field)}
-{_weeks(of_field)}
-{_late_blight(of_field)}
-{_visits(of_field)}
+{_diagnoses(of_field, zone)}
+{_weeks(of_field, zone)}
+{_late_blight(of_field, zone)}
+{_visits(of_field, zone)}
 {_agreement(of_field)}
 <footer>Made by the potato leaf diagnosis app (model {text(", ".join(versions) or "unknown")}).
-Cases are dated by when their photo was taken, else when they were saved; weeks start on
-Monday (UTC). The model's answers are calibrated probabilities from one photo each: a first
-opinion to confirm in the field. The model card describes how they were measured.</footer>"""
+Cases are dated by when their photo was taken, else when they were saved; times are in
+{text(str(zone))} and weeks start on Monday there. The model's answers are calibrated
+probabilities from one photo each: a first opinion to confirm in the field. The model card
+describes how they were measured.</footer>"""
     return html_page(f"Field report: {field_name}", body)
 
 
-def field_report_file_name(field_name: str, cases: Sequence[CaseRecord]) -> str:
+def field_report_file_name(field_name: str, cases: Sequence[CaseRecord], zone: tzinfo = UTC) -> str:
     """A safe download name: ``field-report-<field>-<first day>-to-<last day>.html``."""
-    days = sorted(case.observed_at.date() for case in cases if case.field_name == field_name)
+    days = sorted(
+        case.observed_at.astimezone(zone).date() for case in cases if case.field_name == field_name
+    )
     slug = re.sub(r"[^A-Za-z0-9]+", "-", field_name).strip("-").lower() or "field"
     span = f"-{days[0]:%Y-%m-%d}-to-{days[-1]:%Y-%m-%d}" if days else ""
     return f"field-report-{slug}{span}.html"

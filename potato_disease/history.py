@@ -2,7 +2,7 @@
 
 Every function takes the engine and opens its own short session, so they can be called
 from any Streamlit session's thread at once. Results are plain frozen dataclasses.
-Times are stored and returned in UTC; date filters are whole UTC days.
+Times are stored and returned in UTC; date filters are whole days in the filter's zone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from PIL import Image
@@ -41,6 +41,7 @@ from sqlalchemy.types import TypeDecorator
 
 from potato_disease.database import Base, session_factory
 from potato_disease.labels import MODEL_CLASSES
+from potato_disease.local_time import UTC_NAME, time_zone
 from potato_disease.photo_exif import Location
 
 if TYPE_CHECKING:
@@ -212,13 +213,15 @@ class CaseRecord:
 
 @dataclass(frozen=True)
 class CaseFilter:
-    """Which cases to read: all given conditions must hold; dates are inclusive UTC days."""
+    """Which cases to read: all given conditions must hold; dates are inclusive days in
+    ``time_zone`` (the team's: Settings.time_zone)."""
 
     field_name: str | None = None
     label: str | None = None  # the confirmed label when present, else the model's
     date_from: date | None = None
     date_to: date | None = None
     limit: int | None = DEFAULT_LIST_LIMIT  # None: no limit
+    time_zone: str = UTC_NAME
 
 
 class LabelCount(NamedTuple):
@@ -378,10 +381,10 @@ def _observed_at() -> Any:
     return func.coalesce(Case.taken_at, Case.created_at, type_=UtcDateTime)
 
 
-def _start_of_day(day: date) -> datetime:
+def _start_of_day(day: date, zone: tzinfo = UTC) -> datetime:
     if isinstance(day, datetime):
         return day if day.tzinfo else day.replace(tzinfo=UTC)
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
@@ -391,13 +394,14 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
     if case_filter.label:
         _check_label(case_filter.label, "The label filter")
         statement = statement.where(_effective_label() == case_filter.label)
+    zone = time_zone(case_filter.time_zone)
     if case_filter.date_from is not None:
-        statement = statement.where(_observed_at() >= _start_of_day(case_filter.date_from))
+        statement = statement.where(_observed_at() >= _start_of_day(case_filter.date_from, zone))
     if case_filter.date_to is not None:
         if isinstance(case_filter.date_to, datetime):
             statement = statement.where(_observed_at() <= _start_of_day(case_filter.date_to))
         else:
-            next_day = _start_of_day(case_filter.date_to + timedelta(days=1))
+            next_day = _start_of_day(case_filter.date_to + timedelta(days=1), zone)
             statement = statement.where(_observed_at() < next_day)
     return statement
 
@@ -605,9 +609,9 @@ def field_locations(engine: Engine) -> dict[str, Location]:
     return {name: Location(float(lat), float(lon)) for name, lat, lon in rows}
 
 
-def period_start(moment: datetime, period: Period) -> date:
-    """The UTC day, or the Monday of the UTC week, that ``moment`` falls in."""
-    day = moment.astimezone(UTC).date()
+def period_start(moment: datetime, period: Period, zone: tzinfo = UTC) -> date:
+    """The day, or the Monday of the week, that ``moment`` falls in, in ``zone``."""
+    day = moment.astimezone(zone).date()
     if period == "day":
         return day
     if period == "week":
@@ -626,7 +630,10 @@ def cases_by_label_over_time(
     with session_factory(engine)() as session:
         rows = session.execute(statement).all()
     # Grouped here rather than in SQL: date truncation differs between SQLite and PostgreSQL.
-    counts = Counter((period_start(observed_at, period), label) for observed_at, label in rows)
+    zone = time_zone((case_filter or CaseFilter()).time_zone)
+    counts = Counter(
+        (period_start(observed_at, period, zone), label) for observed_at, label in rows
+    )
     order = {label: index for index, label in enumerate(MODEL_CLASSES)}
     keys = sorted(counts, key=lambda key: (key[0], order.get(key[1], len(order)), key[1]))
     return [LabelCount(start, label, counts[start, label]) for start, label in keys]

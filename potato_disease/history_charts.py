@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta, tzinfo
 from typing import Final
 
 import altair as alt
@@ -13,6 +13,7 @@ import pydeck as pdk
 
 from potato_disease.history import CaseRecord, LabelCount, Period
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.local_time import day_text
 
 LABEL_COLOURS: Final = {
     "early_blight": "#e69f00",  # orange
@@ -80,9 +81,9 @@ def all_periods(starts: Sequence[date], period: Period) -> list[date]:
     return [first + step * index for index in range((last - first) // step + 1)]
 
 
-def case_points(records: Iterable[CaseRecord]) -> pd.DataFrame:
+def case_points(records: Iterable[CaseRecord], zone: tzinfo = UTC) -> pd.DataFrame:
     """The cases that have a location: position, diagnosis (the agronomist's, else the
-    model's), its colour, and what the map's tooltip says."""
+    model's), its colour, and what the map's tooltip says (the day in ``zone``)."""
     located = [record for record in records if record.location is not None]
     return pd.DataFrame(
         {
@@ -90,7 +91,9 @@ def case_points(records: Iterable[CaseRecord]) -> pd.DataFrame:
             "longitude": [record.longitude for record in located],
             "colour": [_rgb(LABEL_COLOURS[record.label]) for record in located],
             "diagnosis": [DISPLAY_NAMES[record.label] for record in located],
-            "case": [f"Case #{record.id}, {record.observed_at:%Y-%m-%d}" for record in located],
+            "case": [
+                f"Case #{record.id}, {day_text(record.observed_at, zone)}" for record in located
+            ],
             "place": [_place(record) for record in located],
         },
         columns=["latitude", "longitude", "colour", "diagnosis", "case", "place"],

@@ -7,7 +7,7 @@ open in any browser, print or save as PDF.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto;
@@ -25,9 +25,10 @@ def text(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def moment(when: datetime) -> str:
-    """A time to the minute, in UTC as stored."""
-    return f"{when:%Y-%m-%d %H:%M} UTC"
+def moment(when: datetime, zone: tzinfo = UTC) -> str:
+    """A time to the minute in ``zone`` (the team's), with the zone's abbreviation."""
+    local = when.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
 def html_page(title: str, body: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from potato_disease.history import CaseRecord
 from potato_disease.outbreaks import (
@@ -26,6 +26,7 @@ from potato_disease.outbreaks import (
 )
 from potato_disease.photo_exif import Location
 from potato_disease.presentation import counted
+from potato_disease.report_html import moment
 
 QUIET_FOR = timedelta(hours=24)
 SUBJECT_MAX_LENGTH = 99  # SNS: fewer than 100 printable ASCII characters, one line
@@ -93,7 +94,10 @@ def history_link(app_url: str | None) -> str | None:
 
 
 def alert_message(
-    alert: LateBlightAlert, app_url: str | None = None, blight_weather: str | None = None
+    alert: LateBlightAlert,
+    app_url: str | None = None,
+    blight_weather: str | None = None,
+    zone: tzinfo = UTC,
 ) -> str:
     """The message body: what was found, where else to scout, the ``blight_weather``
     there (a sentence of Hutton periods) when known, and which cases (with a link to the
@@ -103,7 +107,7 @@ def alert_message(
         found += f", {alert.confirmed} confirmed by an agronomist"
     else:
         found += ", the model's answer (not yet confirmed by an agronomist)"
-    lines = [f"{found}; last seen {alert.last_seen:%Y-%m-%d %H:%M} UTC."]
+    lines = [f"{found}; last seen {moment(alert.last_seen, zone)}."]
     if alert.fields_near:
         listed = ", ".join(f"{name} ({metres / 1000:.1f} km)" for name, metres in alert.fields_near)
         lines.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, tzinfo
 
 from markdown_it import MarkdownIt
 
@@ -23,11 +23,11 @@ EXPERT_SECTION = "When to call an expert"
 _markdown = MarkdownIt("commonmark", {"html": False})  # the guide's raw HTML is not passed on
 
 
-def _seen(case: CaseRecord) -> str:
+def _seen(case: CaseRecord, zone: tzinfo) -> str:
     """When the photo was taken, if it says, else when it was saved."""
     if case.taken_at is not None:
-        return f"taken {moment(case.taken_at)}"
-    return f"saved {moment(case.created_at)}"
+        return f"taken {moment(case.taken_at, zone)}"
+    return f"saved {moment(case.created_at, zone)}"
 
 
 def advice_basis(visit: PlotVisit) -> tuple[str | None, str]:
@@ -78,7 +78,7 @@ def _summary(visit: PlotVisit) -> str:
     )
 
 
-def _photo_rows(cases: Sequence[CaseRecord]) -> str:
+def _photo_rows(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     rows = []
     for case in cases:
         model = DISPLAY_NAMES[case.model_label]
@@ -87,7 +87,7 @@ def _photo_rows(cases: Sequence[CaseRecord]) -> str:
         reviewed = DISPLAY_NAMES[case.confirmed_label] if case.confirmed_label else "Not reviewed"
         rows.append(
             f'<tr><td><img src="{case.thumbnail_data_url}" alt="{text(case.photo_name)}">'
-            f"</td><td>#{case.id} · {text(case.photo_name)}<br>{_seen(case)}</td>"
+            f"</td><td>#{case.id} · {text(case.photo_name)}<br>{_seen(case, zone)}</td>"
             f"<td>{text(model)}</td><td>{text(reviewed)}</td>"
             f"<td>{text(case.notes or '')}</td></tr>"
         )
@@ -131,6 +131,7 @@ def visit_report_html(
     visit: PlotVisit,
     cases: Sequence[CaseRecord],
     blight_weather: tuple[date, str] | None = None,
+    zone: tzinfo = UTC,
 ) -> str:
     """The report of ``visit`` as a complete HTML document; ``cases`` must hold every case
     the visit names, in any order (others are left out). ``blight_weather``: the day of
@@ -140,15 +141,18 @@ def visit_report_html(
     if missing:
         raise ValueError(f"The report needs every case of the visit; missing #{missing[0]}.")
     ordered = [by_id[case_id] for case_id in visit.case_ids]
-    title = f"Plot visit: {visit.field_name}, plot {visit.plot}, {visit.started_at:%Y-%m-%d}"
+    title = (
+        f"Plot visit: {visit.field_name}, plot {visit.plot}, "
+        f"{visit.started_at.astimezone(zone):%Y-%m-%d}"
+    )
     versions = sorted({case.model_version for case in ordered if case.model_version})
-    body = f"""<p>{moment(visit.started_at)} to {moment(visit.ended_at)} ·
+    body = f"""<p>{moment(visit.started_at, zone)} to {moment(visit.ended_at, zone)} ·
 {counted(len(ordered), "photo")}{_place(ordered)}</p>
 {_summary(visit)}
 <table><thead><tr><th>Photo</th><th>Case</th><th>Model's answer</th>
 <th>Agronomist's diagnosis</th><th>Notes</th></tr></thead>
 <tbody>
-{_photo_rows(ordered)}
+{_photo_rows(ordered, zone)}
 </tbody></table>
 {_weather(blight_weather)}
 {_advice(*advice_basis(visit))}
@@ -159,7 +163,7 @@ different plants; the model card describes how they were measured and their limi
     return html_page(title, body)
 
 
-def report_file_name(visit: PlotVisit) -> str:
+def report_file_name(visit: PlotVisit, zone: tzinfo = UTC) -> str:
     """A safe download name: ``plot-visit-<date>-<field>-<plot>.html``."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{visit.field_name}-{visit.plot}").strip("-").lower()
-    return f"plot-visit-{visit.started_at:%Y-%m-%d}-{slug or 'plot'}.html"
+    return f"plot-visit-{visit.started_at.astimezone(zone):%Y-%m-%d}-{slug or 'plot'}.html"

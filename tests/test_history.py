@@ -43,6 +43,7 @@ from potato_disease.markdown_safety import escape_markdown
 POSTGRES_USERS = ("postgres", "root")
 POSTGRES_ADDRESS = "127.0.0.1:5432/test"
 HISTORY_PAGE = str(PROJECT_ROOT / "pages" / "history.py")
+JAVA = "Asia/Jakarta"
 
 
 # PostgreSQL: found once per run, a fresh schema per test ------------------------------
@@ -398,6 +399,18 @@ def test_filter_by_date_range_includes_whole_days(engine):
     until = history.list_cases(engine, CaseFilter(date_to=date(2025, 3, 1)))
     assert len(since) == 1 and len(until) == 1
     assert history.list_cases(engine, CaseFilter(date_from=date(2025, 3, 6))) == []
+
+
+def test_date_filters_and_the_trend_count_days_in_the_teams_zone(engine):
+    # 20:00 UTC on 2 March is 03:00 on 3 March in Java (UTC+7).
+    history.save_case(engine, new_case(created_at=datetime(2025, 3, 2, 20, tzinfo=UTC)))
+    in_java = CaseFilter(date_from=date(2025, 3, 3), date_to=date(2025, 3, 3), time_zone=JAVA)
+    assert len(history.list_cases(engine, in_java)) == 1
+    assert not history.list_cases(engine, replace(in_java, time_zone="UTC"))
+    (count,) = history.cases_by_label_over_time(engine, in_java)
+    assert count.period_start == date(2025, 3, 3)
+    (count,) = history.cases_by_label_over_time(engine, CaseFilter())
+    assert count.period_start == date(2025, 3, 2)  # the same case, counted on the UTC day
 
 
 def test_filters_combine(engine):
@@ -1272,7 +1285,20 @@ def test_page_combines_the_cases_of_one_plot_visit(page_settings, engine):
     report = next(b for b in page.download_button if b.label.startswith("Download the visit"))
     assert report.label == "Download the visit report (HTML)" and not report.disabled
     visit_choice = next(box for box in page.selectbox if box.label.startswith("Report of a"))
-    assert visit_choice.options == ["2025-03-03 08:00 · North field, plot A3"]
+    assert visit_choice.options == ["2025-03-03 08:00 UTC · North field, plot A3"]
+
+
+def test_page_shows_times_in_the_teams_zone(page_settings, engine, monkeypatch):
+    monkeypatch.setenv("TIME_ZONE", JAVA)
+    get_settings.cache_clear()
+    case_id = history.save_case(engine, new_case(created_at=datetime(2025, 3, 2, 20, tzinfo=UTC)))
+    page = run_page()
+    assert not page.exception
+    assert "Times and days are in Asia/Jakarta" in page.caption[0].value
+    case_choice = next(box for box in page.selectbox if box.label == "Case")
+    assert case_choice.options == [
+        f"#{case_id} · 2025-03-03 03:00 WIB · North field · Early blight"
+    ]
 
 
 def test_page_offers_a_report_of_the_field_chosen_in_the_filters(page_settings, engine):

@@ -64,7 +64,7 @@ def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
     started = time.perf_counter()
     try:
         weather = blight_weather_sentence(coarse(alert.location))  # cached: seldom a wait
-        message = alert_message(alert, settings.app_url, weather)
+        message = alert_message(alert, settings.app_url, weather, settings.zone)
         message_id = aws.publish_alert(settings, alert_subject(alert), message)
     except aws.AWS_CALL_FAILURES as error:
         logger.warning(

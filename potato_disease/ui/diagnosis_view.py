@@ -12,6 +12,7 @@ import streamlit as st
 from PIL import Image
 
 from potato_disease.combination import CombinedDiagnosis
+from potato_disease.config import get_settings
 from potato_disease.database import DatabaseError
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.field_names import names_alike
@@ -29,6 +30,7 @@ from potato_disease.history import (
     save_cases,
 )
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
+from potato_disease.local_time import local_day, minute_text
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.outbreaks import NEARBY_M, counts_as_late_blight, fields_near
 from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif, coarse
@@ -194,7 +196,8 @@ def save_form(
             exif.location,
         )
         if exif.taken_at is not None:
-            st.caption(f"Taken {exif.taken_at:%Y-%m-%d %H:%M} UTC, by the photo's own clock.")
+            taken = minute_text(exif.taken_at, get_settings().zone)
+            st.caption(f"Taken {taken}, by the photo's own clock.")
         submitted = st.form_submit_button("Save to history")
     if not submitted:
         return
@@ -418,6 +421,7 @@ def case_for_assistant(
     """The plain-data case the Assistant page reads from the session (for a combined
     answer, ``image`` is one of its photos); its location only to 0.1° (``coarse``)."""
     time_place = time_place or CaseTimePlace()
+    zone = get_settings().zone  # the days as the team counts them
     thumbnail = image.copy()
     thumbnail.thumbnail((512, 512))
     buffer = io.BytesIO()
@@ -431,8 +435,8 @@ def case_for_assistant(
         "photo_jpeg": buffer.getvalue(),
         "photos": diagnosis.photos_combined if isinstance(diagnosis, CombinedDiagnosis) else 1,
         "agronomist_label": agronomist_label,
-        "taken_on": time_place.taken_at and time_place.taken_at.date().isoformat(),
-        "diagnosed_on": (time_place.diagnosed_at or datetime.now(UTC)).date().isoformat(),
+        "taken_on": time_place.taken_at and local_day(time_place.taken_at, zone).isoformat(),
+        "diagnosed_on": local_day(time_place.diagnosed_at or datetime.now(UTC), zone).isoformat(),
         "near": coarse(time_place.location),
     }
 

@@ -25,6 +25,7 @@ from potato_disease import (
     reviewed_photos,
     visit_report,
 )
+from potato_disease.config import get_settings
 from potato_disease.database import DatabaseError
 from potato_disease.field_names import look_alike_fields
 from potato_disease.history import (
@@ -35,6 +36,7 @@ from potato_disease.history import (
     CaseRecord,
 )
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.local_time import day_text, minute_text
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.outbreaks import Outbreak
 from potato_disease.photo_exif import Location
@@ -129,7 +131,7 @@ def outbreak_line(outbreak: Outbreak) -> str:
     confirmed = f", {outbreak.confirmed} confirmed by an agronomist" if outbreak.confirmed else ""
     line = (
         f"{where}: {counted(outbreak.cases, 'case')}{confirmed}, "
-        f"last seen {outbreak.last_seen:%Y-%m-%d}."
+        f"last seen {day_text(outbreak.last_seen, get_settings().zone)}."
     )
     if outbreak.fields_near:
         near = ", ".join(escape_markdown(name) for name in outbreak.fields_near)
@@ -150,7 +152,7 @@ def show_trend(engine: Engine, case_filter: CaseFilter) -> None:
 
 def show_map(records: Sequence[CaseRecord]) -> None:
     """Where the located cases were found, when any is located."""
-    points = history_charts.case_points(records)
+    points = history_charts.case_points(records, get_settings().zone)
     if not points.empty:
         st.subheader("Where they were found")
         st.pydeck_chart(history_charts.case_map(points))
@@ -163,6 +165,7 @@ def show_map(records: Sequence[CaseRecord]) -> None:
 
 def show_cases(records: Sequence[CaseRecord]) -> None:
     """The table of cases, their CSV and their reviewed photos as a ZIP."""
+    zone_name = get_settings().time_zone
     st.subheader("Cases")
     if len(records) == history.DEFAULT_LIST_LIMIT:
         st.caption(
@@ -194,12 +197,15 @@ def show_cases(records: Sequence[CaseRecord]) -> None:
         column_config={
             "Photo": st.column_config.ImageColumn("Photo", width="small"),
             "Taken": st.column_config.DatetimeColumn(
-                "Taken (UTC)",
+                f"Taken ({zone_name})",
+                timezone=zone_name,
                 format="YYYY-MM-DD HH:mm",
                 help="When the photo was taken, by its own clock; empty when the photo does not "
                 "say. Dates, the chart and plot visits go by it, else by the saving time.",
             ),
-            "Saved": st.column_config.DatetimeColumn("Saved (UTC)", format="YYYY-MM-DD HH:mm"),
+            "Saved": st.column_config.DatetimeColumn(
+                f"Saved ({zone_name})", format="YYYY-MM-DD HH:mm", timezone=zone_name
+            ),
         },
     )
     csv_column, photos_column = st.columns(2)
@@ -227,10 +233,11 @@ def field_report_download(field_name: str | None, records: Sequence[CaseRecord])
     if field_name is None:
         st.caption("Choose a field in the filters for a report of it to hand to its grower.")
         return
+    zone = get_settings().zone
     st.download_button(
         f"Download the report of {field_name} (HTML)",
-        data=lambda: field_report.field_report_html(field_name, records),  # built on click
-        file_name=field_report.field_report_file_name(field_name, records),
+        data=lambda: field_report.field_report_html(field_name, records, zone),  # on click
+        file_name=field_report.field_report_file_name(field_name, records, zone),
         mime="text/html",
         icon=":material/summarize:",
         help="One page for the grower with the diagnoses, week by week, when late blight was "
@@ -299,6 +306,7 @@ def show_agreement(records: Sequence[CaseRecord]) -> None:
 def show_plot_visits(records: Sequence[CaseRecord]) -> None:
     """The plot visits among these cases, combined, and a report of one for the grower."""
     visits = plot_visits.plot_visits(records)
+    zone_name = get_settings().time_zone
     if visits:
         st.subheader("Plot visits")
         st.caption(
@@ -335,7 +343,7 @@ def show_plot_visits(records: Sequence[CaseRecord]) -> None:
             hide_index=True,
             column_config={
                 column: st.column_config.DatetimeColumn(
-                    f"{column} (UTC)", format="YYYY-MM-DD HH:mm"
+                    f"{column} ({zone_name})", format="YYYY-MM-DD HH:mm", timezone=zone_name
                 )
                 for column in ("Started", "Ended")
             },
@@ -344,15 +352,18 @@ def show_plot_visits(records: Sequence[CaseRecord]) -> None:
             "Report of a visit, for the grower",
             visits,
             format_func=lambda visit: (
-                f"{visit.started_at:%Y-%m-%d %H:%M} · {visit.field_name}, plot {visit.plot}"
+                f"{minute_text(visit.started_at, get_settings().zone)} · {visit.field_name}, "
+                f"plot {visit.plot}"
             ),
             help="One HTML page with the photos, both answers, the notes and the guide's advice; "
             "open it in a browser to print it or save it as PDF.",
         )
         st.download_button(
             "Download the visit report (HTML)",
-            visit_report.visit_report_html(visit, records, visit_weather(visit, records)),
-            file_name=visit_report.report_file_name(visit),
+            visit_report.visit_report_html(
+                visit, records, visit_weather(visit, records), get_settings().zone
+            ),
+            file_name=visit_report.report_file_name(visit, get_settings().zone),
             mime="text/html",
             icon=":material/description:",
         )
@@ -367,7 +378,7 @@ def review_case(engine: Engine, records: Sequence[CaseRecord]) -> None:
         "Case",
         list(by_id),
         format_func=lambda key: (
-            f"#{key} · {by_id[key].created_at:%Y-%m-%d %H:%M} · "
+            f"#{key} · {minute_text(by_id[key].created_at, get_settings().zone)} · "
             f"{by_id[key].field_name or 'no field'} · {label_name(by_id[key].label, '')}"
         ),
     )

@@ -11,8 +11,10 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from potato_disease import review_queue
+from potato_disease.config import get_settings
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.local_time import day_text
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.model_files import ModelFilesError
 from potato_disease.presentation import as_percent, counted
@@ -94,7 +96,8 @@ def queue_card(engine: Engine, queued: QueuedCase) -> None:
             place = escape_markdown(record.field_name or "no field") + (
                 f", plot {escape_markdown(record.plot)}" if record.plot else ""
             )
-            st.markdown(f"**#{record.id}** · {record.observed_at:%Y-%m-%d} · {place}")
+            seen = day_text(record.observed_at, get_settings().zone)
+            st.markdown(f"**#{record.id}** · {seen} · {place}")
             st.markdown(model_answer_line(queued))
             if record.notes:
                 st.markdown(f"**Notes:** {escape_markdown(record.notes)}")
