@@ -101,7 +101,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         weather_api_key=env.get("WEATHER_API_KEY") or None,
     )
     settings = replace(settings, **overrides)
-    settings.zone  # noqa: B018 -- an unknown TIME_ZONE stops the start with its message
+    time_zone(settings.time_zone)  # an unknown TIME_ZONE stops the start, with its message
     return settings
 
 

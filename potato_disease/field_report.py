@@ -7,21 +7,17 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, timedelta, tzinfo
+from datetime import UTC, date, tzinfo
 
-from potato_disease.history import CaseRecord
+from potato_disease.history import CaseRecord, period_start
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
+from potato_disease.local_time import minute_text
 from potato_disease.outbreaks import counts_as_late_blight
 from potato_disease.plot_visits import plot_visits
 from potato_disease.presentation import as_percent, counted
-from potato_disease.report_html import html_page, moment, text
+from potato_disease.report_html import html_page, text
 from potato_disease.review_agreement import agreement, blind_agreement
 from potato_disease.visit_report import agronomist_words, combined_words
-
-
-def week_start(day: date) -> date:
-    """The Monday of ``day``'s week."""
-    return day - timedelta(days=day.weekday())
 
 
 def _label_counts(cases: Sequence[CaseRecord]) -> str:
@@ -40,7 +36,7 @@ def _diagnoses(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
             last = max(case.observed_at for case in of_label)
             rows.append(
                 f"<tr><td>{text(DISPLAY_NAMES[label])}</td><td>{len(of_label)}</td>"
-                f"<td>{confirmed}</td><td>{moment(last, zone)}</td></tr>"
+                f"<td>{confirmed}</td><td>{minute_text(last, zone)}</td></tr>"
             )
     return (
         "<h2>Diagnoses</h2><table><thead><tr><th>Diagnosis</th><th>Cases</th>"
@@ -54,7 +50,7 @@ def _diagnoses(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
 def _weeks(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     by_week: dict[date, list[CaseRecord]] = defaultdict(list)
     for case in cases:
-        by_week[week_start(case.observed_at.astimezone(zone).date())].append(case)
+        by_week[period_start(case.observed_at, "week", zone)].append(case)
     rows = "".join(
         f"<tr><td>{monday:%Y-%m-%d}</td><td>{len(by_week[monday])}</td>"
         f"<td>{text(_label_counts(by_week[monday]))}</td></tr>"
@@ -73,7 +69,7 @@ def _late_blight(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     if not struck:
         return "<h2>Late blight</h2><p>No late blight in this period.</p>"
     items = "".join(
-        f"<li>{moment(case.observed_at, zone)}: case #{case.id}"
+        f"<li>{minute_text(case.observed_at, zone)}: case #{case.id}"
         + (f", plot {text(case.plot)}" if case.plot else "")
         + (
             ", confirmed by the agronomist"
@@ -95,7 +91,7 @@ def _visits(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     if not visits:
         return ""
     rows = [
-        f"<tr><td>{moment(visit.started_at, zone)}</td><td>{text(visit.plot)}</td>"
+        f"<tr><td>{minute_text(visit.started_at, zone)}</td><td>{text(visit.plot)}</td>"
         f"<td>{len(visit.case_ids)}</td><td>{text(combined_words(visit))}</td>"
         f"<td>{text(agronomist_words(visit))}</td></tr>"
         for visit in visits

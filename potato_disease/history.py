@@ -14,7 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from PIL import Image
@@ -41,7 +41,7 @@ from sqlalchemy.types import TypeDecorator
 
 from potato_disease.database import Base, session_factory
 from potato_disease.labels import MODEL_CLASSES
-from potato_disease.local_time import UTC_NAME, time_zone
+from potato_disease.local_time import UTC_NAME, day_start, local_day, time_zone
 from potato_disease.photo_exif import Location
 
 if TYPE_CHECKING:
@@ -384,7 +384,7 @@ def _observed_at() -> Any:
 def _start_of_day(day: date, zone: tzinfo = UTC) -> datetime:
     if isinstance(day, datetime):
         return day if day.tzinfo else day.replace(tzinfo=UTC)
-    return datetime.combine(day, time.min, tzinfo=zone)
+    return day_start(day, zone)
 
 
 def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
@@ -611,7 +611,7 @@ def field_locations(engine: Engine) -> dict[str, Location]:
 
 def period_start(moment: datetime, period: Period, zone: tzinfo = UTC) -> date:
     """The day, or the Monday of the week, that ``moment`` falls in, in ``zone``."""
-    day = moment.astimezone(zone).date()
+    day = local_day(moment, zone)
     if period == "day":
         return day
     if period == "week":

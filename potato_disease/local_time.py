@@ -8,7 +8,7 @@ not the evening before's, as it would be in UTC.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UTC_NAME = "UTC"
@@ -25,22 +25,22 @@ def time_zone(name: str) -> ZoneInfo:
         ) from error
 
 
-def local_day(moment: datetime, zone: ZoneInfo) -> date:
+def local_day(moment: datetime, zone: tzinfo) -> date:
     """The calendar day ``moment`` falls on in ``zone``."""
     return moment.astimezone(zone).date()
 
 
-def day_start(day: date, zone: ZoneInfo) -> datetime:
+def day_start(day: date, zone: tzinfo) -> datetime:
     """Midnight at the start of ``day`` in ``zone``, as an aware datetime."""
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-def minute_text(moment: datetime, zone: ZoneInfo) -> str:
+def minute_text(moment: datetime, zone: tzinfo = UTC) -> str:
     """``2026-11-28 11:08 WIB``: the time in ``zone``, with the zone's abbreviation."""
     local = moment.astimezone(zone)
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
-def day_text(moment: datetime, zone: ZoneInfo) -> str:
+def day_text(moment: datetime, zone: tzinfo) -> str:
     """``2026-11-28``: the day of ``moment`` in ``zone``."""
     return f"{local_day(moment, zone):%Y-%m-%d}"

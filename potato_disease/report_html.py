@@ -1,13 +1,13 @@
 """What the app's HTML reports share: escaping, times, style and the page around them.
 
-A report is one self-contained page (no script, no outside file) to hand to a grower,
+Times in reports are written by :func:`local_time.minute_text`. A report is one
+self-contained page (no script, no outside file) to hand to a grower,
 open in any browser, print or save as PDF.
 """
 
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime, tzinfo
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto;
@@ -23,12 +23,6 @@ footer { margin-top: 2rem; font-size: .85rem; color: #59636e; }
 def text(value: object) -> str:
     """``value`` as HTML text: every character that could start markup escaped."""
     return html.escape(str(value), quote=True)
-
-
-def moment(when: datetime, zone: tzinfo = UTC) -> str:
-    """A time to the minute in ``zone`` (the team's), with the zone's abbreviation."""
-    local = when.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
 def html_page(title: str, body: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from potato_disease.history import CaseRecord
+from potato_disease.local_time import minute_text
 from potato_disease.outbreaks import (
     LATE_BLIGHT,
     NEARBY_M,
@@ -26,7 +27,6 @@ from potato_disease.outbreaks import (
 )
 from potato_disease.photo_exif import Location
 from potato_disease.presentation import counted
-from potato_disease.report_html import moment
 
 QUIET_FOR = timedelta(hours=24)
 SUBJECT_MAX_LENGTH = 99  # SNS: fewer than 100 printable ASCII characters, one line
@@ -107,7 +107,7 @@ def alert_message(
         found += f", {alert.confirmed} confirmed by an agronomist"
     else:
         found += ", the model's answer (not yet confirmed by an agronomist)"
-    lines = [f"{found}; last seen {moment(alert.last_seen, zone)}."]
+    lines = [f"{found}; last seen {minute_text(alert.last_seen, zone)}."]
     if alert.fields_near:
         listed = ", ".join(f"{name} ({metres / 1000:.1f} km)" for name, metres in alert.fields_near)
         lines.append(

@@ -13,10 +13,11 @@ from potato_disease.blight_weather import HUTTON_RULE
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISPLAY_NAMES
+from potato_disease.local_time import minute_text
 from potato_disease.photo_exif import centre
 from potato_disease.plot_visits import MIXED, PlotVisit
 from potato_disease.presentation import UNSURE_BELOW, as_percent, counted
-from potato_disease.report_html import html_page, moment, text
+from potato_disease.report_html import html_page, text
 from potato_disease.weather import ATTRIBUTION
 
 EXPERT_SECTION = "When to call an expert"
@@ -26,8 +27,8 @@ _markdown = MarkdownIt("commonmark", {"html": False})  # the guide's raw HTML is
 def _seen(case: CaseRecord, zone: tzinfo) -> str:
     """When the photo was taken, if it says, else when it was saved."""
     if case.taken_at is not None:
-        return f"taken {moment(case.taken_at, zone)}"
-    return f"saved {moment(case.created_at, zone)}"
+        return f"taken {minute_text(case.taken_at, zone)}"
+    return f"saved {minute_text(case.created_at, zone)}"
 
 
 def advice_basis(visit: PlotVisit) -> tuple[str | None, str]:
@@ -146,7 +147,7 @@ def visit_report_html(
         f"{visit.started_at.astimezone(zone):%Y-%m-%d}"
     )
     versions = sorted({case.model_version for case in ordered if case.model_version})
-    body = f"""<p>{moment(visit.started_at, zone)} to {moment(visit.ended_at, zone)} ·
+    body = f"""<p>{minute_text(visit.started_at, zone)} to {minute_text(visit.ended_at, zone)} ·
 {counted(len(ordered), "photo")}{_place(ordered)}</p>
 {_summary(visit)}
 <table><thead><tr><th>Photo</th><th>Case</th><th>Model's answer</th>

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from potato_disease.field_report import field_report_file_name, field_report_html, week_start
+from potato_disease.field_report import field_report_file_name, field_report_html
+from potato_disease.history import period_start
 from tests.case_records import case_record
 
 
@@ -100,4 +101,4 @@ def test_a_field_without_cases_is_refused_and_file_names_are_safe():
         == "field-report-north-b-2026-11-02-to-2026-11-10.html"
     )
     assert field_report_file_name("Ладонь", CASES) == "field-report-field.html"
-    assert week_start(date(2026, 11, 8)) == date(2026, 11, 2)  # a Sunday
+    assert period_start(at(8), "week") == date(2026, 11, 2)  # a Sunday's week

@@ -14,6 +14,8 @@ from potato_disease.config import Settings, get_settings, settings_from_env
 from tests.aws_test_services import REGION
 from tests.conftest import run_cli
 
+NOTHING_LISTENS = {"aws_region": REGION, "aws_endpoint_url": "http://127.0.0.1:9"}
+
 
 def local_settings(tmp_path: Path, **changes: object) -> Settings:
     """The embedded defaults with a fresh SQLite history and nothing optional switched on."""
@@ -55,8 +57,7 @@ def test_a_model_from_s3_that_cannot_be_had_fails_the_check(tmp_path, aws_creden
     settings = local_settings(
         tmp_path,
         model_s3_uri="s3://potato-models/missing/",
-        aws_region=REGION,
-        aws_endpoint_url="http://127.0.0.1:9",
+        **NOTHING_LISTENS,
         model_cache_dir=tmp_path / "cache",
     )
     model = by_name(settings)["model"]
@@ -69,8 +70,7 @@ def test_optional_parts_warn_without_failing_the_check(tmp_path, aws_credentials
     settings = local_settings(
         tmp_path,
         gemini_secret_id="potato/gemini",
-        aws_region=REGION,
-        aws_endpoint_url="http://127.0.0.1:9",
+        **NOTHING_LISTENS,
         weather_url="http://127.0.0.1:9/v1/forecast",
         weather_timeout_seconds=1.0,
         alert_topic_arn=f"arn:aws:sns:{REGION}:123456789012:gone",

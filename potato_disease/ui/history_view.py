@@ -326,10 +326,7 @@ def show_plot_visits(records: Sequence[CaseRecord]) -> None:
                     "Combined model answer": [
                         "No photo accepted as a leaf"
                         if visit.combined is None
-                        else f"{label_name(visit.combined.label, '')} "
-                        f"({as_percent(visit.combined.confidence)}; "
-                        f"{visit.combined.photos_agreeing} of {visit.combined.photos_combined} "
-                        "photos agree)"
+                        else visit_report.combined_words(visit)
                         for visit in visits
                     ],
                     "Agronomist's diagnosis": [
