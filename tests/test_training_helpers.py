@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -214,6 +216,26 @@ def test_distilled_targets_move_towards_the_teachers_mean_answer() -> None:
     assert np.allclose(mixed[:, 0], mixed[:, 1]) and mixed[0, 0] > 0.24  # each teacher a quarter
     unchanged = finetune.distilled_targets(targets, views, [sure_of_0], 0.0)
     assert np.allclose(unchanged, targets)
+
+
+def test_a_half_size_weights_file_teaches_like_the_saved_model(tmp_path) -> None:
+    """A teacher given as a float16 ``.weights.h5`` copy (small enough for a GPU call)
+    answers as the ``.keras`` model it was written from, to float16 rounding."""
+    from training.teacher_copies import half_size_copy
+
+    shipped = Path(__file__).parents[1] / "model" / "potato_leaf.keras"
+    (from_model,) = finetune.teacher_classifiers([shipped], 64)
+    half = half_size_copy(shipped, tmp_path / "teacher")
+    assert half.name == "teacher.f16.weights.h5" and [p.name for p in tmp_path.iterdir()] == [
+        half.name
+    ]
+    assert half.stat().st_size < 0.6 * shipped.stat().st_size
+    (from_half,) = finetune.teacher_classifiers([half], 64)
+    views = np.random.default_rng(2).uniform(0, 255, (4, 64, 64, 3)).astype(np.float32)
+    expected, got = from_model.predict(views, verbose=0), from_half.predict(views, verbose=0)
+    assert np.abs(expected).max() > 1.0  # the network's own answer, not an empty one
+    assert np.allclose(got, expected, atol=0.05 * np.abs(expected).max())
+    assert not np.array_equal(got, expected)  # the half-size copy was really read
 
 
 def test_distance_rule_is_fitted_on_clean_and_augmented_views_of_training_leaves() -> None:

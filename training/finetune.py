@@ -227,11 +227,20 @@ def logits_model(model: keras.Model) -> keras.Model:
     return keras.Model(model.input, model.get_layer(CLASSIFIER).output)
 
 
-def teacher_classifiers(paths: list[Path], size: int) -> list[keras.Model]:
-    """The saved models at ``paths`` at ``size`` pixels, pixels in and logits out."""
+def teacher_classifiers(
+    paths: list[Path], size: int, variant: Variant = LITE0
+) -> list[keras.Model]:
+    """The networks saved at ``paths`` at ``size`` pixels, pixels in and logits out: a
+    ``.keras`` model, or a ``.weights.h5`` file of this script's network (the half-size
+    copies of :func:`training.convert_backbone.half_precision_copy` too, so teachers fit
+    a GPU call)."""
     teachers = []
     for path in paths:
-        model = initial_model(str(path), size, 0.0)
+        if path.name.endswith(WEIGHTS_SUFFIX):
+            model = build_diagnosis_model(size, 0.0, variant)
+            model.load_weights(path)
+        else:
+            model = initial_model(str(path), size, 0.0, variant)
         teachers.append(logits_model(model))
     return teachers
 
@@ -321,7 +330,8 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
             weighted_metrics=["accuracy"],
         )
         targets, weights = targets_and_weights(pack, train)
-        teachers = teacher_classifiers(args.teachers, args.size)
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        teachers = teacher_classifiers(args.teachers, args.size, VARIANTS[args.variant])
         history = [{"epoch": 0, **source_accuracy(classifier, pack, validation, args.size)}]
         log.info("Before fine-tuning: %s", history[-1])
         for epoch in range(args.epochs):
@@ -343,10 +353,9 @@ def finetune(args: argparse.Namespace) -> dict[str, Any]:
                     {"epoch": epoch + 1, **source_accuracy(classifier, pack, validation, args.size)}
                 )
                 log.info("Validation accuracy: %s", history[-1])
+                model.save_weights(weights_path(args.output))  # a cut-off run keeps these
     finally:
         epochs.close()
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    model.save_weights(weights_path(args.output))
     return {
         "input_size": args.size,
         "variant": args.variant,
