@@ -1,10 +1,13 @@
-"""Shared fixtures: the committed model, the shared photos, small photo factories."""
+"""Shared fixtures: the committed model, the shared photos, small photo factories, and
+empty histories on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,14 +16,19 @@ import numpy as np
 import pytest
 import streamlit as st
 from PIL import ExifTags, Image
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from potato_disease.config import (
     DEFAULT_DATA_DIR,
     DEFAULT_MODEL_DIR,
     PROJECT_ROOT,
+    Settings,
     get_settings,
     settings_from_env,
 )
+from potato_disease.database import init_db, make_engine, normalise_url
 from potato_disease.diagnosis import Diagnoser
 from tests.aws_test_services import REGION, SubscribedTopic, moto_server, subscribed_topic
 from tests.fake_open_meteo import FakeOpenMeteo, forecast_answer, serve_fake_open_meteo
@@ -162,3 +170,70 @@ def run_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Comp
 ROOT = PROJECT_ROOT
 
 __all__ = ["DEFAULT_DATA_DIR", "ROOT", "encode", "leafish", "run_cli", "sample_photos"]
+
+
+POSTGRES_USERS = ("postgres", "root")
+POSTGRES_ADDRESS = "127.0.0.1:5432/test"
+
+
+# The history's databases: SQLite, and PostgreSQL (found once per run, a schema per test)
+
+
+def find_postgres() -> tuple[str | None, str]:
+    """A URL that connects to the test server, or None and the reason why not."""
+    failures = []
+    for user in POSTGRES_USERS:
+        url = f"postgresql://{user}@{POSTGRES_ADDRESS}"
+        engine = create_engine(
+            normalise_url(url), poolclass=NullPool, connect_args={"connect_timeout": 3}
+        )
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return url, ""
+        except OperationalError as error:
+            failures.append(f"as {user}: {str(error.orig).strip().splitlines()[0]}")
+        finally:
+            engine.dispose()
+    return None, f"PostgreSQL at {POSTGRES_ADDRESS} is not reachable ({'; '.join(failures)})"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url, reason = find_postgres()
+    if url is None:
+        if os.environ.get("REQUIRE_POSTGRES", "") not in ("", "0"):
+            pytest.fail(f"{reason}, and REQUIRE_POSTGRES is set", pytrace=False)
+        pytest.skip(f"{reason}; set REQUIRE_POSTGRES=1 to fail instead of skipping")
+    return url
+
+
+@pytest.fixture
+def postgres_schema_url(postgres_url: str) -> Iterator[str]:
+    """The server's URL with a schema of its own as the search path, dropped afterwards."""
+    schema = f"test_history_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(postgres_url), poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{postgres_url}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for an empty database of each kind."""
+    database = None
+    if request.param == "postgresql":
+        database = request.getfixturevalue("postgres_schema_url")
+    return settings_from_env({}, app_data_dir=tmp_path / "app-data", database_url=database)
+
+
+@pytest.fixture
+def database_engine(database_settings: Settings) -> Iterator[Engine]:
+    """An empty history of each kind, its tables made."""
+    engine = make_engine(database_settings)
+    init_db(engine)
+    yield engine
+    engine.dispose()

@@ -12,9 +12,7 @@ import hashlib
 import io
 import logging
 import math
-import os
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -22,9 +20,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 import streamlit as st
 from PIL import Image
-from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, inspect, text
 from streamlit.testing.v1 import AppTest
 
 from potato_disease import history, history_csv
@@ -35,77 +31,25 @@ from potato_disease.database import (
     database_url,
     init_db,
     make_engine,
-    normalise_url,
 )
 from potato_disease.history import CaseFilter, LabelCount, NewCase
 from potato_disease.markdown_safety import escape_markdown
 
-POSTGRES_USERS = ("postgres", "root")
-POSTGRES_ADDRESS = "127.0.0.1:5432/test"
 HISTORY_PAGE = str(PROJECT_ROOT / "pages" / "history.py")
 JAVA = "Asia/Jakarta"
 
 
-# PostgreSQL: found once per run, a fresh schema per test ------------------------------
-
-
-def find_postgres() -> tuple[str | None, str]:
-    """A URL that connects to the test server, or None and the reason why not."""
-    failures = []
-    for user in POSTGRES_USERS:
-        url = f"postgresql://{user}@{POSTGRES_ADDRESS}"
-        engine = create_engine(
-            normalise_url(url), poolclass=NullPool, connect_args={"connect_timeout": 3}
-        )
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return url, ""
-        except OperationalError as error:
-            failures.append(f"as {user}: {str(error.orig).strip().splitlines()[0]}")
-        finally:
-            engine.dispose()
-    return None, f"PostgreSQL at {POSTGRES_ADDRESS} is not reachable ({'; '.join(failures)})"
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    url, reason = find_postgres()
-    if url is None:
-        if os.environ.get("REQUIRE_POSTGRES", "") not in ("", "0"):
-            pytest.fail(f"{reason}, and REQUIRE_POSTGRES is set", pytrace=False)
-        pytest.skip(f"{reason}; set REQUIRE_POSTGRES=1 to fail instead of skipping")
-    return url
+# Every database test runs on both kinds (conftest's database_settings) ---------------
 
 
 @pytest.fixture
-def postgres_schema_url(postgres_url: str) -> Iterator[str]:
-    """The server's URL with a schema of its own as the search path, dropped afterwards."""
-    schema = f"test_history_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(postgres_url), poolclass=NullPool)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{postgres_url}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:
-    """Settings for an empty database of each kind."""
-    database = None
-    if request.param == "postgresql":
-        database = request.getfixturevalue("postgres_schema_url")
-    return settings_from_env({}, app_data_dir=tmp_path / "app-data", database_url=database)
+def settings(database_settings: Settings) -> Settings:
+    return database_settings
 
 
 @pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(settings)
-    init_db(engine)
-    yield engine
-    engine.dispose()
+def engine(database_engine: Engine) -> Engine:
+    return database_engine
 
 
 # Helpers ----------------------------------------------------------------------------
