@@ -609,6 +609,44 @@ def test_saving_late_blight_tells_the_team_once_a_day_per_field(
     assert alert_topic.messages() == []
 
 
+def test_late_blight_saved_in_the_field_while_the_team_is_being_told_sends_no_second(
+    app_data: Path, data_dir: Path, alert_topic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another agronomist saves late blight in East while this page's message is on its
+    way: the field's claim makes theirs wait for the next day instead of sending a second
+    message that the log would not show yet."""
+    from potato_disease import aws
+    from potato_disease.ui import alert_view
+
+    send = aws.publish_alert
+    other_session: list[object] = []
+
+    def publish_while_another_saves(*args: object) -> str:
+        if not other_session:  # the other session saves and decides, then this one sends
+            other_session.append(None)
+            engine = make_engine(get_settings())
+            case_id = save_case(
+                engine,
+                NewCase.from_diagnosis(
+                    Diagnosis("late_blight", 0.97, {"late_blight": 0.97}, is_leaf=True),
+                    Image.new("RGB", (64, 64), (90, 70, 40)),
+                    "theirs.jpg",
+                    field_name="East",
+                ),
+            )
+            engine.dispose()
+            other_session[0] = alert_view.alert_the_team([case_id])
+        return send(*args)
+
+    monkeypatch.setattr(aws, "publish_alert", publish_while_another_saves)
+    at = saved_as_field_east(data_dir, "late_blight")
+    assert not at.exception
+    assert other_session == [None]  # the other session sent nothing and said nothing
+    (message,) = alert_topic.messages()
+    assert message["Message"].endswith("Cases in the app's History: #1.")
+    assert "The team was told of this late blight by message." in [c.value for c in at.caption]
+
+
 def test_a_late_blight_alert_carries_the_blight_weather_where_it_was_found(
     app_data: Path, data_dir: Path, alert_topic, fake_open_meteo
 ) -> None:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine
 
 from potato_disease import aws
+from potato_disease.alert_log import (
+    CLAIM_LASTS,
+    Claim,
+    claim_field,
+    last_alert_sent,
+    record_sent_alert,
+    release_claim,
+)
 from potato_disease.config import get_settings
 from potato_disease.history import CaseRecord
 from potato_disease.photo_exif import Location
@@ -71,13 +82,8 @@ def test_a_review_to_late_blight_calls_for_an_alert():
     assert alert is not None and alert.confirmed == 1
 
 
-def test_the_alert_log_keeps_the_last_message_sent_per_field(tmp_path):
-    from potato_disease.alert_log import last_alert_sent, record_sent_alert
-    from potato_disease.config import settings_from_env
-    from potato_disease.database import init_db, make_engine
-
-    engine = make_engine(settings_from_env({}, app_data_dir=tmp_path))
-    init_db(engine)
+def test_the_alert_log_keeps_the_last_message_sent_per_field(database_engine):
+    engine = database_engine
     assert last_alert_sent(engine, "North field") is None
     record_sent_alert(engine, "North field", [3, 4], "m-1", NOW - timedelta(hours=30))
     record_sent_alert(engine, "North field", [9], "m-2", NOW - timedelta(hours=2))
@@ -85,7 +91,52 @@ def test_the_alert_log_keeps_the_last_message_sent_per_field(tmp_path):
     assert last_alert_sent(engine, "North field") == NOW - timedelta(hours=2)
     assert last_alert_sent(engine, None) == NOW
     assert last_alert_sent(engine, "East field") is None
-    engine.dispose()
+
+
+def test_one_session_at_a_time_holds_a_fields_claim(database_engine):
+    engine = database_engine
+    first = claim_field(engine, "North field", NOW)
+    assert first is not None
+    assert claim_field(engine, "North field", NOW + timedelta(seconds=5)) is None  # held
+    assert claim_field(engine, "East field", NOW) is not None  # each field its own
+    assert claim_field(engine, None, NOW) is not None  # and cases without a field theirs
+    release_claim(engine, first)
+    second = claim_field(engine, "North field", NOW + timedelta(seconds=6))
+    assert second is not None and second.number > first.number
+
+
+def test_a_claim_never_released_lapses_and_its_owner_cannot_release_the_next(database_engine):
+    """A session that crashed while claiming blocks its field for CLAIM_LASTS only; if it
+    wakes up later, its release leaves the claim of the session that took over alone."""
+    engine = database_engine
+    stale = claim_field(engine, "North field", NOW)
+    assert claim_field(engine, "North field", NOW + CLAIM_LASTS - timedelta(seconds=1)) is None
+    fresh = claim_field(engine, "North field", NOW + CLAIM_LASTS)
+    assert stale is not None and fresh is not None and fresh != stale
+    release_claim(engine, stale)
+    assert claim_field(engine, "North field", NOW + CLAIM_LASTS + timedelta(seconds=1)) is None
+
+
+def test_of_sessions_claiming_a_field_at_once_exactly_one_gets_it(database_engine):
+    """Eight sessions at the same moment, through the pool, on SQLite and PostgreSQL: for a
+    field claimed before (one conditional UPDATE each) and a new one (one INSERT each)."""
+    engine = database_engine
+    release_claim(engine, claim_field(engine, "North field", NOW - timedelta(hours=1)))
+    for field_name in ("North field", "New field"):
+        claims = claims_at_once(engine, field_name, sessions=8)
+        assert len(claims) == 8 and sum(c is not None for c in claims) == 1, field_name
+
+
+def claims_at_once(engine: Engine, field_name: str, sessions: int) -> list[Claim | None]:
+    """What ``sessions`` threads get, claiming ``field_name`` together."""
+    start = threading.Barrier(sessions)
+
+    def claim(_: int) -> Claim | None:
+        start.wait()
+        return claim_field(engine, field_name, NOW)
+
+    with ThreadPoolExecutor(sessions) as pool:
+        return list(pool.map(claim, range(sessions)))
 
 
 def test_the_subject_is_one_line_of_printable_ascii_under_100_characters():

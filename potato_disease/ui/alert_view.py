@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import streamlit as st
+from sqlalchemy.engine import Engine
 
 from potato_disease import alert_log, aws, history
 from potato_disease.config import get_settings
@@ -43,7 +44,8 @@ class AlertOutcome:
 def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
     """Tell the team (``ALERT_TOPIC_ARN``) of the late blight these just saved or just
     reviewed cases (all of one field) bring, unless their field was alerted about lately;
-    None when there is nothing to tell or alerts are off."""
+    None when there is nothing to tell, alerts are off, or another session is telling
+    the team of this field right now."""
     settings = get_settings()
     if not settings.alert_topic_arn or not case_ids:
         return None
@@ -53,6 +55,29 @@ def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
         changed = [record for case_id in case_ids if (record := history.get_case(engine, case_id))]
         if not any(map(counts_as_late_blight, changed)):
             return None
+        claim = alert_log.claim_field(engine, changed[0].field_name, now)
+    except (DatabaseError, OSError):
+        logger.exception("Cases %s: could not read the history to decide on an alert", case_ids)
+        return AlertOutcome(False, NOT_CHECKED)
+    if claim is None:
+        return None
+    try:
+        return _alert_while_claimed(engine, changed, now)
+    finally:
+        try:
+            alert_log.release_claim(engine, claim)
+        except (DatabaseError, OSError):  # it lapses on its own
+            logger.exception("Cases %s: the alert claim could not be released", case_ids)
+
+
+def _alert_while_claimed(
+    engine: Engine, changed: Sequence[history.CaseRecord], now: datetime
+) -> AlertOutcome | None:
+    """The alert decision and message, made while this session holds the field's claim,
+    so that what it reads of the messages sent cannot change until it is done."""
+    settings = get_settings()
+    case_ids = [record.id for record in changed]
+    try:
         last_sent = alert_log.last_alert_sent(engine, changed[0].field_name)
         places = history.field_locations(engine)
     except (DatabaseError, OSError):
