@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, timedelta, tzinfo
-from typing import Final
+from typing import Any, Final
 
 import altair as alt
 import pandas as pd
@@ -30,6 +30,7 @@ Okabe-Ito palette, told apart with the common colour-vision deficiencies too (he
 and late blight are not a red-green pair)."""
 
 POINT_RADIUS_PX: Final = 7  # on screen, whatever the zoom: a case stays visible
+CASE_LAYER: Final = "cases"  # the map's layer of case dots
 
 
 def _rgb(colour: str) -> list[int]:
@@ -81,12 +82,20 @@ def all_periods(starts: Sequence[date], period: Period) -> list[date]:
     return [first + step * index for index in range((last - first) // step + 1)]
 
 
+def selected_case(selection: Mapping[str, Any]) -> int | None:
+    """The case of the dot selected on :func:`case_map` (a pydeck selection's
+    ``objects`` by layer), if any."""
+    chosen = selection.get("objects", {}).get(CASE_LAYER) or []
+    return int(chosen[0]["case_id"]) if chosen else None
+
+
 def case_points(records: Iterable[CaseRecord], zone: tzinfo = UTC) -> pd.DataFrame:
     """The cases that have a location: position, diagnosis (the agronomist's, else the
     model's), its colour, and what the map's tooltip says (the day in ``zone``)."""
     located = [record for record in records if record.location is not None]
     return pd.DataFrame(
         {
+            "case_id": [record.id for record in located],
             "latitude": [record.latitude for record in located],
             "longitude": [record.longitude for record in located],
             "colour": [_rgb(LABEL_COLOURS[record.label]) for record in located],
@@ -96,7 +105,7 @@ def case_points(records: Iterable[CaseRecord], zone: tzinfo = UTC) -> pd.DataFra
             ],
             "place": [_place(record) for record in located],
         },
-        columns=["latitude", "longitude", "colour", "diagnosis", "case", "place"],
+        columns=["case_id", "latitude", "longitude", "colour", "diagnosis", "case", "place"],
     )
 
 
@@ -107,9 +116,11 @@ def _place(record: CaseRecord) -> str:
 
 
 def case_map(points: pd.DataFrame) -> pdk.Deck:
-    """The located cases on a map framed to fit them, each a dot that names its case."""
+    """The located cases on a map framed to fit them, each a dot that names its case
+    (layer :data:`CASE_LAYER`, whose selected dot carries its ``case_id``)."""
     layer = pdk.Layer(
         "ScatterplotLayer",
+        id=CASE_LAYER,
         data=points,
         get_position=["longitude", "latitude"],
         get_fill_color="colour",

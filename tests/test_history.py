@@ -33,7 +33,9 @@ from potato_disease.database import (
     make_engine,
 )
 from potato_disease.history import CaseFilter, LabelCount, NewCase
+from potato_disease.history_charts import CASE_LAYER
 from potato_disease.markdown_safety import escape_markdown
+from potato_disease.ui.history_view import REVIEWED_CASE_KEY
 
 HISTORY_PAGE = str(PROJECT_ROOT / "pages" / "history.py")
 JAVA = "Asia/Jakarta"
@@ -853,6 +855,23 @@ def test_page_shows_the_table_chart_and_download(page_settings, engine):
     assert list(page.dataframe[0].value["Field"]) == ["North"]
 
 
+def test_the_case_chosen_on_the_map_or_table_is_the_one_reviewed(page_settings, engine):
+    """The map's and the table's callbacks put the chosen case in "Review a case"'s
+    choice (the browser test ticks a table row); a choice filtered out falls back."""
+    older = history.save_case(engine, new_case(created_at=at(1), field_name="North"))
+    newer = history.save_case(engine, new_case(created_at=at(2), field_name="South"))
+    page = run_page()
+    assert page.selectbox(key=REVIEWED_CASE_KEY).value == newer  # the newest first
+    assert page.dataframe[0].proto.selection_mode  # its rows can be ticked
+    page.session_state[REVIEWED_CASE_KEY] = older  # what a callback does
+    page.run()
+    assert page.selectbox(key=REVIEWED_CASE_KEY).value == older
+    assert any("**Field:** North" in block.value for block in page.markdown)
+    page.sidebar.selectbox[0].select("South").run()  # the field filter leaves it out
+    assert not page.exception
+    assert page.selectbox(key=REVIEWED_CASE_KEY).value == newer
+
+
 def test_page_maps_the_cases_that_have_a_location(page_settings, engine):
     history.save_case(engine, new_case(created_at=at(1), latitude=-7.25, longitude=110.4))
     history.save_case(
@@ -862,7 +881,11 @@ def test_page_maps_the_cases_that_have_a_location(page_settings, engine):
     history.save_case(engine, new_case(created_at=at(3)))  # no location
     page = run_page()
     assert not page.exception
-    assert len(page.get("deck_gl_json_chart")) == 1
+    (deck,) = page.get("deck_gl_json_chart")
+    assert deck.proto.selection_mode and CASE_LAYER in deck.proto.json  # a dot can be chosen
+    assert "Click a dot to open its case in **Review a case** below." in [
+        block.value for block in page.caption
+    ]
     legend = " ".join(block.proto.body for block in page.get("html"))
     assert "Early blight (1)" in legend and "Late blight (1)" in legend
     assert any(block.value == "1 case without a location not shown." for block in page.caption)

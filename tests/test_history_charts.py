@@ -6,11 +6,13 @@ from datetime import date
 
 from potato_disease.history import CaseRecord, LabelCount
 from potato_disease.history_charts import (
+    CASE_LAYER,
     LABEL_COLOURS,
     all_periods,
     case_map,
     case_points,
     legend_html,
+    selected_case,
     trend_chart,
 )
 from potato_disease.labels import MODEL_CLASSES
@@ -37,6 +39,7 @@ def test_only_located_cases_are_points_with_the_agronomists_diagnosis_first() ->
     points = case_points(records)
     assert points.to_dict("records") == [
         {
+            "case_id": 1,
             "latitude": -7.25,
             "longitude": 110.4,
             "colour": [213, 94, 0],
@@ -45,6 +48,7 @@ def test_only_located_cases_are_points_with_the_agronomists_diagnosis_first() ->
             "place": "North · A1",
         },
         {
+            "case_id": 2,
             "latitude": -7.2501,
             "longitude": 110.4,
             "colour": [0, 158, 115],
@@ -58,7 +62,15 @@ def test_only_located_cases_are_points_with_the_agronomists_diagnosis_first() ->
 def test_no_located_case_gives_an_empty_frame_with_the_columns() -> None:
     points = case_points([record(1, "pest", latitude=None, longitude=None)])
     assert points.empty
-    assert list(points.columns) == ["latitude", "longitude", "colour", "diagnosis", "case", "place"]
+    assert list(points.columns) == [
+        "case_id",
+        "latitude",
+        "longitude",
+        "colour",
+        "diagnosis",
+        "case",
+        "place",
+    ]
 
 
 def test_the_legend_counts_each_diagnosis_in_label_order() -> None:
@@ -88,6 +100,17 @@ def test_the_map_frames_the_cases_and_the_chart_colours_each_diagnosis_alike() -
     ]
     scale = trend_chart(trend, "day").to_dict()["encoding"]["color"]["scale"]
     assert scale == {"domain": ["Late blight", "Healthy"], "range": ["#d55e00", "#009e73"]}
+
+
+def test_a_dot_chosen_on_the_map_names_its_case() -> None:
+    """The selection Streamlit hands back: the chosen dots' rows, by layer id."""
+    points = case_points([record(7, "healthy"), record(9, "late_blight", latitude=-7.26)])
+    (layer,) = case_map(points).layers
+    assert layer.id == CASE_LAYER
+    chosen = {"indices": {CASE_LAYER: [1]}, "objects": {CASE_LAYER: [points.iloc[1].to_dict()]}}
+    assert selected_case(chosen) == 9
+    assert selected_case({"indices": {}, "objects": {}}) is None  # the choice cleared
+    assert selected_case({"objects": {"another layer": [{"case_id": 7}]}}) is None
 
 
 def test_the_chart_gives_every_period_its_place_even_without_cases() -> None:

@@ -7,6 +7,7 @@ import io
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import NoReturn
 
 import pandas as pd
@@ -53,6 +54,9 @@ from potato_disease.ui.weather_view import (
 logger = logging.getLogger(__name__)
 
 REVIEW_ALERT = "history review"  # the key of a review's team alert outcome
+REVIEWED_CASE_KEY = "history_review_case"  # "Review a case"'s choice of case
+MAP_KEY = "history_case_map"
+TABLE_KEY = "history_case_table"
 
 DATABASE_TROUBLE = (
     "The history cannot be reached right now. Please try again in a moment; "
@@ -155,8 +159,14 @@ def show_map(records: Sequence[CaseRecord]) -> None:
     points = history_charts.case_points(records, get_settings().zone)
     if not points.empty:
         st.subheader("Where they were found")
-        st.pydeck_chart(history_charts.case_map(points))
+        st.pydeck_chart(
+            history_charts.case_map(points),
+            on_select=open_case_chosen_on_map,
+            selection_mode="single-object",
+            key=MAP_KEY,
+        )
         st.html(history_charts.legend_html(points))
+        st.caption("Click a dot to open its case in **Review a case** below.")
         if len(points) < len(records):
             st.caption(
                 f"{counted(len(records) - len(points), 'case')} without a location not shown."
@@ -190,10 +200,14 @@ def show_cases(records: Sequence[CaseRecord]) -> None:
             "Notes": [record.notes for record in records],
         }
     )
+    st.caption("Tick a row's box to open its case in **Review a case** below.")
     st.dataframe(
         table,
         hide_index=True,
         row_height=64,
+        on_select=partial(open_case_chosen_in_table, [record.id for record in records]),
+        selection_mode="single-row",
+        key=TABLE_KEY,
         column_config={
             "Photo": st.column_config.ImageColumn("Photo", width="small"),
             "Taken": st.column_config.DatetimeColumn(
@@ -371,9 +385,12 @@ def review_case(engine: Engine, records: Sequence[CaseRecord]) -> None:
     and deletion."""
     st.subheader("Review a case")
     by_id = {record.id: record for record in records}
+    if st.session_state.get(REVIEWED_CASE_KEY) not in by_id:  # filtered out, or deleted
+        st.session_state.pop(REVIEWED_CASE_KEY, None)
     case_id = st.selectbox(
         "Case",
         list(by_id),
+        key=REVIEWED_CASE_KEY,
         format_func=lambda key: (
             f"#{key} · {minute_text(by_id[key].created_at, get_settings().zone)} · "
             f"{by_id[key].field_name or 'no field'} · {label_name(by_id[key].label, '')}"
@@ -388,6 +405,21 @@ def review_case(engine: Engine, records: Sequence[CaseRecord]) -> None:
         review_label = review_form(engine, record)
         ask_assistant_about_case(record, review_label)
         delete_control(engine, record)
+
+
+def open_case_chosen_on_map() -> None:
+    """Callback of the map: the dot just chosen opens its case in "Review a case"."""
+    case_id = history_charts.selected_case(st.session_state[MAP_KEY]["selection"])
+    if case_id is not None:
+        st.session_state[REVIEWED_CASE_KEY] = case_id
+
+
+def open_case_chosen_in_table(case_ids: Sequence[int]) -> None:
+    """Callback of the cases table (whose rows are ``case_ids``): the row just ticked
+    opens its case in "Review a case"."""
+    rows = st.session_state[TABLE_KEY]["selection"]["rows"]
+    if rows:
+        st.session_state[REVIEWED_CASE_KEY] = case_ids[rows[0]]
 
 
 def show_case_details(record: CaseRecord) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -405,3 +406,38 @@ def test_guessing_the_password_from_new_sessions_is_shut_out(
         assert "Diagnose a potato leaf" not in page.inner_text("body")
         shot(page, "password-shut-out")
         page.close()
+
+
+def test_ticking_a_row_of_the_cases_table_opens_that_case_for_review(
+    app_url: str, browser: object, data_dir: Path, tmp_path: Path
+) -> None:
+    page = open_app(browser, app_url, viewport={"width": 1280, "height": 1000})
+    saved = []
+    for index, leaf in enumerate(sample_photos(data_dir, "field-java", "healthy", 2)):
+        page.locator("input[type=file]").first.set_input_files(
+            str(leaf_copy(leaf, tmp_path / f"pick-{index}.jpg"))
+        )
+        page.get_by_label("Field", exact=True).first.fill(f"E2E pick {index}")
+        page.get_by_role("button", name="Save to history").first.click()
+        message = page.get_by_text("Saved to history as case #").first
+        message.wait_for()
+        saved.append(int(message.inner_text().rsplit("#", 1)[1].rstrip(".")))
+        page.reload()
+        page.get_by_text("Diagnose a potato leaf").wait_for()
+    older, newer = saved
+
+    page.get_by_role("link", name="History").click()
+    case_choice = page.get_by_role("combobox", name="Case", exact=True)
+    case_choice.wait_for()
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(case_choice).to_have_value(re.compile(f"^#{newer} · .* · E2E pick 1 · "))  # newest
+    table = page.get_by_test_id("stDataFrame").first
+    table.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)  # the table draws on a canvas
+    # The rows go newest first, 64 px each under a header: tick the second row's box.
+    header_px, row_px = 36, 64
+    table.click(position={"x": 18, "y": header_px + row_px + row_px // 2})
+    page.get_by_role("heading", name="Review a case").scroll_into_view_if_needed()
+    expect(case_choice).to_have_value(re.compile(f"^#{older} · .* · E2E pick 0 · "))
+    shot(page, "14-case-from-table")
+    page.close()
