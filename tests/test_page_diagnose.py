@@ -647,6 +647,27 @@ def test_late_blight_saved_in_the_field_while_the_team_is_being_told_sends_no_se
     assert "The team was told of this late blight by message." in [c.value for c in at.caption]
 
 
+@pytest.mark.parametrize("failing", ["claim_field", "last_alert_sent"])
+def test_an_alert_that_cannot_be_decided_is_said_and_the_case_kept(
+    app_data: Path, data_dir: Path, alert_topic, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """The history cannot be read to decide on an alert (claiming the field, or reading
+    the messages sent): the page asks the agronomist to tell the team; the save stands."""
+    from sqlalchemy.exc import OperationalError
+
+    from potato_disease import alert_log
+
+    def unreadable(*_: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(alert_log, failing, unreadable)
+    at = saved_as_field_east(data_dir, "late_blight")
+    assert not at.exception
+    assert at.success[-1].value == "Saved to history as case #1."
+    assert any("could not be checked" in w.value for w in at.warning)
+    assert alert_topic.messages() == []
+
+
 def test_a_late_blight_alert_carries_the_blight_weather_where_it_was_found(
     app_data: Path, data_dir: Path, alert_topic, fake_open_meteo
 ) -> None:

@@ -57,8 +57,7 @@ def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
             return None
         claim = alert_log.claim_field(engine, changed[0].field_name, now)
     except (DatabaseError, OSError):
-        logger.exception("Cases %s: could not read the history to decide on an alert", case_ids)
-        return AlertOutcome(False, NOT_CHECKED)
+        return _history_unreadable(case_ids)
     if claim is None:
         return None
     try:
@@ -81,8 +80,7 @@ def _alert_while_claimed(
         last_sent = alert_log.last_alert_sent(engine, changed[0].field_name)
         places = history.field_locations(engine)
     except (DatabaseError, OSError):
-        logger.exception("Cases %s: could not read the history to decide on an alert", case_ids)
-        return AlertOutcome(False, NOT_CHECKED)
+        return _history_unreadable(case_ids)
     alert = late_blight_alert(changed, places, now, last_sent)
     if alert is None:
         return None
@@ -105,6 +103,12 @@ def _alert_while_claimed(
             logger.exception("Cases %s: the sent alert could not be recorded", alert.case_ids)
     record_alert(settings.metrics_namespace, outcome.sent, (time.perf_counter() - started) * 1000)
     return outcome
+
+
+def _history_unreadable(case_ids: Sequence[int]) -> AlertOutcome:
+    """Log the database error being handled; the page says the alert was not checked."""
+    logger.exception("Cases %s: could not read the history to decide on an alert", case_ids)
+    return AlertOutcome(False, NOT_CHECKED)
 
 
 def remember_outcome(key: Hashable, outcome: AlertOutcome | None) -> None:
