@@ -1153,6 +1153,25 @@ def test_page_queues_the_closest_calls_first_and_saves_a_review_in_one_step(page
     assert history.get_case(engine, sure).confirmed_label is None
 
 
+def test_a_reviews_failed_alert_can_be_tried_again(page_settings, engine, alert_topic, monkeypatch):
+    case_id = history.save_case(engine, unsure_case("early_blight", "late_blight", 0.52))
+    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn + "-deleted")
+    get_settings.cache_clear()
+    page = run_page()
+    page.selectbox(key=f"review_queue_label_{case_id}").select("late_blight")
+    page.button(f"review_queue_save_{case_id}").click().run()
+    assert any("could not be told" in warning.value for warning in page.warning)
+    assert history.get_case(engine, case_id).confirmed_label == "late_blight"  # kept
+
+    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn)
+    get_settings.cache_clear()
+    next(b for b in page.button if b.label == "Try the message again").click().run()
+    assert not page.exception
+    (message,) = alert_topic.messages()
+    assert "1 confirmed by an agronomist" in message["Message"]
+    assert "The team was told of this late blight by message." in [c.value for c in page.caption]
+
+
 def test_page_tells_the_team_when_a_review_finds_late_blight(page_settings, engine, alert_topic):
     first = history.save_case(engine, unsure_case("early_blight", "late_blight", 0.52))
     second = history.save_case(engine, unsure_case("pest", "late_blight", 0.55))

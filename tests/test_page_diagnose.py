@@ -668,6 +668,48 @@ def test_an_alert_that_cannot_be_decided_is_said_and_the_case_kept(
     assert alert_topic.messages() == []
 
 
+def test_a_failed_alert_can_be_tried_again_from_the_page(
+    app_data: Path, data_dir: Path, alert_topic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn + "-deleted")
+    get_settings.cache_clear()
+    at = saved_as_field_east(data_dir, "late_blight")
+    assert any("could not be told" in w.value for w in at.warning)
+    retry = next(b for b in at.button if b.label == "Try the message again")
+    at = retry.click().run()  # SNS still refuses: said again, the button stays
+    assert not at.exception
+    assert any("could not be told" in w.value for w in at.warning)
+    assert alert_topic.messages() == []
+
+    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn)  # SNS works again
+    get_settings.cache_clear()
+    at = next(b for b in at.button if b.label == "Try the message again").click().run()
+    (message,) = alert_topic.messages()
+    assert message["Subject"] == "Late blight in East"
+    assert "The team was told of this late blight by message." in [c.value for c in at.caption]
+    assert not any("could not be told" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.label == "Try the message again"]
+
+
+def test_trying_again_after_the_team_was_told_by_another_save_sends_nothing(
+    app_data: Path, data_dir: Path, alert_topic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn + "-deleted")
+    get_settings.cache_clear()
+    at = saved_as_field_east(data_dir, "late_blight")
+    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn)
+    get_settings.cache_clear()
+    from potato_disease.alert_log import record_sent_alert
+
+    engine = make_engine(get_settings())
+    record_sent_alert(engine, "East", [1], "sent-by-another-session")
+    engine.dispose()
+    at = next(b for b in at.button if b.label == "Try the message again").click().run()
+    assert not at.exception
+    assert alert_topic.messages() == []
+    assert any(c.value.startswith("No message went this time") for c in at.caption)
+
+
 def test_a_late_blight_alert_carries_the_blight_weather_where_it_was_found(
     app_data: Path, data_dir: Path, alert_topic, fake_open_meteo
 ) -> None:

@@ -31,6 +31,11 @@ NOT_CHECKED = (
     "Whether the team should be told of late blight could not be checked (the history "
     "cannot be read right now): if this is late blight, tell them yourself."
 )
+TRY_AGAIN = "Try the message again"
+NOTHING_MORE = (
+    "No message went this time: the team was told of late blight in this field in the "
+    "last day, or is being told right now."
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class AlertOutcome:
 
     sent: bool
     text: str
+    case_ids: tuple[int, ...] = ()  # of a failed alert: what trying again sends about
 
 
 def alert_the_team(case_ids: Sequence[int]) -> AlertOutcome | None:
@@ -93,7 +99,7 @@ def _alert_while_claimed(
         logger.warning(
             "Cases %s: the alert was not sent (%s)", alert.case_ids, aws.describe_error(error)
         )
-        outcome = AlertOutcome(False, NOT_SENT)
+        outcome = AlertOutcome(False, NOT_SENT, tuple(record.id for record in changed))
     else:
         logger.info("Cases %s: alert sent as SNS message %s", alert.case_ids, message_id)
         outcome = AlertOutcome(True, SENT)
@@ -108,7 +114,7 @@ def _alert_while_claimed(
 def _history_unreadable(case_ids: Sequence[int]) -> AlertOutcome:
     """Log the database error being handled; the page says the alert was not checked."""
     logger.exception("Cases %s: could not read the history to decide on an alert", case_ids)
-    return AlertOutcome(False, NOT_CHECKED)
+    return AlertOutcome(False, NOT_CHECKED, tuple(case_ids))
 
 
 def remember_outcome(key: Hashable, outcome: AlertOutcome | None) -> None:
@@ -126,5 +132,19 @@ def show_outcome(key: Hashable, once: bool = False) -> None:
         return
     if outcome.sent:
         st.caption(outcome.text)
-    else:
-        st.warning(outcome.text, icon=":material/notifications_off:")
+        return
+    st.warning(outcome.text, icon=":material/notifications_off:")
+    if outcome.case_ids:
+        st.button(
+            TRY_AGAIN,
+            key=f"alert_retry_{key}",
+            on_click=try_again,
+            args=(key, outcome.case_ids),
+            icon=":material/refresh:",
+        )
+
+
+def try_again(key: Hashable, case_ids: Sequence[int]) -> None:
+    """Callback of a failed alert's button: try it once more, and keep what came of it
+    (as told on the page: nothing more to send is said too)."""
+    remember_outcome(key, alert_the_team(case_ids) or AlertOutcome(True, NOTHING_MORE))
