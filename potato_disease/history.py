@@ -572,6 +572,41 @@ def cases_per_field(engine: Engine) -> dict[str, int]:
         return {name: count for name, count in session.execute(statement).all()}
 
 
+@dataclass(frozen=True)
+class ReviewCandidate:
+    """What the review queue ranks an unreviewed case by (not its photo or notes)."""
+
+    id: int
+    is_leaf: bool
+    probabilities: Mapping[str, float]
+    observed_at: datetime
+
+
+def unreviewed_cases(engine: Engine, case_filter: CaseFilter) -> list[ReviewCandidate]:
+    """Every case matching the filter (its limit aside) that no agronomist has reviewed:
+    the few columns the review queue ranks them by, so thousands load at once."""
+    statement = _filtered(
+        select(Case.id, Case.is_leaf, Case.probabilities, _observed_at().label("observed_at")),
+        case_filter,
+    ).where(Case.confirmed_label.is_(None))
+    with session_factory(engine)() as session:
+        return [
+            ReviewCandidate(row.id, row.is_leaf, row.probabilities or {}, row.observed_at)
+            for row in session.execute(statement)
+        ]
+
+
+def reviewed_label_counts(engine: Engine) -> dict[str, int]:
+    """How many cases of the whole history an agronomist filed under each label."""
+    statement = (
+        select(Case.confirmed_label, func.count())
+        .where(Case.confirmed_label.is_not(None))
+        .group_by(Case.confirmed_label)
+    )
+    with session_factory(engine)() as session:
+        return {label: int(count) for label, count in session.execute(statement)}
+
+
 def count_cases(engine: Engine) -> int:
     """How many cases the history holds."""
     with session_factory(engine)() as session:

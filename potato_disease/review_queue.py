@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from potato_disease.history import CaseRecord
+from potato_disease.history import ReviewCandidate
 from potato_disease.labels import DISEASE_LABELS
 from potato_disease.photo_files import LAB_SOURCE
 
@@ -24,7 +24,7 @@ from potato_disease.photo_files import LAB_SOURCE
 class QueuedCase:
     """A case awaiting review, with what made the model unsure of it."""
 
-    record: CaseRecord
+    case: ReviewCandidate
     runner_up: str | None  # the model's second likeliest leaf label
     margin: float  # the likeliest label's probability less the runner-up's, 0 to 1
 
@@ -46,17 +46,21 @@ def review_priority(is_leaf: bool, probabilities: Mapping[str, float]) -> tuple[
     return is_leaf, runner_up_and_margin(probabilities)[1]
 
 
-def review_queue(records: Iterable[CaseRecord], skipped: Collection[int] = ()) -> list[QueuedCase]:
-    """The cases nobody has reviewed, except those ``skipped`` (ids), most useful first:
+def review_queue(
+    unreviewed: Iterable[ReviewCandidate], skipped: Collection[int] = ()
+) -> list[QueuedCase]:
+    """The ``unreviewed`` cases, except those ``skipped`` (ids), most useful first:
     refused photos, then the smallest margin, then the newest."""
     queued = [
-        QueuedCase(record, *runner_up_and_margin(record.probabilities))
-        for record in records
-        if record.confirmed_label is None and record.id not in skipped
+        QueuedCase(case, *runner_up_and_margin(case.probabilities))
+        for case in unreviewed
+        if case.id not in skipped
     ]
-    queued.sort(key=lambda case: case.record.observed_at, reverse=True)
+    queued.sort(key=lambda queued_case: queued_case.case.observed_at, reverse=True)
     queued.sort(  # stable: the newest stay first among equals
-        key=lambda case: review_priority(case.record.is_leaf, case.record.probabilities)
+        key=lambda queued_case: review_priority(
+            queued_case.case.is_leaf, queued_case.case.probabilities
+        )
     )
     return queued
 
@@ -81,14 +85,14 @@ def field_photo_counts(source_counts: Mapping[str, Mapping[str, int]]) -> dict[s
 
 
 def label_progress(
-    records: Iterable[CaseRecord], field_counts: Mapping[str, int]
+    reviewed: Mapping[str, int], field_counts: Mapping[str, int]
 ) -> list[LabelProgress]:
-    """For each leaf label, the reviewed cases filed under it and the field photos of it
-    in the model's data (``field_counts``, from the model's metadata), the labels with the
-    fewest photos in all first: a review of those adds most to what the model has."""
-    reviewed = Counter(record.confirmed_label for record in records if record.confirmed_label)
+    """For each leaf label, the reviewed cases filed under it (``reviewed``) and the field
+    photos of it in the model's data (``field_counts``, from the model's metadata), the
+    labels with the fewest photos in all first: a review of those adds most to what the
+    model has."""
     progress = [
-        LabelProgress(label, reviewed[label], field_counts.get(label, 0))
+        LabelProgress(label, reviewed.get(label, 0), field_counts.get(label, 0))
         for label in DISEASE_LABELS
     ]
     progress.sort(key=lambda row: row.reviewed + row.in_model_data)

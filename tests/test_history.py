@@ -1112,6 +1112,26 @@ def unsure_case(first: str, second: str, share: float, **changes: object) -> New
     )
 
 
+def test_the_review_queue_reads_every_unreviewed_match_past_the_lists_limit(engine):
+    """What the queue ranks: the filter's unreviewed cases, all of them, not only the
+    newest the page lists; and the reviewed labels of the whole history."""
+    older = history.save_case(
+        engine, unsure_case("virus", "bacteria", 0.6, created_at=at(2), taken_at=at(1, 7))
+    )
+    newer = history.save_case(engine, unsure_case("pest", "virus", 0.7, created_at=at(3)))
+    history.save_case(engine, unsure_case("pest", "virus", 0.5, confirmed_label="pest"))
+    history.save_case(engine, unsure_case("virus", "pest", 0.8, field_name="South"))
+    history.save_case(
+        engine, unsure_case("virus", "pest", 0.8, field_name="South", confirmed_label="virus")
+    )
+    found = history.unreviewed_cases(engine, CaseFilter(field_name="North field", limit=1))
+    assert sorted(candidate.id for candidate in found) == [older, newer]
+    first = next(candidate for candidate in found if candidate.id == older)
+    assert first.probabilities == {"virus": 0.6, "bacteria": pytest.approx(0.4)}
+    assert first.observed_at == at(1, 7) and first.is_leaf  # the photo's own time
+    assert history.reviewed_label_counts(engine) == {"pest": 1, "virus": 1}
+
+
 def test_page_queues_the_closest_calls_first_and_saves_a_review_in_one_step(page_settings, engine):
     sure = history.save_case(engine, unsure_case("virus", "bacteria", 0.95, created_at=at(3)))
     closest = history.save_case(engine, unsure_case("early_blight", "pest", 0.52, created_at=at(1)))
@@ -1127,11 +1147,11 @@ def test_page_queues_the_closest_calls_first_and_saves_a_review_in_one_step(page
         "**Model:** Viral disease (95%), then bacterial disease (5%)",
     ]
     progress = next(  # reviewed photos per label, fewest photos first
-        table.value for table in page.dataframe if "Reviewed here" in table.value.columns
+        table.value for table in page.dataframe if "Reviewed in the history" in table.value.columns
     )
     assert progress["Diagnosis"][0] == "Nematode damage"
     assert (
-        dict(zip(progress["Diagnosis"], progress["Reviewed here"], strict=True))[
+        dict(zip(progress["Diagnosis"], progress["Reviewed in the history"], strict=True))[
             "Insect pest damage"
         ]
         == 1

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from potato_disease.history import CaseRecord
+from potato_disease.history import ReviewCandidate
 from potato_disease.labels import DISEASE_LABELS
 from potato_disease.review_queue import (
     LabelProgress,
@@ -15,26 +15,13 @@ from potato_disease.review_queue import (
     review_queue,
     runner_up_and_margin,
 )
-from tests.case_records import case_record
 
 
 def case(
-    case_id: int,
-    probabilities: dict[str, float],
-    confirmed_label: str | None = None,
-    is_leaf: bool = True,
-    day: int = 1,
-) -> CaseRecord:
-    best = max(probabilities, key=probabilities.__getitem__)
-    return case_record(
-        case_id,
-        best if is_leaf else "not_leaf",
-        created_at=datetime(2025, 3, day, tzinfo=UTC),
-        model_confidence=probabilities[best],
-        probabilities=probabilities,
-        confirmed_label=confirmed_label,
-        model_version=None,
-    )
+    case_id: int, probabilities: dict[str, float], is_leaf: bool = True, day: int = 1
+) -> ReviewCandidate:
+    """An unreviewed case as the queue reads it from the history."""
+    return ReviewCandidate(case_id, is_leaf, probabilities, datetime(2025, 3, day, tzinfo=UTC))
 
 
 @pytest.mark.parametrize(
@@ -58,10 +45,9 @@ def test_the_queue_puts_refused_photos_then_the_closest_calls_first():
         case(2, {"early_blight": 0.45, "pest": 0.4, "virus": 0.15}),  # closest call
         case(3, {"late_blight": 0.95, "healthy": 0.05}, is_leaf=False),  # refused
         case(4, {"virus": 0.6, "bacteria": 0.4}),  # margin 0.2
-        case(5, {"pest": 0.5, "early_blight": 0.5}, confirmed_label="pest"),  # reviewed
     ]
     queue = review_queue(records)
-    assert [queued.record.id for queued in queue] == [3, 2, 4, 1]
+    assert [queued.case.id for queued in queue] == [3, 2, 4, 1]
     assert queue[1].runner_up == "pest"
     assert queue[1].margin == pytest.approx(0.05)
 
@@ -72,13 +58,13 @@ def test_equal_margins_put_the_newest_first_and_skipped_cases_are_left_out():
         case(2, {"virus": 0.6, "bacteria": 0.4}, day=3),
         case(3, {"virus": 0.6, "bacteria": 0.4}, day=2),
     ]
-    assert [queued.record.id for queued in review_queue(records)] == [2, 3, 1]
-    assert [queued.record.id for queued in review_queue(records, skipped={2})] == [3, 1]
+    assert [queued.case.id for queued in review_queue(records)] == [2, 3, 1]
+    assert [queued.case.id for queued in review_queue(records, skipped={2})] == [3, 1]
 
 
-def test_a_fully_reviewed_history_leaves_an_empty_queue():
-    records = [case(1, {"virus": 0.6, "bacteria": 0.4}, confirmed_label="virus")]
-    assert review_queue(records) == []
+def test_nothing_unreviewed_or_all_skipped_leaves_an_empty_queue():
+    assert review_queue([]) == []
+    assert review_queue([case(1, {"virus": 0.6, "bacteria": 0.4})], skipped={1}) == []
 
 
 def test_field_photo_counts_add_every_source_but_the_lab_photos():
@@ -94,12 +80,7 @@ def test_field_photo_counts_add_every_source_but_the_lab_photos():
 
 
 def test_label_progress_lists_every_leaf_label_fewest_photos_first():
-    records = [
-        case(1, {"virus": 0.9}, confirmed_label="nematode"),
-        case(2, {"virus": 0.9}, confirmed_label="nematode"),
-        case(3, {"virus": 0.9}, confirmed_label="not_leaf"),  # no leaf label: not counted
-        case(4, {"virus": 0.9}),  # not reviewed
-    ]
+    reviewed = {"nematode": 2, "not_leaf": 1}  # not_leaf is no leaf label: not listed
     field_counts = {
         "early_blight": 454,
         "late_blight": 150,
@@ -109,12 +90,12 @@ def test_label_progress_lists_every_leaf_label_fewest_photos_first():
         "pest": 394,
         "nematode": 40,
     }
-    progress = label_progress(records, field_counts)
+    progress = label_progress(reviewed, field_counts)
     assert sorted(row.label for row in progress) == sorted(DISEASE_LABELS)
     assert progress[0] == LabelProgress("nematode", 2, 40)
     assert progress[1] == LabelProgress("healthy", 0, 117)
     assert progress[-1] == LabelProgress("early_blight", 0, 454)
-    assert label_progress([], {})[0] == LabelProgress(DISEASE_LABELS[0], 0, 0)
+    assert label_progress({}, {})[0] == LabelProgress(DISEASE_LABELS[0], 0, 0)
 
 
 def test_the_check_counts_the_wrong_answers_found_in_each_order():

@@ -4,14 +4,15 @@ each reviewed in one step, and how many reviewed photos each label has gathered.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from potato_disease import review_queue
+from potato_disease import history, review_queue
 from potato_disease.config import get_settings
+from potato_disease.database import DatabaseError
 from potato_disease.history import CaseRecord
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.local_time import day_text
@@ -26,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 CASES_SHOWN = 3  # a short queue reads at a glance; each review brings the next one up
 SKIPPED_KEY = "review_queue_skipped"  # ids of the cases skipped in this session
+QUEUE_UNREADABLE = (
+    "The cases to review cannot be read right now (the history's database did not "
+    "answer): reload the page in a minute; every review saved so far is kept."
+)
 
 
 def model_field_counts() -> dict[str, int] | None:
@@ -39,12 +44,24 @@ def model_field_counts() -> dict[str, int] | None:
     return review_queue.field_photo_counts(metadata.get("data", {}).get("counts", {}))
 
 
-def show_review_queue(engine: Engine, records: Sequence[CaseRecord]) -> None:
-    """The first few unreviewed cases among ``records``, least sure first, each with a
-    one-step review, then the reviewed photos gathered per label."""
+def show_review_queue(engine: Engine, case_filter: history.CaseFilter) -> None:
+    """The first few unreviewed cases the filters select (all of them, not only the
+    newest shown above), least sure first, each with a one-step review; then the reviewed
+    photos of the whole history per label."""
     st.subheader("Cases to review first")
     skipped: set[int] = st.session_state.setdefault(SKIPPED_KEY, set())
-    queue = review_queue.review_queue(records, skipped)
+    try:
+        queue = review_queue.review_queue(history.unreviewed_cases(engine, case_filter), skipped)
+        shown = [
+            (queued, record)
+            for queued in queue[:CASES_SHOWN]
+            if (record := history.get_case(engine, queued.case.id)) is not None
+        ]
+        reviewed = history.reviewed_label_counts(engine)
+    except (DatabaseError, OSError):
+        logger.exception("The review queue could not be read")
+        st.warning(QUEUE_UNREADABLE)
+        return
     if queue:
         st.caption(
             f"{counted(len(queue), 'case')} here {'awaits' if len(queue) == 1 else 'await'} "
@@ -53,8 +70,8 @@ def show_review_queue(engine: Engine, records: Sequence[CaseRecord]) -> None:
             "between its two likeliest answers): a review there is the likeliest to catch a "
             "wrong answer, and teaches the next model most."
         )
-        for queued in queue[:CASES_SHOWN]:
-            queue_card(engine, queued)
+        for queued, record in shown:
+            queue_card(engine, queued, record)
     else:
         st.caption("Every case here has been reviewed" + (", or skipped." if skipped else "."))
     if skipped and st.button(
@@ -64,13 +81,12 @@ def show_review_queue(engine: Engine, records: Sequence[CaseRecord]) -> None:
         st.rerun()
     field_counts = model_field_counts()
     if field_counts is not None:
-        show_label_progress(records, field_counts)
+        show_label_progress(reviewed, field_counts)
 
 
 def model_answer_line(queued: QueuedCase) -> str:
     """What the model said of a queued case, with its runner-up."""
-    record = queued.record
-    probabilities = record.probabilities
+    probabilities = queued.case.probabilities
     leaf_label = max(probabilities, key=probabilities.__getitem__, default=None)
     if leaf_label is None:
         return "**Model:** no answer stored"
@@ -80,15 +96,14 @@ def model_answer_line(queued: QueuedCase) -> str:
             f", then {DISPLAY_NAMES[queued.runner_up].lower()} "
             f"({as_percent(probabilities[queued.runner_up])})"
         )
-    if not record.is_leaf:
+    if not queued.case.is_leaf:
         return f"**Model:** refused as not a potato leaf; as a leaf: {answer}"
     return f"**Model:** {answer}"
 
 
-def queue_card(engine: Engine, queued: QueuedCase) -> None:
-    """One queued case: photo, where and when, the model's answer, and a form that saves
-    the agronomist's diagnosis or skips the case for this session."""
-    record = queued.record
+def queue_card(engine: Engine, queued: QueuedCase, record: CaseRecord) -> None:
+    """One queued case (``record``): photo, where and when, the model's answer, and a
+    form that saves the agronomist's diagnosis or skips the case for this session."""
     with st.container(border=True):
         photo_column, detail_column = st.columns([1, 3])
         photo_column.image(record.thumbnail, caption=record.photo_name)
@@ -127,9 +142,10 @@ def queue_card(engine: Engine, queued: QueuedCase) -> None:
         save_review(engine, record.id, label)
 
 
-def show_label_progress(records: Sequence[CaseRecord], field_counts: Mapping[str, int]) -> None:
-    """Reviewed photos per leaf label beside the field photos the model learned from."""
-    progress = review_queue.label_progress(records, field_counts)
+def show_label_progress(reviewed: Mapping[str, int], field_counts: Mapping[str, int]) -> None:
+    """Reviewed photos per leaf label (``reviewed``, of the whole history) beside the field
+    photos the model learned from."""
+    progress = review_queue.label_progress(reviewed, field_counts)
     with st.expander("Reviewed photos for the next model"):
         st.caption(
             "Every reviewed photo is a labelled field photo for training the next model "
@@ -140,7 +156,7 @@ def show_label_progress(records: Sequence[CaseRecord], field_counts: Mapping[str
             pd.DataFrame(
                 {
                     "Diagnosis": [DISPLAY_NAMES[row.label] for row in progress],
-                    "Reviewed here": [row.reviewed for row in progress],
+                    "Reviewed in the history": [row.reviewed for row in progress],
                     "In the model's data": [row.in_model_data for row in progress],
                 }
             ),
