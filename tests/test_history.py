@@ -21,6 +21,7 @@ import pytest
 import streamlit as st
 from PIL import Image
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from potato_disease import history, history_csv
@@ -1130,6 +1131,21 @@ def test_the_review_queue_reads_every_unreviewed_match_past_the_lists_limit(engi
     assert first.probabilities == {"virus": 0.6, "bacteria": pytest.approx(0.4)}
     assert first.observed_at == at(1, 7) and first.is_leaf  # the photo's own time
     assert history.reviewed_label_counts(engine) == {"pest": 1, "virus": 1}
+
+
+def test_a_queue_the_database_cannot_give_is_said_and_the_page_goes_on(
+    page_settings, engine, monkeypatch
+):
+    history.save_case(engine, unsure_case("virus", "bacteria", 0.6))
+
+    def unanswered(*_: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(history, "unreviewed_cases", unanswered)
+    page = run_page()
+    assert not page.exception
+    assert any(w.value.startswith("The cases to review cannot be read") for w in page.warning)
+    assert "Review a case" in [block.value for block in page.subheader]
 
 
 def test_page_queues_the_closest_calls_first_and_saves_a_review_in_one_step(page_settings, engine):
