@@ -77,6 +77,12 @@ def alert_topic(
         yield topic
 
 
+def refuse_alerts(monkeypatch: pytest.MonkeyPatch, topic: SubscribedTopic, refused: bool) -> None:
+    """Point the app at a topic SNS refuses (one that does not exist), or back at ``topic``."""
+    monkeypatch.setenv("ALERT_TOPIC_ARN", topic.arn + "-deleted" if refused else topic.arn)
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def fake_open_meteo(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenMeteo]:
     """A fake Open-Meteo forecast API with blight weather every day, which the app's

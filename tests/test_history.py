@@ -37,6 +37,7 @@ from potato_disease.history import CaseFilter, LabelCount, NewCase
 from potato_disease.history_charts import CASE_LAYER
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.ui.history_view import REVIEWED_CASE_KEY
+from tests.conftest import refuse_alerts
 
 HISTORY_PAGE = str(PROJECT_ROOT / "pages" / "history.py")
 JAVA = "Asia/Jakarta"
@@ -1191,16 +1192,14 @@ def test_page_queues_the_closest_calls_first_and_saves_a_review_in_one_step(page
 
 def test_a_reviews_failed_alert_can_be_tried_again(page_settings, engine, alert_topic, monkeypatch):
     case_id = history.save_case(engine, unsure_case("early_blight", "late_blight", 0.52))
-    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn + "-deleted")
-    get_settings.cache_clear()
+    refuse_alerts(monkeypatch, alert_topic, refused=True)
     page = run_page()
     page.selectbox(key=f"review_queue_label_{case_id}").select("late_blight")
     page.button(f"review_queue_save_{case_id}").click().run()
     assert any("could not be told" in warning.value for warning in page.warning)
     assert history.get_case(engine, case_id).confirmed_label == "late_blight"  # kept
 
-    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn)
-    get_settings.cache_clear()
+    refuse_alerts(monkeypatch, alert_topic, refused=False)
     next(b for b in page.button if b.label == "Try the message again").click().run()
     assert not page.exception
     (message,) = alert_topic.messages()

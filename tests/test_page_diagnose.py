@@ -19,7 +19,7 @@ from potato_disease.history import NewCase, file_sha256, list_cases, save_case
 from potato_disease.imaging import load_image
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.photo_exif import photo_location
-from tests.conftest import ROOT, encode, phone_exif, sample_photos
+from tests.conftest import ROOT, encode, phone_exif, refuse_alerts, sample_photos
 from tests.fake_open_meteo import FakeOpenMeteo
 
 
@@ -671,8 +671,7 @@ def test_an_alert_that_cannot_be_decided_is_said_and_the_case_kept(
 def test_a_failed_alert_can_be_tried_again_from_the_page(
     app_data: Path, data_dir: Path, alert_topic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn + "-deleted")
-    get_settings.cache_clear()
+    refuse_alerts(monkeypatch, alert_topic, refused=True)
     at = saved_as_field_east(data_dir, "late_blight")
     assert any("could not be told" in w.value for w in at.warning)
     retry = next(b for b in at.button if b.label == "Try the message again")
@@ -681,8 +680,7 @@ def test_a_failed_alert_can_be_tried_again_from_the_page(
     assert any("could not be told" in w.value for w in at.warning)
     assert alert_topic.messages() == []
 
-    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn)  # SNS works again
-    get_settings.cache_clear()
+    refuse_alerts(monkeypatch, alert_topic, refused=False)  # SNS works again
     at = next(b for b in at.button if b.label == "Try the message again").click().run()
     (message,) = alert_topic.messages()
     assert message["Subject"] == "Late blight in East"
@@ -694,11 +692,9 @@ def test_a_failed_alert_can_be_tried_again_from_the_page(
 def test_trying_again_after_the_team_was_told_by_another_save_sends_nothing(
     app_data: Path, data_dir: Path, alert_topic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn + "-deleted")
-    get_settings.cache_clear()
+    refuse_alerts(monkeypatch, alert_topic, refused=True)
     at = saved_as_field_east(data_dir, "late_blight")
-    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn)
-    get_settings.cache_clear()
+    refuse_alerts(monkeypatch, alert_topic, refused=False)
     from potato_disease.alert_log import record_sent_alert
 
     engine = make_engine(get_settings())
@@ -733,15 +729,13 @@ def test_saving_healthy_tells_the_team_nothing(app_data: Path, data_dir: Path, a
 def test_an_alert_that_cannot_be_sent_is_said_and_the_case_kept(
     app_data: Path, data_dir: Path, alert_topic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn + "-deleted")
-    get_settings.cache_clear()
+    refuse_alerts(monkeypatch, alert_topic, refused=True)
     at = saved_as_field_east(data_dir, "late_blight")
     assert not at.exception
     assert at.success[-1].value == "Saved to history as case #1."
     assert any("could not be told of this late blight" in w.value for w in at.warning)
 
-    monkeypatch.setenv("ALERT_TOPIC_ARN", alert_topic.arn)  # SNS works again
-    get_settings.cache_clear()
+    refuse_alerts(monkeypatch, alert_topic, refused=False)  # SNS works again
     other = sample_photos(data_dir, "plantvillage", "late_blight", 2)[1]
     at = page().run()  # the next late blight in East tries again: no message went before
     at.file_uploader[0].set_value([from_phone(other, "b.jpg", (7, 15, 0))]).run()
