@@ -563,13 +563,14 @@ def rename_field(engine: Engine, old_name: str, new_name: str, merge: bool = Tru
 
 def cases_per_field(engine: Engine) -> dict[str, int]:
     """How many cases each named field has."""
-    statement = (
-        select(Case.field_name, func.count())
-        .where(Case.field_name.is_not(None))
-        .group_by(Case.field_name)
-    )
+    return _cases_per_value(engine, Case.field_name)
+
+
+def _cases_per_value(engine: Engine, column: Any) -> dict[str, int]:
+    """How many cases hold each value of ``column`` (cases without one not counted)."""
+    statement = select(column, func.count()).where(column.is_not(None)).group_by(column)
     with session_factory(engine)() as session:
-        return {name: count for name, count in session.execute(statement).all()}
+        return {value: int(count) for value, count in session.execute(statement)}
 
 
 @dataclass(frozen=True)
@@ -598,13 +599,7 @@ def unreviewed_cases(engine: Engine, case_filter: CaseFilter) -> list[ReviewCand
 
 def reviewed_label_counts(engine: Engine) -> dict[str, int]:
     """How many cases of the whole history an agronomist filed under each label."""
-    statement = (
-        select(Case.confirmed_label, func.count())
-        .where(Case.confirmed_label.is_not(None))
-        .group_by(Case.confirmed_label)
-    )
-    with session_factory(engine)() as session:
-        return {label: int(count) for label, count in session.execute(statement)}
+    return _cases_per_value(engine, Case.confirmed_label)
 
 
 def count_cases(engine: Engine) -> int:
