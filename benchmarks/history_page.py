@@ -104,6 +104,8 @@ def main() -> None:
         from potato_disease import history
         from potato_disease.config import get_settings, settings_from_env
         from potato_disease.database import make_engine
+        from potato_disease.history_csv import cases_to_csv
+        from potato_disease.reviewed_photos import to_zip
 
         get_settings.cache_clear()
         page = AppTest.from_file(str(ROOT / "pages" / "history.py"), default_timeout=120)
@@ -122,6 +124,23 @@ def main() -> None:
             ("list_cases (newest 500)", lambda: history.list_cases(engine, everything)),
             ("unreviewed_cases (all)", lambda: history.unreviewed_cases(engine, everything)),
             ("reviewed_label_counts", lambda: history.reviewed_label_counts(engine)),
+            ("summarize (all)", lambda: history.summarize(engine, everything)),
+            (
+                "agreement's reviewed cases (all, no photos)",
+                lambda: list(
+                    history.iter_cases(
+                        engine, everything, reviewed_only=True, with_thumbnails=False
+                    )
+                ),
+            ),
+            (
+                "CSV download (all)",
+                lambda: cases_to_csv(history.iter_cases(engine, everything, with_thumbnails=False)),
+            ),
+            (
+                "ZIP download (all reviewed)",
+                lambda: to_zip(history.iter_cases(engine, everything, reviewed_only=True)),
+            ),
         ):
             print(f"  {name}: median {statistics.median(timed(query, args.runs)) * 1000:.0f} ms")
         engine.dispose()

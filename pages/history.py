@@ -74,7 +74,8 @@ case_filter = history.CaseFilter(field_name, label, date_from, date_to, time_zon
 show_field_weather(field_locations, late_blight_lately, field_name)
 
 try:
-    records = history.list_cases(engine, case_filter)
+    records = history.list_cases(engine, case_filter)  # the newest, for the table and map
+    summary = history.summarize(engine, case_filter)
 except DatabaseError as error:
     stop_on_database_error(error)
 if not records:
@@ -84,9 +85,9 @@ if not records:
 
 show_trend(engine, case_filter)
 show_map(records)
-show_cases(records)
-field_report_download(case_filter.field_name, records)
-show_agreement(records)
+show_cases(engine, case_filter, records, summary)
+field_report_download(engine, case_filter, summary)
+show_agreement(engine, case_filter)
 show_review_queue(engine, case_filter)
 show_plot_visits(records)
 review_case(engine, records)

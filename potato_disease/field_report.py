@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from potato_disease.history import CaseRecord, period_start
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
-from potato_disease.local_time import minute_text
+from potato_disease.local_time import local_day, minute_text
 from potato_disease.outbreaks import counts_as_late_blight
 from potato_disease.plot_visits import plot_visits
 from potato_disease.presentation import as_percent, counted
@@ -151,11 +151,16 @@ describes how they were measured.</footer>"""
     return html_page(f"Field report: {field_name}", body)
 
 
-def field_report_file_name(field_name: str, cases: Sequence[CaseRecord], zone: tzinfo = UTC) -> str:
-    """A safe download name: ``field-report-<field>-<first day>-to-<last day>.html``."""
-    days = sorted(
-        case.observed_at.astimezone(zone).date() for case in cases if case.field_name == field_name
-    )
+def field_report_file_name(
+    field_name: str,
+    first_seen: datetime | None,
+    last_seen: datetime | None,
+    zone: tzinfo = UTC,
+) -> str:
+    """A safe download name: ``field-report-<field>-<first day>-to-<last day>.html``, the
+    days (in ``zone``) of the report's first and last cases when known."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", field_name).strip("-").lower() or "field"
-    span = f"-{days[0]:%Y-%m-%d}-to-{days[-1]:%Y-%m-%d}" if days else ""
+    span = ""
+    if first_seen is not None and last_seen is not None:
+        span = f"-{local_day(first_seen, zone):%Y-%m-%d}-to-{local_day(last_seen, zone):%Y-%m-%d}"
     return f"field-report-{slug}{span}.html"

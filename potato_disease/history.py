@@ -12,7 +12,7 @@ import hashlib
 import io
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, defer, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from potato_disease.database import Base, session_factory
@@ -171,7 +171,7 @@ class CaseRecord:
     id: int
     created_at: datetime
     photo_name: str
-    thumbnail: bytes = field(repr=False)
+    thumbnail: bytes = field(repr=False)  # empty when read without (iter_cases)
     model_label: str
     model_confidence: float
     probabilities: dict[str, float]
@@ -367,9 +367,14 @@ def _validated_row(new_case: NewCase) -> Case:
 # Queries ----------------------------------------------------------------------------
 
 
-def _record(row: Case) -> CaseRecord:
-    values = {item.name: getattr(row, item.name) for item in fields(CaseRecord)}
-    return CaseRecord(**values | {"probabilities": dict(row.probabilities or {})})
+def _record(row: Case, with_thumbnail: bool = True) -> CaseRecord:
+    values = {
+        item.name: getattr(row, item.name)
+        for item in fields(CaseRecord)
+        if with_thumbnail or item.name != "thumbnail"
+    }
+    values["probabilities"] = dict(row.probabilities or {})
+    return CaseRecord(**values if with_thumbnail else values | {"thumbnail": b""})
 
 
 def _effective_label() -> Any:
@@ -479,18 +484,70 @@ def cases_of_photos(engine: Engine, digests: Iterable[str]) -> dict[str, int]:
         return {digest: case_id for digest, case_id in session.execute(statement)}
 
 
+def _newest_first(case_filter: CaseFilter) -> Select[Any]:
+    """The cases the filter selects (limit aside), newest saved first."""
+    return _filtered(select(Case), case_filter).order_by(Case.created_at.desc(), Case.id.desc())
+
+
 def list_cases(engine: Engine, case_filter: CaseFilter | None = None) -> list[CaseRecord]:
     """The cases matching the filter, newest first."""
     case_filter = case_filter or CaseFilter()
     if case_filter.limit is not None and case_filter.limit < 1:
         raise ValueError(f"The limit must be at least 1, not {case_filter.limit}.")
-    statement = _filtered(select(Case), case_filter).order_by(
-        Case.created_at.desc(), Case.id.desc()
-    )
+    statement = _newest_first(case_filter)
     if case_filter.limit is not None:
         statement = statement.limit(case_filter.limit)
     with session_factory(engine)() as session:
         return [_record(row) for row in session.scalars(statement)]
+
+
+def iter_cases(
+    engine: Engine,
+    case_filter: CaseFilter | None = None,
+    *,
+    reviewed_only: bool = False,
+    with_thumbnails: bool = True,
+    batch_size: int = 200,
+) -> Iterator[CaseRecord]:
+    """Every case matching the filter (its limit aside), newest first, read ``batch_size``
+    rows at a time: exports of a history of any size in bounded memory. ``reviewed_only``:
+    only cases an agronomist reviewed; without thumbnails their ``thumbnail`` is empty."""
+    statement = _newest_first(case_filter or CaseFilter())
+    if reviewed_only:
+        statement = statement.where(Case.confirmed_label.is_not(None))
+    if not with_thumbnails:
+        statement = statement.options(defer(Case.thumbnail, raiseload=True))
+    with session_factory(engine)() as session:
+        rows = session.scalars(statement.execution_options(yield_per=batch_size))
+        for row in rows:
+            yield _record(row, with_thumbnails)
+
+
+class FilterSummary(NamedTuple):
+    """The cases a filter selects: how many, how many an agronomist reviewed, and the
+    first and last :attr:`CaseRecord.observed_at` among them (None when there are none)."""
+
+    cases: int
+    reviewed: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+def summarize(engine: Engine, case_filter: CaseFilter) -> FilterSummary:
+    """What :class:`FilterSummary` says of the cases matching the filter (limit aside)."""
+    observed_at = _observed_at()
+    statement = _filtered(
+        select(
+            func.count(),
+            func.count(Case.confirmed_label),
+            func.min(observed_at),
+            func.max(observed_at),
+        ).select_from(Case),
+        case_filter,
+    )
+    with session_factory(engine)() as session:
+        cases, reviewed, first_seen, last_seen = session.execute(statement).one()
+    return FilterSummary(int(cases), int(reviewed), first_seen, last_seen)
 
 
 def get_case(engine: Engine, case_id: int) -> CaseRecord | None:

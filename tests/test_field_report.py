@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -96,9 +97,15 @@ def test_a_quiet_field_says_so():
 def test_a_field_without_cases_is_refused_and_file_names_are_safe():
     with pytest.raises(ValueError, match="No case of the field"):
         field_report_html("West", CASES)
+    first, last = at(2, 20), at(10)
     assert (
-        field_report_file_name("North <b>", CASES)
+        field_report_file_name("North <b>", first, last)
         == "field-report-north-b-2026-11-02-to-2026-11-10.html"
     )
-    assert field_report_file_name("Ладонь", CASES) == "field-report-field.html"
+    java = ZoneInfo("Asia/Jakarta")  # UTC+7: the evening of the 2nd is the 3rd there
+    assert (
+        field_report_file_name("N", first, last, java)
+        == "field-report-n-2026-11-03-to-2026-11-10.html"
+    )
+    assert field_report_file_name("Ладонь", None, None) == "field-report-field.html"
     assert period_start(at(8), "week") == date(2026, 11, 2)  # a Sunday's week

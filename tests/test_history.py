@@ -13,6 +13,7 @@ import io
 import logging
 import math
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -22,6 +23,7 @@ import streamlit as st
 from PIL import Image
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import OperationalError
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from potato_disease import history, history_csv
@@ -36,7 +38,11 @@ from potato_disease.database import (
 from potato_disease.history import CaseFilter, LabelCount, NewCase
 from potato_disease.history_charts import CASE_LAYER
 from potato_disease.markdown_safety import escape_markdown
-from potato_disease.ui.history_view import REVIEWED_CASE_KEY
+from potato_disease.ui.history_view import (
+    DATABASE_TROUBLE,
+    REVIEWED_CASE_KEY,
+    from_the_history,
+)
 from tests.conftest import refuse_alerts
 
 HISTORY_PAGE = str(PROJECT_ROOT / "pages" / "history.py")
@@ -283,6 +289,48 @@ def test_list_is_newest_first(engine):
     assert ids(history.list_cases(engine)) == [newest, middle, oldest]
     assert ids(history.list_cases(engine, CaseFilter(limit=2))) == [newest, middle]
     assert ids(history.list_cases(engine, CaseFilter(limit=None))) == [newest, middle, oldest]
+
+
+def test_iter_cases_reads_every_match_past_the_lists_limit_a_batch_at_a_time(engine):
+    """What the downloads and the agreement figures read: all the filter's cases, newest
+    first, past the limit, in batches smaller than the history."""
+    saved = [history.save_case(engine, new_case(created_at=at(day))) for day in range(1, 6)]
+    history.save_case(engine, new_case(created_at=at(9), field_name="South field"))
+    assert history.confirm_case(engine, saved[0], "late_blight")
+    assert history.confirm_case(engine, saved[3], "early_blight")
+    north = CaseFilter(field_name="North field", limit=2)
+
+    streamed = list(history.iter_cases(engine, north, batch_size=2))
+    assert ids(streamed) == saved[::-1]
+    assert streamed == history.list_cases(engine, replace(north, limit=None))
+    reviewed = history.iter_cases(engine, north, reviewed_only=True, batch_size=1)
+    assert ids(list(reviewed)) == [saved[3], saved[0]]
+
+
+def test_iter_cases_without_thumbnails_reads_everything_else(engine):
+    case_id = history.save_case(engine, new_case(latitude=-7.2, longitude=110.1, notes="n"))
+    history.confirm_case(engine, case_id, "pest")
+    (light,) = history.iter_cases(engine, with_thumbnails=False)
+    full = history.get_case(engine, case_id)
+    assert light.thumbnail == b"" and full.thumbnail
+    assert replace(light, thumbnail=full.thumbnail) == full
+
+
+def test_summarize_counts_the_filters_cases_past_the_limit_and_their_span(engine):
+    first = history.save_case(engine, new_case(created_at=at(4), taken_at=at(2, 8)))
+    history.save_case(engine, new_case(created_at=at(6)))
+    last = history.save_case(engine, new_case(created_at=at(7)))
+    history.save_case(engine, new_case(created_at=at(9), field_name="South field"))
+    history.confirm_case(engine, first, "healthy")
+    history.confirm_case(engine, last, "early_blight")
+
+    north = CaseFilter(field_name="North field", limit=1)
+    assert history.summarize(engine, north) == history.FilterSummary(3, 2, at(2, 8), at(7))
+    assert history.summarize(engine, CaseFilter()) == history.FilterSummary(4, 2, at(2, 8), at(9))
+    healthy = CaseFilter(label="healthy")
+    assert history.summarize(engine, healthy) == history.FilterSummary(1, 1, at(2, 8), at(2, 8))
+    nothing = CaseFilter(field_name="West field")
+    assert history.summarize(engine, nothing) == history.FilterSummary(0, 0, None, None)
 
 
 def test_filter_by_field(engine):
@@ -834,6 +882,32 @@ def run_page() -> AppTest:
     return AppTest.from_file(HISTORY_PAGE, default_timeout=30).run()
 
 
+def deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], object]]:
+    """The data builders of the page's deferred downloads (run when a user clicks), by
+    file name, as the page registers them from now on."""
+    builders: dict[str, Callable[[], object]] = {}
+    register = MediaFileManager.add_deferred
+
+    def recorded(
+        manager: MediaFileManager,
+        data_callable: Callable[[], object],
+        mimetype: str | None,
+        coordinates: str,
+        file_name: str | None = None,
+    ) -> str:
+        builders[file_name or ""] = data_callable
+        return register(manager, data_callable, mimetype, coordinates, file_name)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recorded)
+    return builders
+
+
+def built(builders: dict[str, Callable[[], object]], prefix: str) -> object:
+    """What the download whose file name starts with ``prefix`` gives when clicked."""
+    (name,) = [name for name in builders if name.startswith(prefix)]
+    return builders[name]()
+
+
 def test_page_shows_the_table_chart_and_download(page_settings, engine):
     history.save_case(engine, new_case(created_at=at(1), field_name="North", notes="=cmd"))
     history.save_case(engine, new_case(created_at=at(2), field_name="South", model_label="pest"))
@@ -846,7 +920,7 @@ def test_page_shows_the_table_chart_and_download(page_settings, engine):
     assert table["Model's diagnosis"][0] == "Insect pest damage (91%)"
     assert len(page.get("vega_lite_chart")) == 1
     csv_button, photos_button = page.download_button
-    assert csv_button.label == "Download these cases (CSV)"
+    assert csv_button.label == "Download 2 cases (CSV)"
     assert photos_button.label == "Download 0 reviewed photos (ZIP)"
     assert photos_button.disabled  # nothing reviewed yet: nothing to evaluate or train on
     assert any("No case here has been reviewed yet" in block.value for block in page.caption)
@@ -855,6 +929,56 @@ def test_page_shows_the_table_chart_and_download(page_settings, engine):
     page.sidebar.selectbox[0].select("North").run()  # the field filter
     assert not page.exception
     assert list(page.dataframe[0].value["Field"]) == ["North"]
+
+
+def test_past_the_tables_limit_the_downloads_and_figures_count_every_case(
+    page_settings, engine, monkeypatch
+):
+    """The table lists the newest 500; the CSV, the ZIP, the field report and the
+    agreement figures are of all the filter's cases, and the page says which is which."""
+    small = photo((32, 24))
+    oldest = history.save_case(engine, new_case(photo=small, created_at=at(1), notes="first"))
+    history.save_cases(
+        engine,
+        [
+            new_case(photo=small, created_at=at(2) + timedelta(minutes=number))
+            for number in range(history.DEFAULT_LIST_LIMIT + 1)
+        ],
+    )
+    history.confirm_case(engine, oldest, "late_blight")  # outside the table, still counted
+    page = run_page()
+    assert not page.exception
+    assert len(page.dataframe[0].value) == history.DEFAULT_LIST_LIMIT
+    assert oldest not in list(page.dataframe[0].value["Case"])
+    assert any("newest 500 of these 502 cases" in block.value for block in page.caption)
+    csv_button, photos_button = page.download_button[:2]  # then the visit report's
+    assert csv_button.label == "Download 502 cases (CSV)"
+    assert photos_button.label == "Download 1 reviewed photo (ZIP)" and not photos_button.disabled
+    shown = " ".join(block.value for block in page.markdown)
+    assert "Of **1 reviewed case** here, the model agreed with the agronomist on **0**" in shown
+
+    downloads = deferred_downloads(monkeypatch)
+    page.sidebar.selectbox[0].select("North field").run()  # the field report is offered
+    assert not page.exception
+    rows = list(csv.DictReader(io.StringIO(built(downloads, "potato-history-").decode())))
+    assert len(rows) == 502 and rows[-1]["id"] == str(oldest) and rows[-1]["notes"] == "first"
+    archive = zipfile.ZipFile(io.BytesIO(built(downloads, "potato-reviewed-photos-")))
+    assert archive.namelist() == [f"late_blight/case-{oldest:06d}.jpg", "cases.csv"]
+    report_name = "field-report-north-field-2025-03-01-to-2025-03-02.html"
+    assert "502 cases" in built(downloads, report_name)
+
+
+def test_a_download_the_database_fails_says_so_plainly_and_logs_no_sql(caplog):
+    def unanswered() -> bytes:
+        raise OperationalError("SELECT notes FROM cases", {"f": "Secret farm"}, Exception("x"))
+
+    with pytest.raises(RuntimeError) as raised, caplog.at_level(logging.ERROR):
+        from_the_history(unanswered)()
+    assert str(raised.value) == DATABASE_TROUBLE
+    assert raised.value.__suppress_context__  # Streamlit's log shows no SQL either
+    assert "OperationalError" in caplog.text
+    assert "SELECT" not in caplog.text and "Secret farm" not in caplog.text
+    assert from_the_history(lambda: b"rows")() == b"rows"
 
 
 def test_the_case_chosen_on_the_map_or_table_is_the_one_reviewed(page_settings, engine):

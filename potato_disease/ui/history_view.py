@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import NoReturn
@@ -73,6 +73,21 @@ def stop_on_database_error(error: DatabaseError) -> NoReturn:
     logger.error("History database error (%s)", type(error).__name__)  # no user data
     st.error(DATABASE_TROUBLE)
     st.stop()
+
+
+def from_the_history(build: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
+    """``build`` as a download's deferred data: if the database fails meanwhile, the
+    error is logged by its kind only (no SQL, no user data) and the download fails with
+    :data:`DATABASE_TROUBLE` (Streamlit then says it could not make the file)."""
+
+    def built() -> bytes | str:
+        try:
+            return build()
+        except DatabaseError as error:
+            logger.error("History download failed (%s)", type(error).__name__)
+            raise RuntimeError(DATABASE_TROUBLE) from None
+
+    return built
 
 
 def label_name(label: str | None, blank: str) -> str:
@@ -173,13 +188,22 @@ def show_map(records: Sequence[CaseRecord]) -> None:
             )
 
 
-def show_cases(records: Sequence[CaseRecord]) -> None:
-    """The table of cases, their CSV and their reviewed photos as a ZIP."""
+def show_cases(
+    engine: Engine,
+    case_filter: CaseFilter,
+    records: Sequence[CaseRecord],
+    summary: history.FilterSummary,
+) -> None:
+    """The table of the newest cases (``records``), and every filtered case's CSV and
+    reviewed photos as a ZIP."""
     zone_name = get_settings().time_zone
     st.subheader("Cases")
-    if len(records) == history.DEFAULT_LIST_LIMIT:
+    if len(records) < summary.cases:
         st.caption(
-            f"Showing the newest {len(records)} cases: narrow the filters to see older ones."
+            f"The table, the map, the plot visits and *Review a case* show the newest "
+            f"{len(records)} of these {summary.cases} cases: narrow the filters to see older "
+            "ones. The chart, the downloads, the field report and the figures below count "
+            "them all."
         )
     table = pd.DataFrame(
         {
@@ -224,34 +248,53 @@ def show_cases(records: Sequence[CaseRecord]) -> None:
     )
     csv_column, photos_column = st.columns(2)
     csv_column.download_button(
-        "Download these cases (CSV)",
-        data=history_csv.cases_to_csv(records),
+        f"Download {counted(summary.cases, 'case')} (CSV)",
+        data=from_the_history(  # built only when clicked
+            lambda: history_csv.cases_to_csv(
+                history.iter_cases(engine, case_filter, with_thumbnails=False)
+            )
+        ),
         file_name=f"potato-history-{datetime.now(UTC):%Y-%m-%d}.csv",
         mime="text/csv",
     )
-    overall = review_agreement.agreement(records)
     photos_column.download_button(
-        f"Download {counted(overall.reviewed, 'reviewed photo')} (ZIP)",
-        data=lambda: reviewed_photos.to_zip(records),  # built only when clicked
+        f"Download {counted(summary.reviewed, 'reviewed photo')} (ZIP)",
+        data=from_the_history(
+            lambda: reviewed_photos.to_zip(
+                history.iter_cases(engine, case_filter, reviewed_only=True)
+            )
+        ),
         file_name=f"potato-reviewed-photos-{datetime.now(UTC):%Y-%m-%d}.zip",
         mime="application/zip",
-        disabled=not overall.reviewed,
+        disabled=not summary.reviewed,
         help="The photos of these cases that an agronomist confirmed or corrected, in one "
         "folder per diagnosis: a test set of your own farms "
         "(`python -m potato_disease evaluate`) and new training data for the model.",
     )
 
 
-def field_report_download(field_name: str | None, records: Sequence[CaseRecord]) -> None:
-    """With a field chosen in the filters: its report of the cases shown, for the grower."""
+def field_report_download(
+    engine: Engine, case_filter: CaseFilter, summary: history.FilterSummary
+) -> None:
+    """With a field chosen in the filters: its report of every filtered case, for the
+    grower."""
+    field_name = case_filter.field_name
     if field_name is None:
         st.caption("Choose a field in the filters for a report of it to hand to its grower.")
         return
     zone = get_settings().zone
     st.download_button(
         f"Download the report of {field_name} (HTML)",
-        data=lambda: field_report.field_report_html(field_name, records, zone),  # on click
-        file_name=field_report.field_report_file_name(field_name, records, zone),
+        data=from_the_history(  # built only when clicked
+            lambda: field_report.field_report_html(
+                field_name,
+                list(history.iter_cases(engine, case_filter, with_thumbnails=False)),
+                zone,
+            )
+        ),
+        file_name=field_report.field_report_file_name(
+            field_name, summary.first_seen, summary.last_seen, zone
+        ),
         mime="text/html",
         icon=":material/summarize:",
         help="One page for the grower with the diagnoses, week by week, when late blight was "
@@ -260,9 +303,16 @@ def field_report_download(field_name: str | None, records: Sequence[CaseRecord])
     )
 
 
-def show_agreement(records: Sequence[CaseRecord]) -> None:
-    """How often the model agreed with the agronomist's reviews, blind ones apart."""
+def show_agreement(engine: Engine, case_filter: CaseFilter) -> None:
+    """How often the model agreed with the agronomist's reviews of every filtered case,
+    blind ones apart."""
     st.subheader("The model against the agronomist")
+    try:
+        records = list(
+            history.iter_cases(engine, case_filter, reviewed_only=True, with_thumbnails=False)
+        )
+    except DatabaseError as error:
+        stop_on_database_error(error)
     overall = review_agreement.agreement(records)
     if overall.rate is None:
         st.caption(

@@ -8,6 +8,8 @@ Gemini key, then drives Debian's Chromium through Playwright. Screenshots go to
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import re
 import shutil
@@ -210,6 +212,10 @@ def test_diagnose_save_find_in_history_and_ask(
     photos = [name for name in archive.namelist() if name.endswith(".jpg")]
     assert len(photos) == 1 and photos[0].startswith("late_blight/case-")
     assert "cases.csv" in archive.namelist()
+    with page.expect_download() as download:  # built on the click, from the database
+        page.get_by_role("button", name="Download 1 case (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    assert [row["confirmed_label"] for row in rows] == ["late_blight"]
     shot(page, "7-reviewed")
     page.close()
 
