@@ -216,7 +216,10 @@ def export_reviewed(
     engine = make_engine(settings)
     try:
         init_db(engine)
-        records = history.list_cases(engine, history.CaseFilter(field_name=field_name, limit=None))
+        case_filter = history.CaseFilter(field_name=field_name)
+        saved = history.summarize(engine, case_filter).cases
+        # A blind label outlives a cleared review: read every case for those.
+        records = list(history.iter_cases(engine, case_filter, reviewed_only=not blind))
     except DatabaseError as error:
         print(
             f"error: the History database cannot be read ({type(error).__name__})",
@@ -234,7 +237,7 @@ def export_reviewed(
             if blind
             else "confirm or correct diagnoses on the History page first."
         )
-        print(f"No {kind} cases{where} among {len(records)} saved: {how}", file=out)
+        print(f"No {kind} cases{where} among {saved} saved: {how}", file=out)
         return 1
     try:
         written = reviewed_photos.write_folder(records, folder, blind)

@@ -107,7 +107,9 @@ def show_outbreaks(engine: Engine, field_locations: Mapping[str, Location]) -> l
     now = datetime.now(UTC)
     since = (now - outbreaks.RECENT).date()
     try:
-        recent = history.list_cases(engine, CaseFilter(date_from=since, limit=None))
+        recent = list(
+            history.iter_cases(engine, CaseFilter(date_from=since), with_thumbnails=False)
+        )
     except DatabaseError as error:
         stop_on_database_error(error)
     found = outbreaks.late_blight_outbreaks(recent, field_locations, now)
