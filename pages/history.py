@@ -14,6 +14,7 @@ from potato_disease.ui.history_view import (
     REVIEW_ALERT,
     field_report_download,
     label_name,
+    listed_cases_offset,
     rename_field_form,
     review_case,
     show_agreement,
@@ -74,8 +75,9 @@ case_filter = history.CaseFilter(field_name, label, date_from, date_to, time_zon
 show_field_weather(field_locations, late_blight_lately, field_name)
 
 try:
-    records = history.list_cases(engine, case_filter)  # the newest, for the table and map
     summary = history.summarize(engine, case_filter)
+    offset = listed_cases_offset(summary.cases)  # which 500 the table and map list
+    records = history.list_cases(engine, case_filter, offset)
 except DatabaseError as error:
     stop_on_database_error(error)
 if not records:
@@ -85,7 +87,7 @@ if not records:
 
 show_trend(engine, case_filter)
 show_map(records)
-show_cases(engine, case_filter, records, summary)
+show_cases(engine, case_filter, records, summary, offset)
 field_report_download(engine, case_filter, summary)
 show_agreement(engine, case_filter)
 show_review_queue(engine, case_filter)

@@ -489,12 +489,16 @@ def _newest_first(case_filter: CaseFilter) -> Select[Any]:
     return _filtered(select(Case), case_filter).order_by(Case.created_at.desc(), Case.id.desc())
 
 
-def list_cases(engine: Engine, case_filter: CaseFilter | None = None) -> list[CaseRecord]:
-    """The cases matching the filter, newest first."""
+def list_cases(
+    engine: Engine, case_filter: CaseFilter | None = None, offset: int = 0
+) -> list[CaseRecord]:
+    """The cases matching the filter, newest first, the ``offset`` newest skipped."""
     case_filter = case_filter or CaseFilter()
     if case_filter.limit is not None and case_filter.limit < 1:
         raise ValueError(f"The limit must be at least 1, not {case_filter.limit}.")
-    statement = _newest_first(case_filter)
+    if offset < 0:
+        raise ValueError(f"The offset must be 0 or more, not {offset}.")
+    statement = _newest_first(case_filter).offset(offset or None)
     if case_filter.limit is not None:
         statement = statement.limit(case_filter.limit)
     with session_factory(engine)() as session:

@@ -289,6 +289,11 @@ def test_list_is_newest_first(engine):
     assert ids(history.list_cases(engine)) == [newest, middle, oldest]
     assert ids(history.list_cases(engine, CaseFilter(limit=2))) == [newest, middle]
     assert ids(history.list_cases(engine, CaseFilter(limit=None))) == [newest, middle, oldest]
+    assert ids(history.list_cases(engine, CaseFilter(limit=2), offset=2)) == [oldest]
+    assert ids(history.list_cases(engine, CaseFilter(limit=None), offset=1)) == [middle, oldest]
+    assert history.list_cases(engine, offset=3) == []
+    with pytest.raises(ValueError, match="offset must be 0 or more"):
+        history.list_cases(engine, offset=-1)
 
 
 def test_iter_cases_reads_every_match_past_the_lists_limit_a_batch_at_a_time(engine):
@@ -934,8 +939,9 @@ def test_page_shows_the_table_chart_and_download(page_settings, engine):
 def test_past_the_tables_limit_the_downloads_and_figures_count_every_case(
     page_settings, engine, monkeypatch
 ):
-    """The table lists the newest 500; the CSV, the ZIP, the field report and the
-    agreement figures are of all the filter's cases, and the page says which is which."""
+    """The table lists 500 at a time, the newest first, and older ones on request; the
+    CSV, the ZIP, the field report and the agreement figures are of all the filter's
+    cases, and the page says which is which."""
     small = photo((32, 24))
     oldest = history.save_case(engine, new_case(photo=small, created_at=at(1), notes="first"))
     history.save_cases(
@@ -950,12 +956,19 @@ def test_past_the_tables_limit_the_downloads_and_figures_count_every_case(
     assert not page.exception
     assert len(page.dataframe[0].value) == history.DEFAULT_LIST_LIMIT
     assert oldest not in list(page.dataframe[0].value["Case"])
-    assert any("newest 500 of these 502 cases" in block.value for block in page.caption)
+    assert any("list cases 1–500 of 502, newest first" in block.value for block in page.caption)
     csv_button, photos_button = page.download_button[:2]  # then the visit report's
     assert csv_button.label == "Download 502 cases (CSV)"
     assert photos_button.label == "Download 1 reviewed photo (ZIP)" and not photos_button.disabled
     shown = " ".join(block.value for block in page.markdown)
     assert "Of **1 reviewed case** here, the model agreed with the agronomist on **0**" in shown
+
+    page.sidebar.selectbox(key="history-listed-of-502").select(1).run()  # the older ones
+    assert not page.exception
+    assert list(page.dataframe[0].value["Case"])[-1] == oldest
+    assert len(page.dataframe[0].value) == 2
+    assert any("list cases 501–502 of 502" in block.value for block in page.caption)
+    assert page.selectbox(key=REVIEWED_CASE_KEY).options[-1].startswith(f"#{oldest} ·")
 
     downloads = deferred_downloads(monkeypatch)
     page.sidebar.selectbox[0].select("North field").run()  # the field report is offered

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -190,22 +191,46 @@ def show_map(records: Sequence[CaseRecord]) -> None:
             )
 
 
+def listed_cases_offset(cases: int, per_list: int = history.DEFAULT_LIST_LIMIT) -> int:
+    """With more matching ``cases`` than one list holds: a choice in the sidebar of which
+    of them, newest first, the table, map, plot visits and review list; how many newer
+    ones that skips (0 when they all fit)."""
+    lists = math.ceil(cases / per_list)
+    if lists <= 1:
+        return 0
+    chosen = st.sidebar.selectbox(
+        "Cases listed, newest first",
+        range(lists),
+        format_func=lambda index: listed_range(index * per_list, per_list, cases),
+        key=f"history-listed-of-{cases}",  # a new count starts from the newest again
+        help=f"The table, the map, the plot visits and *Review a case* list {per_list} "
+        "cases at a time; the chart, the downloads and the figures count them all.",
+    )
+    return chosen * per_list
+
+
+def listed_range(offset: int, listed: int, cases: int) -> str:
+    """``"501–1,000 of 1,234"``: which of the matching cases a list holds."""
+    return f"{offset + 1:,}–{min(offset + listed, cases):,} of {cases:,}"
+
+
 def show_cases(
     engine: Engine,
     case_filter: CaseFilter,
     records: Sequence[CaseRecord],
     summary: history.FilterSummary,
+    offset: int = 0,
 ) -> None:
-    """The table of the newest cases (``records``), and every filtered case's CSV and
-    reviewed photos as a ZIP."""
+    """The table of the listed cases (``records``, after the ``offset`` newest), and
+    every filtered case's CSV and reviewed photos as a ZIP."""
     zone_name = get_settings().time_zone
     st.subheader("Cases")
     if len(records) < summary.cases:
         st.caption(
-            f"The table, the map, the plot visits and *Review a case* show the newest "
-            f"{len(records)} of these {summary.cases} cases: narrow the filters to see older "
-            "ones. The chart, the downloads, the field report and the figures below count "
-            "them all."
+            "The table, the map, the plot visits and *Review a case* list cases "
+            f"{listed_range(offset, len(records), summary.cases)}, newest first: choose "
+            "others in the sidebar, or narrow the filters. The chart, the downloads, the "
+            "field report and the figures below count them all."
         )
     table = pd.DataFrame(
         {
