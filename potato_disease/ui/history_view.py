@@ -326,7 +326,8 @@ def field_report_download(
         icon=":material/summarize:",
         help="One page for the grower with the diagnoses, week by week, when late blight was "
         "seen, the plot visits and how the model fared against the agronomist, over the "
-        "cases shown (dates as filtered). Open it in a browser to print or save as PDF.",
+        "cases the filters select (all of them, dates as filtered). Open it in a browser to "
+        "print or save as PDF.",
     )
 
 
