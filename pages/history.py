@@ -68,10 +68,18 @@ with st.sidebar:
     )
     date_from = st.date_input("From", value=None, format="YYYY-MM-DD")
     date_to = st.date_input("To", value=None, format="YYYY-MM-DD")
+    words = st.text_input(
+        "Words in the notes, plot or photo name",
+        max_chars=history.NOTES_MAX_LENGTH,
+        placeholder="e.g. irrigation",
+        help="Cases whose notes, plot or photo name hold these words as typed, in any case.",
+    )
 if date_from and date_to and date_from > date_to:
     st.warning("The 'From' date is after the 'To' date: choose dates in order.")
     st.stop()
-case_filter = history.CaseFilter(field_name, label, date_from, date_to, time_zone=time_zone)
+case_filter = history.CaseFilter(
+    field_name, label, date_from, date_to, time_zone=time_zone, words=words.strip() or None
+)
 show_field_weather(field_locations, late_blight_lately, field_name)
 
 try:

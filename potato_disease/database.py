@@ -87,6 +87,8 @@ def make_engine(settings: Settings) -> Engine:
 
 
 def _set_sqlite_pragmas(connection: sqlite3.Connection, _record: object) -> None:
+    # SQLite's own lower() folds A-Z only; PostgreSQL's folds every letter ("Ébène").
+    connection.create_function("lower", 1, _lower, deterministic=True)
     # WAL lets readers carry on while one session writes; SQLite leaves foreign keys off.
     cursor = connection.cursor()
     try:
@@ -94,6 +96,11 @@ def _set_sqlite_pragmas(connection: sqlite3.Connection, _record: object) -> None
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _lower(value: object) -> object:
+    """SQL lower() for SQLite connections: every letter, as Python and PostgreSQL fold them."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def _enable_wal(cursor: sqlite3.Cursor) -> None:

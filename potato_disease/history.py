@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     delete,
     func,
+    or_,
     select,
     update,
 )
@@ -222,6 +223,7 @@ class CaseFilter:
     date_to: date | None = None
     limit: int | None = DEFAULT_LIST_LIMIT  # None: no limit
     time_zone: str = UTC_NAME
+    words: str | None = None  # found in the notes, plot or photo name, any case
 
 
 class LabelCount(NamedTuple):
@@ -399,6 +401,16 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
     if case_filter.label:
         _check_label(case_filter.label, "The label filter")
         statement = statement.where(_effective_label() == case_filter.label)
+    if case_filter.words and case_filter.words.strip():
+        wanted = case_filter.words.strip().lower()
+        statement = statement.where(
+            or_(
+                *(
+                    func.lower(column).contains(wanted, autoescape=True)
+                    for column in (Case.notes, Case.plot, Case.photo_name)
+                )
+            )
+        )
     zone = time_zone(case_filter.time_zone)
     if case_filter.date_from is not None:
         statement = statement.where(_observed_at() >= _start_of_day(case_filter.date_from, zone))

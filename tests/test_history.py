@@ -484,6 +484,26 @@ def test_field_plot_notes_and_location_can_be_corrected(engine):
     assert history.field_names(engine) == ["North field"]
 
 
+def test_filter_by_words_in_the_notes_plot_or_photo_name(engine):
+    wet = history.save_case(engine, new_case(notes="After IRRIGATION, lesions spread"))
+    plot = history.save_case(engine, new_case(notes=None, plot="Irrigated strip"))
+    photo_name = history.save_case(engine, new_case(photo_name="irrigation-day.jpg", notes=""))
+    accented = history.save_case(engine, new_case(notes="Bord ÉCLAIRCI, 50% touché_a"))
+    history.save_case(engine, new_case(notes="Dry corner", field_name="Irrigation field"))
+
+    def found(words: str | None) -> list[int]:
+        return sorted(ids(history.list_cases(engine, CaseFilter(words=words))))
+
+    assert found("irrigat") == sorted([wet, plot, photo_name])  # not the field's name
+    assert found("  Lesions SPREAD ") == [wet]
+    assert found("éclairci") == [accented]  # every letter folds, on SQLite too
+    assert found("50%") == [accented] and found("0% t") == [accented]  # % is no wildcard
+    assert found("_a") == [accented] and found("h_") == []  # nor is _
+    assert len(found("  ")) == 5 and len(found(None)) == 5
+    words_and_field = CaseFilter(words="irrigat", field_name="North field", label="early_blight")
+    assert history.summarize(engine, words_and_field).cases == 3
+
+
 def test_a_field_and_plot_are_spelled_as_the_history_already_spells_them(engine):
     first = history.save_case(engine, new_case(field_name="North field", plot="A3"))
     again = history.save_cases(
@@ -934,6 +954,13 @@ def test_page_shows_the_table_chart_and_download(page_settings, engine):
     page.sidebar.selectbox[0].select("North").run()  # the field filter
     assert not page.exception
     assert list(page.dataframe[0].value["Field"]) == ["North"]
+
+    page.sidebar.selectbox[0].select(None)
+    page.sidebar.text_input[0].input("  CMD ").run()  # words in the notes
+    assert not page.exception
+    assert list(page.dataframe[0].value["Notes"]) == ["=cmd"]
+    page.sidebar.text_input[0].input("no such words").run()
+    assert page.info[0].value == "No saved cases match these filters."
 
 
 def test_past_the_tables_limit_the_downloads_and_figures_count_every_case(
