@@ -26,6 +26,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFilter
 
+from potato_disease import history
+from potato_disease.config import settings_from_env
+from potato_disease.database import init_db, make_engine
 from tests.conftest import phone_exif, sample_photos
 from tests.fake_open_meteo import FakeOpenMeteo, forecast_answer, serve_fake_open_meteo
 
@@ -447,3 +450,58 @@ def test_ticking_a_row_of_the_cases_table_opens_that_case_for_review(
     expect(case_choice).to_have_value(re.compile(f"^#{older} · .* · E2E pick 0 · "))
     shot(page, "14-case-from-table")
     page.close()
+
+
+def test_clicking_a_dot_on_the_map_opens_that_case_for_review(
+    browser: object, tmp_path: Path
+) -> None:
+    """Two saved cases, the older one located: the map's one dot is at its centre, and a
+    click there opens that case (WebGL draws in software under --disable-gpu)."""
+    app_data = tmp_path / "app-data"
+    engine = make_engine(settings_from_env({}, app_data_dir=app_data))
+    init_db(engine)
+    answer = {
+        "photo": Image.new("RGB", (64, 64), (40, 140, 40)),
+        "model_label": "late_blight",
+        "model_confidence": 0.9,
+        "probabilities": {"late_blight": 0.9, "healthy": 0.1},
+        "is_leaf": True,
+    }
+    located = history.save_case(
+        engine,
+        history.NewCase(
+            photo_name="dieng.jpg",
+            field_name="E2E Dieng",
+            latitude=-7.21,
+            longitude=109.91,
+            created_at=datetime(2026, 11, 1, tzinfo=UTC),
+            **answer,
+        ),
+    )
+    newer = history.save_case(
+        engine,
+        history.NewCase(
+            photo_name="elsewhere.jpg",
+            field_name="E2E no place",
+            created_at=datetime(2026, 11, 2, tzinfo=UTC),
+            **answer,
+        ),
+    )
+    engine.dispose()
+    with running_app(tmp_path, APP_DATA_DIR=str(app_data), WEATHER_URL="") as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{url}/history")
+        case_choice = page.get_by_role("combobox", name="Case", exact=True)
+        case_choice.wait_for()
+        expect = pytest.importorskip("playwright.sync_api").expect
+        expect(case_choice).to_have_value(re.compile(f"^#{newer} · .* · E2E no place · "))
+        chart = page.get_by_test_id("stDeckGlJsonChart")
+        chart.scroll_into_view_if_needed()
+        page.wait_for_timeout(2000)  # deck.gl draws its layer
+        box = chart.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.get_by_role("heading", name="Review a case").scroll_into_view_if_needed()
+        expect(case_choice).to_have_value(re.compile(f"^#{located} · .* · E2E Dieng · "))
+        shot(page, "15-case-from-map")
+        page.close()
