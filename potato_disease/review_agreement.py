@@ -11,13 +11,14 @@ reported apart, with how often the agronomist later switched to the model's answ
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from potato_disease.history import CaseRecord
 from potato_disease.reviewed_photos import reviewed_cases
 
 NO_FIELD = "(no field)"
+NO_VERSION = "(not recorded)"
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,23 @@ def blind_agreement(records: Iterable[CaseRecord]) -> BlindAgreement:
 
 def agreement_by_field(records: Iterable[CaseRecord]) -> dict[str, Agreement]:
     """Agreement per field name (``NO_FIELD`` for cases without one), fields sorted."""
-    by_field: dict[str, list[CaseRecord]] = {}
+    return _agreement_by(records, lambda record: record.field_name or NO_FIELD)
+
+
+def agreement_by_model_version(records: Iterable[CaseRecord]) -> dict[str, Agreement]:
+    """Agreement per model version that answered (``NO_VERSION`` for cases saved before
+    versions were recorded), versions sorted: how a new model fares against the old."""
+    return _agreement_by(records, lambda record: record.model_version or NO_VERSION)
+
+
+def _agreement_by(
+    records: Iterable[CaseRecord], key: Callable[[CaseRecord], str]
+) -> dict[str, Agreement]:
+    """Agreement per value of ``key`` among the reviewed cases, values sorted."""
+    groups: dict[str, list[CaseRecord]] = {}
     for record in reviewed_cases(records):
-        by_field.setdefault(record.field_name or NO_FIELD, []).append(record)
-    return {name: agreement(by_field[name]) for name in sorted(by_field)}
+        groups.setdefault(key(record), []).append(record)
+    return {name: agreement(groups[name]) for name in sorted(groups)}
 
 
 def corrections(records: Iterable[CaseRecord], limit: int = 5) -> list[Correction]:

@@ -1243,6 +1243,30 @@ def test_page_gives_no_late_blight_warning_without_recent_late_blight(page_setti
     assert not any("Late blight in the last" in w.value for w in page.warning)
 
 
+def test_page_compares_model_versions_on_reviewed_cases_once_there_are_two(page_settings, engine):
+    old = {"model_version": "lite0-224px-old", "confirmed_label": "pest"}  # it said early blight
+    history.save_cases(engine, [new_case(**old), new_case(**old, field_name="South")])
+    page = run_page()
+    assert not any("By model version" in block.value for block in page.markdown)  # one only
+
+    new = {"model_version": "lite0-224px-new"}
+    history.save_case(engine, new_case(**new, confirmed_label="pest"))
+    history.save_case(engine, new_case(**new, confirmed_label="early_blight"))  # right
+    history.save_case(engine, new_case(**new, model_label="pest"))  # not reviewed
+    page.run()
+    assert not page.exception
+    assert any("By model version" in block.value for block in page.markdown)
+    by_version = next(
+        table.value for table in page.dataframe if "Model version" in table.value.columns
+    )
+    assert by_version.to_dict("list") == {
+        "Model version": ["lite0-224px-new", "lite0-224px-old"],
+        "Reviewed": [2, 2],
+        "Model agreed": [1, 0],
+        "Share": ["50%", "0%"],
+    }
+
+
 def test_page_confirms_and_deletes_a_case(page_settings, engine):
     case_id = history.save_case(engine, new_case(field_name="North"))
     page = run_page()

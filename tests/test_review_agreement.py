@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 from potato_disease.review_agreement import (
     NO_FIELD,
+    NO_VERSION,
     Agreement,
     BlindAgreement,
     Correction,
     agreement,
     agreement_by_field,
+    agreement_by_model_version,
     blind_agreement,
     corrections,
 )
@@ -53,6 +55,16 @@ def test_agreement_per_field_sorted_with_a_name_for_no_field() -> None:
         "North": Agreement(2, 1),
         "South": Agreement(2, 1),
     }
+
+
+def test_agreement_per_model_version_sorted_with_a_name_for_none() -> None:
+    versions = ["lite0-224px-b", "lite0-224px-a", "lite0-224px-a", None, "lite0-224px-b", "x"]
+    records = [replace(r, model_version=v) for r, v in zip(RECORDS, versions, strict=True)]
+    assert agreement_by_model_version(records) == {
+        NO_VERSION: Agreement(1, 0),
+        "lite0-224px-a": Agreement(2, 0),
+        "lite0-224px-b": Agreement(2, 2),
+    }  # "x" answered only the unreviewed case
 
 
 def test_corrections_most_frequent_first() -> None:

@@ -353,17 +353,8 @@ def show_agreement(engine: Engine, case_filter: CaseFilter) -> None:
             f"the agronomist on **{overall.agreed}** ({overall.rate:.0%})."
         )
         by_field = review_agreement.agreement_by_field(records)
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Field": list(by_field),
-                    "Reviewed": [result.reviewed for result in by_field.values()],
-                    "Model agreed": [result.agreed for result in by_field.values()],
-                    "Share": [f"{result.rate:.0%}" for result in by_field.values()],
-                }
-            ),
-            hide_index=True,
-        )
+        st.dataframe(agreement_table("Field", by_field), hide_index=True)
+        show_agreement_by_model_version(records)
         changes = review_agreement.corrections(records)
         if changes:
             st.markdown(
@@ -393,6 +384,35 @@ def show_agreement(engine: Engine, case_filter: CaseFilter) -> None:
                 else "The blind figure above is the one the model's answer cannot sway."
             )
         )
+
+
+def agreement_table(
+    grouped_by: str, results: Mapping[str, review_agreement.Agreement]
+) -> pd.DataFrame:
+    """One row per group (a field, a model version) of reviewed cases: how many, how many
+    the model had right, and the share."""
+    return pd.DataFrame(
+        {
+            grouped_by: list(results),
+            "Reviewed": [result.reviewed for result in results.values()],
+            "Model agreed": [result.agreed for result in results.values()],
+            "Share": [f"{result.rate:.0%}" for result in results.values()],
+        }
+    )
+
+
+def show_agreement_by_model_version(reviewed: Sequence[CaseRecord]) -> None:
+    """When more than one model answered the reviewed cases: agreement per model, so a
+    new model from S3 is judged against the one before on the farms' own photos."""
+    by_version = review_agreement.agreement_by_model_version(reviewed)
+    if len(by_version) < 2:
+        return
+    st.markdown("**By model version** (the model that answered each case when it was saved):")
+    st.dataframe(agreement_table("Model version", by_version), hide_index=True)
+    st.caption(
+        "The versions saw different photos: compare them on a few dozen reviewed cases "
+        "each at least, and on the same fields and weeks where you can."
+    )
 
 
 def show_plot_visits(records: Sequence[CaseRecord]) -> None:
