@@ -6,17 +6,17 @@ from potato_disease import history
 from potato_disease.config import get_settings
 from potato_disease.database import DatabaseError
 from potato_disease.labels import MODEL_CLASSES
+from potato_disease.presentation import label_name
 from potato_disease.resources import get_engine
 from potato_disease.ui.access import through_the_router
 from potato_disease.ui.alert_view import show_outcome
+from potato_disease.ui.case_review_view import REVIEW_ALERT, review_case
+from potato_disease.ui.database_trouble import stop_on_database_error
+from potato_disease.ui.field_rename_view import rename_field_form
 from potato_disease.ui.history_view import (
     EMPTY_HISTORY,
-    REVIEW_ALERT,
     field_report_download,
-    label_name,
     listed_cases_offset,
-    rename_field_form,
-    review_case,
     show_agreement,
     show_cases,
     show_field_weather,
@@ -24,7 +24,6 @@ from potato_disease.ui.history_view import (
     show_outbreaks,
     show_plot_visits,
     show_trend,
-    stop_on_database_error,
 )
 from potato_disease.ui.review_queue_view import show_review_queue
 

@@ -154,3 +154,8 @@ def combined_verdict(combined: CombinedDiagnosis | None, duplicates: int = 0) ->
         )
     detail = " ".join(notes)
     return answer_verdict(combined.label, combined.confidence, detail, f"{detail} {RETAKE_ADVICE}")
+
+
+def label_name(label: str | None, blank: str) -> str:
+    """The display name of a label, or ``blank`` for None."""
+    return blank if label is None else DISPLAY_NAMES.get(label, label)

@@ -38,11 +38,8 @@ from potato_disease.database import (
 from potato_disease.history import CaseFilter, LabelCount, NewCase
 from potato_disease.history_charts import CASE_LAYER
 from potato_disease.markdown_safety import escape_markdown
-from potato_disease.ui.history_view import (
-    DATABASE_TROUBLE,
-    REVIEWED_CASE_KEY,
-    from_the_history,
-)
+from potato_disease.ui.case_review_view import REVIEWED_CASE_KEY
+from potato_disease.ui.database_trouble import DATABASE_TROUBLE, from_the_history
 from tests.conftest import refuse_alerts
 
 HISTORY_PAGE = str(PROJECT_ROOT / "pages" / "history.py")

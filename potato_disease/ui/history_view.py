@@ -1,19 +1,16 @@
-"""The History page's sections: trend, map, table, agreement, plot visits and the
-review of one case (the page lays them out in order)."""
+"""The History page's sections: the late blight warning and weather, the trend, map and
+table of cases with their downloads, the agreement figures and the plot visits (the page
+lays them out in order; "Review a case" and the field rename have modules of their own)."""
 
 from __future__ import annotations
 
-import io
-import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
-from PIL import Image
 from sqlalchemy.engine import Engine
 
 from potato_disease import (
@@ -29,22 +26,17 @@ from potato_disease import (
 )
 from potato_disease.config import get_settings
 from potato_disease.database import DatabaseError
-from potato_disease.field_names import look_alike_fields
 from potato_disease.history import (
-    FIELD_NAME_MAX_LENGTH,
-    NOTES_MAX_LENGTH,
-    PLOT_MAX_LENGTH,
     CaseFilter,
     CaseRecord,
 )
-from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.local_time import day_text, minute_text
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.outbreaks import Outbreak
 from potato_disease.photo_exif import Location
-from potato_disease.presentation import as_percent, counted
-from potato_disease.ui.alert_view import alert_the_team, remember_outcome
-from potato_disease.ui.diagnosis_view import CaseTimePlace, case_for_assistant, coordinate_input
+from potato_disease.presentation import as_percent, counted, label_name
+from potato_disease.ui.case_review_view import REVIEWED_CASE_KEY
+from potato_disease.ui.database_trouble import from_the_history, stop_on_database_error
 from potato_disease.ui.weather_view import (
     fields_table,
     show_blight_weather,
@@ -52,48 +44,13 @@ from potato_disease.ui.weather_view import (
     weather_is_on,
 )
 
-logger = logging.getLogger(__name__)
-
-REVIEW_ALERT = "history review"  # the key of a review's team alert outcome
-REVIEWED_CASE_KEY = "history_review_case"  # "Review a case"'s choice of case
 MAP_KEY = "history_case_map"
 TABLE_KEY = "history_case_table"
 
-DATABASE_TROUBLE = (
-    "The history cannot be reached right now. Please try again in a moment; "
-    "if this keeps happening, tell whoever runs this app."
-)
 EMPTY_HISTORY = (
     "No diagnoses have been saved yet. Diagnose a leaf on the **Diagnose** page and save "
     "the result (with its field, plot and notes) to start the history."
 )
-
-
-def stop_on_database_error(error: DatabaseError) -> NoReturn:
-    """Log the error for the operator, show a plain message, end this run."""
-    logger.error("History database error (%s)", type(error).__name__)  # no user data
-    st.error(DATABASE_TROUBLE)
-    st.stop()
-
-
-def from_the_history(build: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
-    """``build`` as a download's deferred data: if the database fails meanwhile, the
-    error is logged by its kind only (no SQL, no user data) and the download fails with
-    :data:`DATABASE_TROUBLE` (Streamlit then says it could not make the file)."""
-
-    def built() -> bytes | str:
-        try:
-            return build()
-        except DatabaseError as error:
-            logger.error("History download failed (%s)", type(error).__name__)
-            raise RuntimeError(DATABASE_TROUBLE) from None
-
-    return built
-
-
-def label_name(label: str | None, blank: str) -> str:
-    """The display name of a label, or ``blank`` for None."""
-    return blank if label is None else DISPLAY_NAMES.get(label, label)
 
 
 OUTBREAK_ADVICE = (
@@ -478,33 +435,6 @@ def show_plot_visits(records: Sequence[CaseRecord]) -> None:
         )
 
 
-def review_case(engine: Engine, records: Sequence[CaseRecord]) -> None:
-    """One case: its details, their correction, the agronomist's review, the assistant
-    and deletion."""
-    st.subheader("Review a case")
-    by_id = {record.id: record for record in records}
-    if st.session_state.get(REVIEWED_CASE_KEY) not in by_id:  # filtered out, or deleted
-        st.session_state.pop(REVIEWED_CASE_KEY, None)
-    case_id = st.selectbox(
-        "Case",
-        list(by_id),
-        key=REVIEWED_CASE_KEY,
-        format_func=lambda key: (
-            f"#{key} · {minute_text(by_id[key].created_at, get_settings().zone)} · "
-            f"{by_id[key].field_name or 'no field'} · {label_name(by_id[key].label, '')}"
-        ),
-    )
-    record = by_id[case_id]
-    photo_column, detail_column = st.columns([1, 3])
-    photo_column.image(record.thumbnail, caption=record.photo_name)
-    with detail_column:
-        show_case_details(record)
-        correction_form(engine, record)
-        review_label = review_form(engine, record)
-        ask_assistant_about_case(record, review_label)
-        delete_control(engine, record)
-
-
 def open_case_chosen_on_map() -> None:
     """Callback of the map: the dot just chosen opens its case in "Review a case"."""
     case_id = history_charts.selected_case(st.session_state[MAP_KEY]["selection"])
@@ -518,204 +448,3 @@ def open_case_chosen_in_table(case_ids: Sequence[int]) -> None:
     rows = st.session_state[TABLE_KEY]["selection"]["rows"]
     if rows:
         st.session_state[REVIEWED_CASE_KEY] = case_ids[rows[0]]
-
-
-def show_case_details(record: CaseRecord) -> None:
-    """The model's answer, field, plot, location and notes of a saved case."""
-    st.markdown(
-        f"**Model:** {label_name(record.model_label, '')} "
-        f"({as_percent(record.model_confidence)} confidence)"
-        + ("" if record.is_leaf else " — the photo was refused as not a potato leaf")
-    )
-    st.markdown(
-        f"**Field:** {escape_markdown(record.field_name or '—')} · "
-        f"**Plot:** {escape_markdown(record.plot or '—')}"
-        + (
-            f" · **Location:** {record.latitude:.5f}, {record.longitude:.5f}"
-            if record.location is not None
-            else ""
-        )
-    )
-    if record.notes:
-        st.markdown(f"**Notes:** {escape_markdown(record.notes)}")
-
-
-def review_form(engine: Engine, record: CaseRecord) -> str | None:
-    """The agronomist's diagnosis of the case, saved on request; the one chosen."""
-    review_options = [None, *MODEL_CLASSES]
-    review_label = st.selectbox(
-        "Agronomist's diagnosis (confirm the model's, correct it, or clear the review)",
-        review_options,
-        index=review_options.index(record.confirmed_label)
-        if record.confirmed_label in review_options
-        else 0,
-        format_func=lambda name: label_name(name, "Not reviewed"),
-        key=f"history_review_{record.id}",
-    )
-    if st.button("Save review", key="history_save_review"):
-        save_review(engine, record.id, review_label)
-    return review_label
-
-
-def save_review(engine: Engine, case_id: int, label: str | None) -> None:
-    """Store the agronomist's diagnosis of a case (None clears it), tell the team when it
-    brings late blight, and run the page again with a notice of it."""
-    try:
-        found = history.confirm_case(engine, case_id, label)
-    except DatabaseError as error:
-        stop_on_database_error(error)
-    if not found:
-        st.session_state.history_notice = f"Case #{case_id} no longer exists."
-    elif label is None:
-        st.session_state.history_notice = f"Case #{case_id}: review cleared."
-    else:
-        st.session_state.history_notice = (
-            f"Case #{case_id}: review saved ({DISPLAY_NAMES[label].lower()})."
-        )
-        remember_outcome(REVIEW_ALERT, alert_the_team([case_id]))
-    st.rerun()
-
-
-def ask_assistant_about_case(record: CaseRecord, review_label: str | None) -> None:
-    """Send the case, with the review chosen so far, to the Assistant page."""
-    if st.button("Ask the assistant about this case", key="history_ask", icon="💬"):
-        st.session_state["current_case"] = case_for_assistant(
-            plot_visits.as_diagnosis(record),
-            Image.open(io.BytesIO(record.thumbnail)),
-            record.field_name or "",
-            record.notes or "",
-            review_label,
-            CaseTimePlace(record.taken_at, record.created_at, record.location),
-        )
-        st.switch_page("pages/assistant.py")
-
-
-def correction_form(engine: Engine, record: CaseRecord) -> None:
-    """Correct the case's field, plot, notes or location."""
-    with st.expander("Correct the field, plot, notes or location"):
-        with st.form(f"history_edit_{record.id}"):
-            field_column, plot_column = st.columns(2)
-            edited = {
-                "field_name": field_column.text_input(
-                    "Field", value=record.field_name or "", max_chars=FIELD_NAME_MAX_LENGTH
-                ),
-                "plot": plot_column.text_input(
-                    "Plot", value=record.plot or "", max_chars=PLOT_MAX_LENGTH
-                ),
-                "notes": st.text_area(
-                    "Notes", value=record.notes or "", max_chars=NOTES_MAX_LENGTH
-                ),
-            }
-            latitude_column, longitude_column = st.columns(2)
-            edited["latitude"] = coordinate_input(
-                latitude_column, "Latitude", 90.0, f"history_lat_{record.id}", record.latitude
-            )
-            edited["longitude"] = coordinate_input(
-                longitude_column, "Longitude", 180.0, f"history_lon_{record.id}", record.longitude
-            )
-            corrected = st.form_submit_button("Save the corrections")
-        if corrected:
-            try:
-                found = history.update_case_details(engine, record.id, **edited)
-            except ValueError as error:
-                st.error(str(error))
-            except DatabaseError as error:
-                stop_on_database_error(error)
-            else:
-                st.session_state.history_notice = (
-                    f"Case #{record.id}: details corrected."
-                    if found
-                    else f"Case #{record.id} no longer exists."
-                )
-                st.rerun()
-
-
-def delete_control(engine: Engine, record: CaseRecord) -> None:
-    """ "Delete this case…", then a confirmation."""
-    if st.session_state.history_delete_pending != record.id:
-        if st.button("Delete this case…", key="history_delete"):
-            st.session_state.history_delete_pending = record.id
-            st.rerun()
-    else:
-        st.warning(f"Delete case #{record.id} and its thumbnail for good? This cannot be undone.")
-        confirm_column, cancel_column = st.columns(2)
-        if confirm_column.button("Yes, delete", type="primary", key="history_delete_yes"):
-            try:
-                deleted = history.delete_case(engine, record.id)
-            except DatabaseError as error:
-                stop_on_database_error(error)
-            st.session_state.history_delete_pending = None
-            st.session_state.history_notice = (
-                f"Case #{record.id} deleted." if deleted else f"Case #{record.id} was already gone."
-            )
-            st.rerun()
-        if cancel_column.button("Cancel", key="history_delete_cancel"):
-            st.session_state.history_delete_pending = None
-            st.rerun()
-
-
-def rename_field_form(engine: Engine) -> None:
-    """Rename a field in all its cases, or merge it into another (asked first); field
-    names that look like one name typed two ways are pointed out and offered first."""
-    try:
-        counts = history.cases_per_field(engine)
-    except DatabaseError as error:
-        stop_on_database_error(error)
-    if not counts:
-        return
-    pairs = look_alike_fields(counts)
-    title = "Rename or merge a field"
-    if pairs:
-        title += f" ({counted(len(pairs), 'pair')} of names alike)"
-    with st.expander(title):
-        if pairs:
-            alike = "; ".join(
-                f"**{escape_markdown(rarer)}** ({counts[rarer]}) and "
-                f"**{escape_markdown(commoner)}** ({counts[commoner]})"
-                for rarer, commoner in pairs
-            )
-            st.markdown(f"These names look like one name typed two ways: {alike}.")
-        names = sorted(counts)
-        rarer, commoner = pairs[0] if pairs else (names[0], "")
-        with st.form("rename_field"):
-            old_name = st.selectbox(
-                "Field",
-                names,
-                index=names.index(rarer),
-                format_func=lambda name: f"{name} ({counted(counts[name], 'case')})",
-            )
-            new_name = st.text_input("New name", value=commoner, max_chars=FIELD_NAME_MAX_LENGTH)
-            merge = st.checkbox(
-                "If the new name is another field's, merge the two: their cases cannot be "
-                "told apart afterwards"
-            )
-            renamed = st.form_submit_button("Rename the field in all its cases")
-    if renamed:
-        carry_out_rename(engine, old_name, new_name, merge)
-
-
-def carry_out_rename(engine: Engine, old_name: str, new_name: str, merge: bool) -> None:
-    """Carry out the rename form: refuse an unasked merge, else rename and say so."""
-    what, now_named = "renamed", " ".join(new_name.split())  # as the history stores it
-    try:
-        try:
-            changed = history.rename_field(engine, old_name, new_name, merge=False)
-        except history.FieldExistsError as existing:
-            if not merge:
-                st.error(
-                    f"“{escape_markdown(existing.name)}” is another field already: tick the "
-                    "merge box to make the two one field."
-                )
-                return
-            changed = history.rename_field(engine, old_name, new_name, merge=True)
-            what, now_named = "merged into", existing.name
-    except ValueError as error:
-        st.error(str(error))
-        return
-    except DatabaseError as error:
-        stop_on_database_error(error)
-    st.session_state.history_notice = (
-        f"Field “{escape_markdown(old_name)}” {what} “{escape_markdown(now_named)}”: "
-        f"{counted(changed, 'case')} changed."
-    )
-    st.rerun()

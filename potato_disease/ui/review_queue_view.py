@@ -21,7 +21,7 @@ from potato_disease.model_files import ModelFilesError
 from potato_disease.presentation import as_percent, counted
 from potato_disease.resources import get_diagnoser
 from potato_disease.review_queue import QueuedCase
-from potato_disease.ui.history_view import save_review
+from potato_disease.ui.case_review_view import save_review
 
 logger = logging.getLogger(__name__)
 
