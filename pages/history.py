@@ -15,6 +15,7 @@ from potato_disease.ui.database_trouble import stop_on_database_error
 from potato_disease.ui.field_rename_view import rename_field_form
 from potato_disease.ui.history_view import (
     EMPTY_HISTORY,
+    REVIEW_STATE_NAMES,
     field_report_download,
     listed_cases_offset,
     show_agreement,
@@ -67,6 +68,11 @@ with st.sidebar:
     )
     date_from = st.date_input("From", value=None, format="YYYY-MM-DD")
     date_to = st.date_input("To", value=None, format="YYYY-MM-DD")
+    review = st.selectbox(
+        "Review",
+        [None, *history.REVIEW_STATES],
+        format_func=lambda state: REVIEW_STATE_NAMES[state],
+    )
     words = st.text_input(
         "Words in the notes, plot or photo name",
         max_chars=history.NOTES_MAX_LENGTH,
@@ -77,7 +83,13 @@ if date_from and date_to and date_from > date_to:
     st.warning("The 'From' date is after the 'To' date: choose dates in order.")
     st.stop()
 case_filter = history.CaseFilter(
-    field_name, label, date_from, date_to, time_zone=time_zone, words=words.strip() or None
+    field_name,
+    label,
+    date_from,
+    date_to,
+    time_zone=time_zone,
+    words=words.strip() or None,
+    review=review,
 )
 show_field_weather(field_locations, late_blight_lately, field_name)
 

@@ -62,6 +62,10 @@ TAKEN_AT_TOLERANCE = timedelta(days=1)  # a camera clock a little ahead of the s
 
 Period = Literal["day", "week"]
 PERIODS: tuple[Period, ...] = ("day", "week")
+ReviewState = Literal["not_reviewed", "reviewed", "corrected"]
+REVIEW_STATES: tuple[ReviewState, ...] = ("not_reviewed", "reviewed", "corrected")
+"""Cases no agronomist reviewed; reviewed (confirmed or corrected); corrected: the
+agronomist's label differs from the model's."""
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -224,6 +228,7 @@ class CaseFilter:
     limit: int | None = DEFAULT_LIST_LIMIT  # None: no limit
     time_zone: str = UTC_NAME
     words: str | None = None  # found in the notes, plot or photo name, any case
+    review: ReviewState | None = None
 
 
 class LabelCount(NamedTuple):
@@ -411,6 +416,8 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
                 )
             )
         )
+    if case_filter.review is not None:
+        statement = statement.where(_in_review_state(case_filter.review))
     zone = time_zone(case_filter.time_zone)
     if case_filter.date_from is not None:
         statement = statement.where(_observed_at() >= _start_of_day(case_filter.date_from, zone))
@@ -421,6 +428,17 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
             next_day = _start_of_day(case_filter.date_to + timedelta(days=1), zone)
             statement = statement.where(_observed_at() < next_day)
     return statement
+
+
+def _in_review_state(state: ReviewState) -> Any:
+    """SQL condition for the cases in ``state`` (see :data:`REVIEW_STATES`)."""
+    if state == "not_reviewed":
+        return Case.confirmed_label.is_(None)
+    if state == "reviewed":
+        return Case.confirmed_label.is_not(None)
+    if state == "corrected":
+        return Case.confirmed_label.is_not(None) & (Case.confirmed_label != Case.model_label)
+    raise ValueError(f"The review filter must be one of {', '.join(REVIEW_STATES)}, not {state!r}.")
 
 
 def _known_spelling(
@@ -530,7 +548,7 @@ def iter_cases(
     only cases an agronomist reviewed; without thumbnails their ``thumbnail`` is empty."""
     statement = _newest_first(case_filter or CaseFilter())
     if reviewed_only:
-        statement = statement.where(Case.confirmed_label.is_not(None))
+        statement = statement.where(_in_review_state("reviewed"))
     if not with_thumbnails:
         statement = statement.options(defer(Case.thumbnail, raiseload=True))
     with session_factory(engine)() as session:
@@ -662,7 +680,7 @@ def unreviewed_cases(engine: Engine, case_filter: CaseFilter) -> list[ReviewCand
     statement = _filtered(
         select(Case.id, Case.is_leaf, Case.probabilities, _observed_at().label("observed_at")),
         case_filter,
-    ).where(Case.confirmed_label.is_(None))
+    ).where(_in_review_state("not_reviewed"))
     with session_factory(engine)() as session:
         return [
             ReviewCandidate(row.id, row.is_leaf, row.probabilities or {}, row.observed_at)

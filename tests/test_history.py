@@ -481,6 +481,28 @@ def test_field_plot_notes_and_location_can_be_corrected(engine):
     assert history.field_names(engine) == ["North field"]
 
 
+def test_filter_by_review(engine):
+    waiting = history.save_case(engine, new_case())
+    confirmed = history.save_case(engine, new_case(confirmed_label="early_blight"))
+    corrected = history.save_case(engine, new_case(confirmed_label="pest"))
+    refused = history.save_case(
+        engine, new_case(model_label="not_leaf", is_leaf=False, confirmed_label="healthy")
+    )
+
+    def found(review: str | None, **conditions: object) -> list[int]:
+        case_filter = CaseFilter(review=review, **conditions)
+        return sorted(ids(history.list_cases(engine, case_filter)))
+
+    assert found("not_reviewed") == [waiting]
+    assert found("reviewed") == sorted([confirmed, corrected, refused])
+    assert found("corrected") == sorted([corrected, refused])  # a refused leaf was wrong too
+    assert found("corrected", label="pest") == [corrected]
+    assert len(found(None)) == 4
+    assert history.summarize(engine, CaseFilter(review="corrected")).reviewed == 2
+    with pytest.raises(ValueError, match="review filter must be one of"):
+        found("maybe")
+
+
 def test_filter_by_words_in_the_notes_plot_or_photo_name(engine):
     wet = history.save_case(engine, new_case(notes="After IRRIGATION, lesions spread"))
     plot = history.save_case(engine, new_case(notes=None, plot="Irrigated strip"))
@@ -958,6 +980,23 @@ def test_page_shows_the_table_chart_and_download(page_settings, engine):
     assert list(page.dataframe[0].value["Notes"]) == ["=cmd"]
     page.sidebar.text_input[0].input("no such words").run()
     assert page.info[0].value == "No saved cases match these filters."
+
+
+def test_page_filters_the_cases_the_agronomist_corrected(page_settings, engine):
+    history.save_case(engine, new_case(notes="waiting"))
+    history.save_case(engine, new_case(notes="confirmed", confirmed_label="early_blight"))
+    history.save_case(engine, new_case(notes="wrong", confirmed_label="pest"))
+    page = run_page()
+    review = next(box for box in page.sidebar.selectbox if box.label == "Review")
+    assert review.value is None and len(page.dataframe[0].value) == 3
+    review.select("corrected").run()
+    assert not page.exception
+    assert list(page.dataframe[0].value["Notes"]) == ["wrong"]
+    assert page.download_button[0].label == "Download 1 case (CSV)"
+    next(box for box in page.sidebar.selectbox if box.label == "Review").select(
+        "not_reviewed"
+    ).run()
+    assert list(page.dataframe[0].value["Notes"]) == ["waiting"]
 
 
 def test_past_the_tables_limit_the_downloads_and_figures_count_every_case(

@@ -53,6 +53,14 @@ EMPTY_HISTORY = (
 )
 
 
+REVIEW_STATE_NAMES = {
+    None: "All cases",
+    "not_reviewed": "Not reviewed yet",
+    "reviewed": "Reviewed by an agronomist",
+    "corrected": "Corrected by an agronomist (the model was wrong)",
+}
+"""The History filter's words for each :data:`history.REVIEW_STATES` (None: any)."""
+
 OUTBREAK_ADVICE = (
     "Late blight spores ride the wind for several kilometres in cloudy, humid weather: "
     "scout these fields and the ones near them now (the guide's *What to do now*)."
