@@ -76,7 +76,7 @@ except Exception:  # a broken client must not take the guide down with it
     client = None
 assistant = Assistant(get_settings(), client)
 
-if st.button("Clear chat", icon="🧹"):
+if st.button("Clear chat", icon=":material/delete_sweep:"):
     st.session_state["chat_turns"] = []
 if assistant.has_gemini:
     calls_left = assistant.calls_left(st.session_state["gemini_calls_used"])

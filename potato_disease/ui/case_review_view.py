@@ -116,7 +116,7 @@ def save_review(engine: Engine, case_id: int, label: str | None) -> None:
 
 def ask_assistant_about_case(record: CaseRecord, review_label: str | None) -> None:
     """Send the case, with the review chosen so far, to the Assistant page."""
-    if st.button("Ask the assistant about this case", key="history_ask", icon="💬"):
+    if st.button("Ask the assistant about this case", key="history_ask", icon=":material/chat:"):
         st.session_state["current_case"] = case_for_assistant(
             plot_visits.as_diagnosis(record),
             Image.open(io.BytesIO(record.thumbnail)),

@@ -448,7 +448,7 @@ def ask_assistant_button(
     taken_at: datetime | None = None,
 ) -> None:
     """A button that opens the Assistant with this case as its context."""
-    if st.button("Ask the assistant about this", key=f"ask-{key}", icon="💬"):
+    if st.button("Ask the assistant about this", key=f"ask-{key}", icon=":material/chat:"):
         # What the save form below holds so far, saved or not.
         st.session_state["current_case"] = case_for_assistant(
             diagnosis,
