@@ -124,6 +124,9 @@ class Case(Base):
     # When the photo was taken, from its EXIF (photo_exif.photo_taken_at); None when it
     # does not say, and on cases saved before this column was added.
     taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The agronomist's estimate of the share of the plot's foliage with symptoms, in
+    # percent (disease severity, as on a field assessment key); None when not estimated.
+    severity_percent: Mapped[float | None] = mapped_column(Float)
 
 
 def file_sha256(data: bytes) -> str:
@@ -152,6 +155,7 @@ class NewCase:
     created_at: datetime | None = None  # timezone-aware; None means now
     photo_sha256: str | None = None  # of the photo file as uploaded (:func:`file_sha256`)
     taken_at: datetime | None = None  # timezone-aware, from the photo's EXIF, if known
+    severity_percent: float | None = None  # of the plot's foliage, the agronomist's estimate
 
     @classmethod
     def from_diagnosis(
@@ -192,6 +196,7 @@ class CaseRecord:
     blind_label: str | None = None
     photo_sha256: str | None = None
     taken_at: datetime | None = None
+    severity_percent: float | None = None
 
     @property
     def label(self) -> str:
@@ -321,8 +326,10 @@ def _checked_details(
     notes: str | None,
     latitude: float | None,
     longitude: float | None,
+    severity_percent: float | None,
 ) -> dict[str, Any]:
-    """Field, plot, notes and location as stored, or ValueError saying what is wrong."""
+    """Field, plot, notes, location and severity as stored, or ValueError saying what is
+    wrong."""
     latitude = _check_coordinate(latitude, "Latitude", 90)
     longitude = _check_coordinate(longitude, "Longitude", 180)
     if (latitude is None) != (longitude is None):
@@ -333,7 +340,18 @@ def _checked_details(
         "notes": _clean_text(notes, "The notes", NOTES_MAX_LENGTH),
         "latitude": latitude,
         "longitude": longitude,
+        "severity_percent": _check_severity(severity_percent),
     }
+
+
+def _check_severity(value: float | None) -> float | None:
+    """A severity in percent (0 to 100), or None when not estimated."""
+    if value is None:
+        return None
+    number = float(value)
+    if not math.isfinite(number) or not 0.0 <= number <= 100.0:
+        raise ValueError(f"The severity must be between 0 and 100 %, not {value}.")
+    return number
 
 
 def _validated_row(new_case: NewCase) -> Case:
@@ -342,7 +360,12 @@ def _validated_row(new_case: NewCase) -> Case:
         raise ValueError("The photo must be a decoded image.")
     photo_name = _clean_text(new_case.photo_name, "The photo name", PHOTO_NAME_MAX_LENGTH)
     details = _checked_details(
-        new_case.field_name, new_case.plot, new_case.notes, new_case.latitude, new_case.longitude
+        new_case.field_name,
+        new_case.plot,
+        new_case.notes,
+        new_case.latitude,
+        new_case.longitude,
+        new_case.severity_percent,
     )
     probabilities = {
         _check_label(label, "Probability label"): _check_fraction(value, f"Probability of {label}")
@@ -613,10 +636,12 @@ def update_case_details(
     notes: str | None,
     latitude: float | None,
     longitude: float | None,
+    severity_percent: float | None,
 ) -> bool:
-    """Correct a case's field, plot, notes and location (checked as when saving; blank
-    clears); False if there is no such case. The diagnoses and the photo stay."""
-    values = _checked_details(field_name, plot, notes, latitude, longitude)
+    """Correct a case's field, plot, notes, location and severity (checked as when
+    saving; blank clears); False if there is no such case. The diagnoses and the photo
+    stay."""
+    values = _checked_details(field_name, plot, notes, latitude, longitude, severity_percent)
     with session_factory(engine).begin() as session:
         values["field_name"], values["plot"] = _known_spelling(
             session, values["field_name"], values["plot"], Case.id == case_id

@@ -29,6 +29,7 @@ CSV_COLUMNS = (
     "blind_label",
     "photo_sha256",
     "taken_at",
+    "severity_percent",
     "probabilities",
 )
 """The :class:`CaseRecord` attributes written, in order (no thumbnail). New columns go

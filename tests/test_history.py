@@ -473,9 +473,11 @@ def test_field_plot_notes_and_location_can_be_corrected(engine):
         notes="Wet corner.",
         latitude=None,
         longitude=None,
+        severity_percent=12.5,
     )
     record = history.get_case(engine, case_id)
     assert (record.field_name, record.plot, record.notes) == ("North field", None, "Wet corner.")
+    assert record.severity_percent == 12.5
     assert (record.latitude, record.longitude) == (None, None)
     assert (record.model_label, record.confirmed_label) == ("early_blight", "late_blight")
     assert history.field_names(engine) == ["North field"]
@@ -542,7 +544,7 @@ def test_a_field_and_plot_are_spelled_as_the_history_already_spells_them(engine)
     ]
     assert history.field_names(engine) == ["North field", "South"]
     # Correcting the only case of a spelling is not undone by that case itself.
-    details = {"notes": None, "latitude": None, "longitude": None}
+    details = {"notes": None, "latitude": None, "longitude": None, "severity_percent": None}
     history.update_case_details(engine, again[2], field_name="SOUTH", plot="A3", **details)
     assert history.get_case(engine, again[2]).field_name == "SOUTH"
     history.update_case_details(engine, first, field_name="north field", plot="a3", **details)
@@ -592,13 +594,24 @@ def test_field_locations_are_the_mean_of_each_fields_located_cases(engine):
 
 def test_a_correction_is_checked_as_a_new_case_is(engine):
     case_id = history.save_case(engine, new_case(field_name="North"))
-    details = {"field_name": "North", "plot": None, "notes": None}
+    details = {"field_name": "North", "plot": None, "notes": None, "severity_percent": None}
     with pytest.raises(ValueError, match="both latitude and longitude"):
         history.update_case_details(engine, case_id, **details, latitude=-7.2, longitude=None)
     with pytest.raises(ValueError, match="field name is too long"):
         history.update_case_details(
             engine, case_id, **details | {"field_name": "x" * 101}, latitude=None, longitude=None
         )
+    for wrong in (-1, 100.5, math.nan):
+        with pytest.raises(ValueError, match="severity must be between 0 and 100 %"):
+            history.update_case_details(
+                engine,
+                case_id,
+                **details | {"severity_percent": wrong},
+                latitude=None,
+                longitude=None,
+            )
+    with pytest.raises(ValueError, match="severity must be between 0 and 100 %"):
+        history.save_case(engine, new_case(severity_percent=101))
     assert history.get_case(engine, case_id).field_name == "North"  # nothing changed
     assert not history.update_case_details(
         engine, case_id + 1, **details, latitude=None, longitude=None
@@ -665,13 +678,20 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
     digest = history.file_sha256(b"the photo")
     blind = history.save_case(
         engine,
-        new_case(created_at=at(3), blind_label="healthy", photo_sha256=digest, taken_at=at(3, 8)),
+        new_case(
+            created_at=at(3),
+            blind_label="healthy",
+            photo_sha256=digest,
+            taken_at=at(3, 8),
+            severity_percent=35.0,
+        ),
     )
     data = history_csv.cases_to_csv(history.list_cases(engine))
     blind_row, *rows = read_csv(data)
     assert (int(blind_row["id"]), blind_row["blind_label"]) == (blind, "healthy")
     assert blind_row["photo_sha256"] == digest
     assert blind_row["taken_at"] == "2025-03-03T08:00:00+00:00"
+    assert blind_row["severity_percent"] == "35.0"
 
     assert data.decode("utf-8").splitlines()[0] == ",".join(history_csv.CSV_COLUMNS)
     assert "thumbnail" not in data.decode("utf-8")
@@ -799,7 +819,7 @@ def test_init_db_is_idempotent_and_safe_from_several_instances_at_once(settings)
 
 def make_old_database(engine: Engine) -> int:
     """The schema of the first release (no ``blind_label``, no ``photo_sha256`` and its
-    index, no ``taken_at``) with one saved case."""
+    index, no ``taken_at``, no ``severity_percent``) with one saved case."""
     init_db(engine)
     case_id = history.save_case(engine, new_case(confirmed_label="virus"))
     with engine.begin() as connection:
@@ -807,6 +827,7 @@ def make_old_database(engine: Engine) -> int:
         connection.execute(text("ALTER TABLE cases DROP COLUMN photo_sha256"))
         connection.execute(text("ALTER TABLE cases DROP COLUMN blind_label"))
         connection.execute(text("ALTER TABLE cases DROP COLUMN taken_at"))
+        connection.execute(text("ALTER TABLE cases DROP COLUMN severity_percent"))
     return case_id
 
 
@@ -821,6 +842,7 @@ def test_init_db_adds_new_optional_columns_to_an_old_database(settings, caplog):
         assert "Added the column cases.blind_label" in caplog.text
         assert "Added the column cases.photo_sha256" in caplog.text
         assert "Added the column cases.taken_at" in caplog.text
+        assert "Added the column cases.severity_percent" in caplog.text
         indexes = {index["name"]: index for index in inspect(engine).get_indexes("cases")}
         assert indexes["ix_cases_photo_sha256"]["unique"]
         record = history.get_case(engine, old_case)
@@ -1129,13 +1151,16 @@ def test_page_corrects_a_cases_field_plot_notes_and_location(page_settings, engi
     assert history.get_case(engine, case_id).field_name == "Nroth"
 
     next(w for w in page.number_input if w.label.startswith("Latitude")).set_value(None)
+    next(w for w in page.number_input if w.label.startswith("Severity")).set_value(30)
     next(b for b in page.button if b.label == "Save the corrections").click().run()
     assert not page.exception
     assert "details corrected" in page.success[0].value
     record = history.get_case(engine, case_id)
     assert (record.field_name, record.plot, record.notes) == ("North", "A3", "Wet corner")
     assert (record.latitude, record.longitude) == (None, None)
+    assert record.severity_percent == 30
     assert list(page.dataframe[0].value["Field"]) == ["North"]
+    assert any(m.value == "**Severity in the plot:** 30 % of foliage" for m in page.markdown)
 
 
 def test_page_warns_of_recent_late_blight_and_the_fields_near_it(page_settings, engine):

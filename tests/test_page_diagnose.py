@@ -82,14 +82,20 @@ def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -
     next(w for w in at.text_area if w.label == "Notes").input("spots after rain")
     next(w for w in at.number_input if w.label.startswith("Latitude")).set_value(-7.25)
     next(w for w in at.number_input if w.label.startswith("Longitude")).set_value(109.9)
+    next(w for w in at.number_input if w.label.startswith("Severity")).set_value(10)
     next(b for b in at.button if b.label == "Save to history").click().run()
     assert not at.exception
     assert any("Saved to history as case #1" in m.value for m in at.success)
     assert not any(b.label == "Save to history" for b in at.button)  # the form gave way
-    cases = list_cases(make_engine(get_settings()))
-    assert [(c.field_name, c.notes, c.model_label, c.latitude, c.longitude) for c in cases] == [
-        ("North field", "spots after rain", "late_blight", -7.25, 109.9)
-    ]
+    (case,) = list_cases(make_engine(get_settings()))
+    assert (case.field_name, case.notes, case.model_label, case.latitude, case.longitude) == (
+        "North field",
+        "spots after rain",
+        "late_blight",
+        -7.25,
+        109.9,
+    )
+    assert case.severity_percent == 10
 
 
 def test_bad_files_get_a_clear_message_and_good_ones_still_work(

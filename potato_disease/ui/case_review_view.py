@@ -25,7 +25,12 @@ from potato_disease.markdown_safety import escape_markdown
 from potato_disease.presentation import as_percent, label_name
 from potato_disease.ui.alert_view import alert_the_team, remember_outcome
 from potato_disease.ui.database_trouble import stop_on_database_error
-from potato_disease.ui.diagnosis_view import CaseTimePlace, case_for_assistant, coordinate_input
+from potato_disease.ui.diagnosis_view import (
+    CaseTimePlace,
+    case_for_assistant,
+    coordinate_input,
+    severity_input,
+)
 
 REVIEW_ALERT = "history review"  # the key of a review's team alert outcome
 REVIEWED_CASE_KEY = "history_review_case"  # "Review a case"'s choice of case
@@ -74,6 +79,8 @@ def show_case_details(record: CaseRecord) -> None:
             else ""
         )
     )
+    if record.severity_percent is not None:
+        st.markdown(f"**Severity in the plot:** {record.severity_percent:g} % of foliage")
     if record.notes:
         st.markdown(f"**Notes:** {escape_markdown(record.notes)}")
 
@@ -129,8 +136,8 @@ def ask_assistant_about_case(record: CaseRecord, review_label: str | None) -> No
 
 
 def correction_form(engine: Engine, record: CaseRecord) -> None:
-    """Correct the case's field, plot, notes or location."""
-    with st.expander("Correct the field, plot, notes or location"):
+    """Correct the case's field, plot, notes, location or severity."""
+    with st.expander("Correct the field, plot, notes, location or severity"):
         with st.form(f"history_edit_{record.id}"):
             field_column, plot_column = st.columns(2)
             edited = {
@@ -150,6 +157,9 @@ def correction_form(engine: Engine, record: CaseRecord) -> None:
             )
             edited["longitude"] = coordinate_input(
                 longitude_column, "Longitude", 180.0, f"history_lon_{record.id}", record.longitude
+            )
+            edited["severity_percent"] = severity_input(
+                latitude_column, f"history_severity_{record.id}", record.severity_percent
             )
             corrected = st.form_submit_button("Save the corrections")
         if corrected:

@@ -290,8 +290,8 @@ def case_detail_inputs(
     location: Location | None = None,
 ) -> dict[str, Any]:
     """Inside a form: field, plot, notes, the agronomist's diagnosis (one of ``labels``,
-    starting at ``preset``) and location (starting at ``location``, read from the photos);
-    the :class:`NewCase` details they give."""
+    starting at ``preset``), location (starting at ``location``, read from the photos)
+    and severity in the plot; the :class:`NewCase` details they give."""
     left, right = st.columns(2)
     field_name = left.text_input("Field", key=f"field-{key}", max_chars=FIELD_NAME_MAX_LENGTH)
     plot = right.text_input("Plot", key=f"plot-{key}", max_chars=PLOT_MAX_LENGTH)
@@ -315,6 +315,7 @@ def case_detail_inputs(
         "confirmed_label": confirmed,
         "latitude": coordinate_input(left, "Latitude", 90.0, f"lat-{key}", latitude, where),
         "longitude": coordinate_input(right, "Longitude", 180.0, f"lon-{key}", longitude, where),
+        "severity_percent": severity_input(left, f"severity-{key}"),
     }
 
 
@@ -386,6 +387,31 @@ def coordinate_input(
         format="%.5f",
         key=key,
         help=help_text,
+    )
+
+
+SEVERITY_HELP = (
+    "Your estimate of the share of the plot's foliage with symptoms, as on a field "
+    "assessment key (0, 1, 5, 10, 25, 50, 75, 100 %). Estimated at each visit, it gives "
+    "the plot's disease progress in the field report."
+)
+
+
+def severity_input(
+    column: st.delta_generator.DeltaGenerator, key: str, preset: float | None = None
+) -> float | None:
+    """The agronomist's optional severity estimate for the plot, in percent."""
+    if preset is not None and key not in st.session_state:
+        st.session_state[key] = preset  # as coordinate_input: it must stay clearable
+    return column.number_input(
+        "Severity in the plot, % of foliage (optional)",
+        min_value=0.0,
+        max_value=100.0,
+        value=None,
+        step=1.0,
+        format="%.0f",
+        key=key,
+        help=SEVERITY_HELP,
     )
 
 

@@ -213,6 +213,7 @@ def show_cases(
             "Blind review": [label_name(record.blind_label, "") for record in records],
             "Field": [record.field_name for record in records],
             "Plot": [record.plot for record in records],
+            "Severity (%)": [record.severity_percent for record in records],
             "Notes": [record.notes for record in records],
         }
     )
