@@ -1,6 +1,7 @@
 """A field's cases over a period as one HTML page for the grower: what was found, week by
-week, when late blight was seen, the plot visits, and how the model fared against the
-agronomist. No photos: a season can hold hundreds (the visit report has them)."""
+week, when late blight was seen, the plot visits, each plot's disease progress, and how
+the model fared against the agronomist. No photos: a season can hold hundreds (the visit
+report has them)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, tzinfo
 
+from potato_disease.disease_progress import plot_progress
 from potato_disease.history import CaseRecord, period_start
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.local_time import local_day, minute_text
@@ -103,6 +105,33 @@ def _visits(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     )
 
 
+def _progress(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
+    plots = plot_progress(cases, zone)
+    if not plots:
+        return ""
+    rows = []
+    for progress in plots:
+        by_day = ", ".join(
+            f"{each.day:%Y-%m-%d}: {each.severity_percent:g} %" for each in progress.assessments
+        )
+        area = f"{progress.audpc:.0f}" if progress.days else "—"
+        relative = progress.relative_audpc
+        rows.append(
+            f"<tr><td>{text(progress.plot or 'no plot given')}</td><td>{text(by_day)}</td>"
+            f"<td>{area}</td><td>{'—' if relative is None else f'{relative:.2f}'}</td></tr>"
+        )
+    return (
+        "<h2>Disease progress</h2><table><thead><tr><th>Plot</th>"
+        "<th>Severity estimated (% of foliage)</th><th>AUDPC (%·days)</th>"
+        f"<th>Relative AUDPC</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        '<p class="note">From the agronomist\'s severity estimates (a day with several counts '
+        "at their mean). AUDPC, the area under the disease progress curve, adds the mean "
+        "severity of consecutive assessments times the days between them; the relative "
+        "AUDPC divides it by 100 % times the days assessed (0: no disease, 1: all foliage "
+        "affected throughout), so plots assessed over different spans compare.</p>"
+    )
+
+
 def _agreement(cases: Sequence[CaseRecord]) -> str:
     overall = agreement(cases)
     if overall.rate is None:
@@ -142,6 +171,7 @@ def field_report_html(field_name: str, cases: Sequence[CaseRecord], zone: tzinfo
 {_weeks(of_field, zone)}
 {_late_blight(of_field, zone)}
 {_visits(of_field, zone)}
+{_progress(of_field, zone)}
 {_agreement(of_field)}
 <footer>Made by the potato leaf diagnosis app (model {text(", ".join(versions) or "unknown")}).
 Cases are dated by when their photo was taken, else when they were saved; times are in

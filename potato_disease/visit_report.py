@@ -90,9 +90,17 @@ def _photo_rows(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
             f'<tr><td><img src="{case.thumbnail_data_url}" alt="{text(case.photo_name)}">'
             f"</td><td>#{case.id} · {text(case.photo_name)}<br>{_seen(case, zone)}</td>"
             f"<td>{text(model)}</td><td>{text(reviewed)}</td>"
-            f"<td>{text(case.notes or '')}</td></tr>"
+            f"<td>{text(_notes(case))}</td></tr>"
         )
     return "\n".join(rows)
+
+
+def _notes(case: CaseRecord) -> str:
+    """The case's notes, with the severity estimated in the plot when there is one."""
+    if case.severity_percent is None:
+        return case.notes or ""
+    severity = f"Severity in the plot: {case.severity_percent:g} % of foliage."
+    return f"{case.notes} {severity}" if case.notes else severity
 
 
 def _place(cases: Sequence[CaseRecord]) -> str:

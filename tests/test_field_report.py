@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -85,6 +86,22 @@ def test_the_report_has_the_plot_visits_and_the_agreement_blind_apart():
         "Of 2 reviewed cases, the model agreed with the agronomist on 0 (0%). On the 1 case "
         "reviewed before the model&#x27;s answer was seen, it agreed on 0 (0%)."
     ) in report
+
+
+def test_the_report_draws_each_plots_disease_progress_from_severity_estimates():
+    assert "<h2>Disease progress</h2>" not in field_report_html("North <b>", CASES)  # none given
+    estimated = [
+        replace(CASES[0], severity_percent=2.0),
+        replace(CASES[2], severity_percent=10.0),
+        replace(CASES[3], severity_percent=20.0),  # B2 on the 10th: mean 15 %
+        case_record(6, field_name="North <b>", plot="B2", created_at=at(17), severity_percent=45),
+        *CASES[4:],
+    ]
+    report = field_report_html("North <b>", estimated)
+    assert cells(report, "Disease progress") == [
+        ["A1", "2026-11-02: 2 %", "—", "—"],  # one day: no area yet
+        ["B2", "2026-11-10: 15 %, 2026-11-17: 45 %", "210", "0.30"],  # (15 + 45) / 2 * 7
+    ]
 
 
 def test_a_quiet_field_says_so():
