@@ -20,6 +20,7 @@ from potato_disease.ui.history_view import (
     listed_cases_offset,
     show_agreement,
     show_cases,
+    show_disease_progress,
     show_field_weather,
     show_map,
     show_outbreaks,
@@ -110,6 +111,7 @@ show_cases(engine, case_filter, records, summary, offset)
 field_report_download(engine, case_filter, summary)
 show_agreement(engine, case_filter)
 show_review_queue(engine, case_filter)
+show_disease_progress(engine, case_filter)
 show_plot_visits(records)
 review_case(engine, records)
 rename_field_form(engine)

@@ -21,6 +21,14 @@ from statistics import fmean
 from potato_disease.history import CaseRecord
 from potato_disease.local_time import local_day
 
+HOW_IT_IS_MEASURED = (
+    "From the agronomist's severity estimates, given when saving or correcting a case (a "
+    "day with several counts at their mean). AUDPC, the area under the disease progress "
+    "curve, adds the mean severity of consecutive assessments times the days between "
+    "them; the relative AUDPC divides it by 100 % times the days assessed (0: no disease, "
+    "1: all foliage affected throughout), so plots assessed over different spans compare."
+)
+
 
 @dataclass(frozen=True)
 class Assessment:

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, tzinfo
 
-from potato_disease.disease_progress import plot_progress
+from potato_disease.disease_progress import HOW_IT_IS_MEASURED, plot_progress
 from potato_disease.history import CaseRecord, period_start
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.local_time import local_day, minute_text
@@ -124,11 +124,7 @@ def _progress(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
         "<h2>Disease progress</h2><table><thead><tr><th>Plot</th>"
         "<th>Severity estimated (% of foliage)</th><th>AUDPC (%·days)</th>"
         f"<th>Relative AUDPC</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        '<p class="note">From the agronomist\'s severity estimates (a day with several counts '
-        "at their mean). AUDPC, the area under the disease progress curve, adds the mean "
-        "severity of consecutive assessments times the days between them; the relative "
-        "AUDPC divides it by 100 % times the days assessed (0: no disease, 1: all foliage "
-        "affected throughout), so plots assessed over different spans compare.</p>"
+        f'<p class="note">{text(HOW_IT_IS_MEASURED)}</p>'
     )
 
 

@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 
+from potato_disease.disease_progress import PlotProgress
 from potato_disease.history import CaseRecord, LabelCount, Period
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.local_time import day_text
@@ -70,6 +71,35 @@ def trend_chart(trend: Sequence[LabelCount], period: Period) -> alt.Chart:
             tooltip=["Period:O", "Diagnosis:N", "sum(Cases):Q"],
         )
         .transform_calculate(order=f"indexof({colours.domain!r}, datum.Diagnosis)")
+    )
+
+
+def progress_chart(plots: Sequence[PlotProgress]) -> alt.Chart:
+    """Each plot's severity estimates over time: a line with a point per assessed day."""
+    frame = pd.DataFrame(
+        [
+            {
+                "Day": assessment.day.isoformat(),
+                "Plot": progress.plot or "no plot given",
+                "Severity (%)": assessment.severity_percent,
+            }
+            for progress in plots
+            for assessment in progress.assessments
+        ]
+    )
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Day:T", title="Day", axis=alt.Axis(format="%Y-%m-%d", labelAngle=-45)),
+            y=alt.Y(
+                "Severity (%):Q",
+                title="Severity, % of foliage",
+                scale=alt.Scale(domain=[0, 100]),
+            ),
+            color=alt.Color("Plot:N"),
+            tooltip=["Plot:N", alt.Tooltip("Day:T", format="%Y-%m-%d"), "Severity (%):Q"],
+        )
     )
 
 

@@ -1571,6 +1571,31 @@ def test_page_shows_times_in_the_teams_zone(page_settings, engine, monkeypatch):
     ]
 
 
+def test_page_draws_the_disease_progress_of_the_field_chosen(page_settings, engine):
+    history.save_cases(
+        engine,
+        [
+            new_case(created_at=at(2), plot="A1", severity_percent=5),
+            new_case(created_at=at(9), plot="A1", severity_percent=25),
+            new_case(created_at=at(9), plot="B2", severity_percent=0),
+            new_case(created_at=at(9), field_name="South", plot="A1", severity_percent=50),
+        ],
+    )
+    page = run_page()
+    assert "Disease progress" not in [block.value for block in page.subheader]  # no field yet
+    page.sidebar.selectbox[0].select("North field").run()
+    assert not page.exception
+    assert "Disease progress" in [block.value for block in page.subheader]
+    progress = next(t.value for t in page.dataframe if "AUDPC (%·days)" in t.value.columns)
+    assert progress.drop(columns="Relative AUDPC").to_dict("list") == {
+        "Plot": ["A1", "B2"],
+        "Days assessed": [2, 1],
+        "AUDPC (%·days)": [105, 0],  # (5 + 25) / 2 * 7
+    }
+    relative = progress["Relative AUDPC"]
+    assert relative[0] == pytest.approx(0.15) and math.isnan(relative[1])  # one day: none
+
+
 def test_page_offers_a_report_of_the_field_chosen_in_the_filters(page_settings, engine):
     history.save_case(engine, new_case(created_at=at(3), field_name="North field"))
     history.save_case(engine, new_case(created_at=at(4), field_name="South field"))

@@ -14,6 +14,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from potato_disease import (
+    disease_progress,
     field_report,
     history,
     history_charts,
@@ -379,6 +380,35 @@ def show_agreement_by_model_version(reviewed: Sequence[CaseRecord]) -> None:
         "The versions saw different photos: compare them on a few dozen reviewed cases "
         "each at least, and on the same fields and weeks where you can."
     )
+
+
+def show_disease_progress(engine: Engine, case_filter: CaseFilter) -> None:
+    """With a field chosen in the filters: its plots' severity estimates over time and
+    their AUDPC, over every filtered case, once a plot has been assessed on two days."""
+    if case_filter.field_name is None:
+        return
+    try:
+        cases = history.iter_cases(engine, case_filter, with_thumbnails=False)
+        plots = disease_progress.plot_progress(cases, get_settings().zone)
+    except DatabaseError as error:
+        stop_on_database_error(error)
+    if not any(progress.days for progress in plots):
+        return
+    st.subheader("Disease progress")
+    st.altair_chart(history_charts.progress_chart(plots), width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Plot": [progress.plot or "no plot given" for progress in plots],
+                "Days assessed": [len(progress.assessments) for progress in plots],
+                "AUDPC (%·days)": [round(progress.audpc) for progress in plots],
+                "Relative AUDPC": [progress.relative_audpc for progress in plots],
+            }
+        ),
+        hide_index=True,
+        column_config={"Relative AUDPC": st.column_config.NumberColumn(format="%.2f")},
+    )
+    st.caption(disease_progress.HOW_IT_IS_MEASURED)
 
 
 def show_plot_visits(records: Sequence[CaseRecord]) -> None:
