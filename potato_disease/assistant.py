@@ -86,6 +86,7 @@ class CaseContext:
     diagnosed_on: date | None = None  # the day it was diagnosed (saved, for a History case)
     near: tuple[float, float] | None = None  # latitude, longitude, rounded (see coarse)
     blight_weather: str | None = None  # the Hutton periods around today near the place
+    severity_percent: float | None = None  # of the plot's foliage, the agronomist's estimate
 
     def __post_init__(self) -> None:
         for label in filter(None, (self.label, self.agronomist_label)):
@@ -95,6 +96,8 @@ class CaseContext:
             raise ValueError(f"Confidence must be between 0 and 1, not {self.confidence}")
         if self.photos < 1:
             raise ValueError(f"A case has at least one photo, not {self.photos}")
+        if self.severity_percent is not None and not 0.0 <= self.severity_percent <= 100.0:
+            raise ValueError(f"Severity must be between 0 and 100 %, not {self.severity_percent}")
 
     @classmethod
     def from_mapping(cls, case: Mapping[str, Any]) -> CaseContext:
@@ -111,6 +114,7 @@ class CaseContext:
             taken_on=_day(case.get("taken_on")),
             diagnosed_on=_day(case.get("diagnosed_on")),
             near=coarse(case.get("near")),
+            severity_percent=case.get("severity_percent"),
         )
 
     @property
@@ -181,6 +185,11 @@ class CaseContext:
             )
         if self.field_name:
             lines.append(f"Field: {self.field_name}.")
+        if self.severity_percent is not None:
+            lines.append(
+                f"Severity in the plot (the agronomist's estimate): {self.severity_percent:g} % "
+                "of the foliage with symptoms."
+            )
         if self.notes:
             lines.append(f"Grower's notes: {self.notes[:MAX_NOTES_CHARACTERS]}")
         if self.photo_jpeg:

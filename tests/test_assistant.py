@@ -404,6 +404,15 @@ def test_case_summary_and_mapping():
         CaseContext("rust", 0.5)
     with pytest.raises(ValueError, match="between 0 and 1"):
         CaseContext("virus", 1.5)
+    assert "Severity" not in summary
+    severe = CaseContext.from_mapping(
+        {"label": "late_blight", "confidence": 0.9} | {"severity_percent": 40.0}
+    )
+    assert "Severity in the plot (the agronomist's estimate): 40 % of the foliage" in (
+        severe.summary()
+    )
+    with pytest.raises(ValueError, match="Severity must be between 0 and 100"):
+        CaseContext("virus", 0.5, severity_percent=120)
 
 
 def test_the_case_says_when_and_roughly_where_it_was_seen():

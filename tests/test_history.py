@@ -1505,6 +1505,7 @@ def test_page_sends_a_saved_case_with_its_review_to_the_assistant(page_settings,
             created_at=at(9),
             latitude=-13.52,
             longitude=-71.97,
+            severity_percent=15,
         ),
     )
     page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
@@ -1518,6 +1519,7 @@ def test_page_sends_a_saved_case_with_its_review_to_the_assistant(page_settings,
     assert case["photo_jpeg"].startswith(b"\xff\xd8")  # the saved thumbnail, as JPEG
     assert (case["taken_on"], case["diagnosed_on"]) == (None, "2025-03-09")  # saved that day
     assert case["near"] == (-13.5, -72.0)
+    assert case["severity_percent"] == 15
 
 
 def test_page_reports_blind_reviews_apart(page_settings, engine):

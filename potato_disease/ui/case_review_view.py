@@ -131,6 +131,7 @@ def ask_assistant_about_case(record: CaseRecord, review_label: str | None) -> No
             record.notes or "",
             review_label,
             CaseTimePlace(record.taken_at, record.created_at, record.location),
+            record.severity_percent,
         )
         st.switch_page("pages/assistant.py")
 

@@ -222,6 +222,7 @@ def save_form(
         details["notes"],
         details["confirmed_label"],
         CaseTimePlace.from_form(key, exif.taken_at),
+        details["severity_percent"],
     )
     with slot.container():
         show_saved(ids, f"Saved to history as case #{saved[key]}.")
@@ -443,6 +444,7 @@ def case_for_assistant(
     notes: str = "",
     agronomist_label: str | None = None,
     time_place: CaseTimePlace | None = None,
+    severity_percent: float | None = None,
 ) -> dict:
     """The plain-data case the Assistant page reads from the session (for a combined
     answer, ``image`` is one of its photos); its location only to 0.1° (``coarse``)."""
@@ -464,6 +466,7 @@ def case_for_assistant(
         "taken_on": time_place.taken_at and local_day(time_place.taken_at, zone).isoformat(),
         "diagnosed_on": local_day(time_place.diagnosed_at or datetime.now(UTC), zone).isoformat(),
         "near": coarse(time_place.location),
+        "severity_percent": severity_percent,
     }
 
 
@@ -483,5 +486,6 @@ def ask_assistant_button(
             st.session_state.get(f"notes-{key}", ""),
             st.session_state.get(f"confirm-{key}"),
             CaseTimePlace.from_form(key, taken_at),
+            st.session_state.get(f"severity-{key}"),
         )
         st.switch_page("pages/assistant.py")

@@ -195,6 +195,7 @@ def save_plot_form(
         details["notes"],
         details["confirmed_label"],
         CaseTimePlace.from_form("combined", first_taken(leaves)),
+        details["severity_percent"],
     )
     listed = ", ".join(f"#{case_id}" for case_id in ids)
     with slot.container():
