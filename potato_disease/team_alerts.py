@@ -42,6 +42,7 @@ class LateBlightAlert:
     last_seen: datetime
     fields_near: tuple[tuple[str, float], ...]  # other fields within NEARBY_M, metres
     location: Location | None = None  # where it was found (its photos, else its field)
+    severity_percent: float | None = None  # the highest the agronomist estimated, if any
 
 
 def late_blight_alert(
@@ -69,6 +70,7 @@ def late_blight_alert(
         max(record.observed_at for record in struck),
         tuple(fields_near(location, field_name, places)),
         location,
+        max((r.severity_percent for r in struck if r.severity_percent is not None), default=None),
     )
 
 
@@ -108,6 +110,11 @@ def alert_message(
     else:
         found += ", the model's answer (not yet confirmed by an agronomist)"
     lines = [f"{found}; last seen {minute_text(alert.last_seen, zone)}."]
+    if alert.severity_percent is not None:
+        lines.append(
+            f"Severity estimated by the agronomist: {alert.severity_percent:g} % of the "
+            "plot's foliage."
+        )
     if alert.fields_near:
         listed = ", ".join(f"{name} ({metres / 1000:.1f} km)" for name, metres in alert.fields_near)
         lines.append(

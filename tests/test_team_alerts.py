@@ -53,6 +53,10 @@ def test_new_late_blight_calls_for_an_alert_naming_the_fields_near_it():
     assert [name for name, _ in alert.fields_near] == ["East field"]
     assert alert.location == NORTH
     assert alert.fields_near[0][1] == pytest.approx(2_200, rel=0.05)
+    assert alert.severity_percent is None  # none estimated
+    estimated = [case(1, severity_percent=5), case(2, severity_percent=20), case(3, "healthy")]
+    estimated.append(case(4, "healthy", severity_percent=90))  # not late blight: not counted
+    assert late_blight_alert(estimated, PLACES, NOW).severity_percent == 20
 
 
 @pytest.mark.parametrize(
@@ -166,6 +170,10 @@ def test_the_message_says_what_where_and_which_cases():
     assert "(2.2 km). Its spores" in with_weather
     assert "\nLate blight weather there: Hutton periods in the last 7 days: …\nCases" in (
         with_weather
+    )
+    assert "Severity" not in alert_message(alert)
+    assert alert_message(replace(alert, severity_percent=12.5)).split("\n")[1] == (
+        "Severity estimated by the agronomist: 12.5 % of the plot's foliage."
     )
     unconfirmed = alert_message(replace(alert, confirmed=0, fields_near=()))
     assert "the model's answer (not yet confirmed by an agronomist)" in unconfirmed
