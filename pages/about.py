@@ -12,14 +12,14 @@ through_the_router("pages/about.py")  # before anything: see its docstring
 PRIVACY = """
 - Photos are diagnosed in memory on this server and are not kept, unless you press
   **Save to history**: then a small thumbnail (at most 256 px), the diagnosis, the
-  field, plot, notes and location in the form, and a SHA-256 fingerprint of the photo
+  field, plot, notes, location and severity in the form, and a SHA-256 fingerprint of the photo
   file (so that the same photo is not saved twice; the photo cannot be rebuilt from it)
   are stored in this app's database. When the photo carries GPS tags (most phone photos
   do), the form starts with that location; clear it to save none. The time the photo
   says it was taken is stored too, to date the case by. The thumbnail keeps no EXIF
   tags.
 - The **Assistant** sends your question, the current case (the diagnoses, field, notes,
-  the day the photo was taken or diagnosed, and its location rounded to about 10 km, for
+  severity, the day the photo was taken or diagnosed, and its location rounded to about 10 km, for
   the region and season) and its photo to Google Gemini only when the operator has
   configured a Gemini key; otherwise everything is answered on this server from the
   built-in guide.
@@ -28,8 +28,8 @@ PRIVACY = """
   else. The operator can switch it off.
 - **Team alerts**: where the operator has set one up, saving or confirming late blight
   sends the team's subscribers (e-mail or SMS, through Amazon SNS) the field's name, the
-  names and distances of fields within 5 km, the dates and the case numbers: never a
-  photo, a note or a location.
+  names and distances of fields within 5 km, the dates, the case numbers and the severity
+  the agronomist estimated: never a photo, a note or a location.
 - The **History** map draws its background from Streamlit's map tile provider (CARTO):
   the browser asks it for the map tiles of the area shown, so the provider learns which
   area is being looked at, never the cases themselves.
