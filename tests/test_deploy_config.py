@@ -276,12 +276,47 @@ def test_the_app_metric_alarms_read_the_metrics_the_app_writes(alarm_name, count
     assert alarm["AlarmActions"] == [{"Ref": "PotatoAlarmTopic"}]
 
 
+def test_the_dashboard_graphs_the_metrics_the_app_writes():
+    dashboard = resources()["PotatoDashboard"]["Properties"]
+    body, variables = dashboard["DashboardBody"]["Fn::Sub"]
+    assert variables["AutoScalingGroup"] == {"Ref": "AWSEBAutoScalingGroup"}
+    assert set(re.findall(r"\$\{([^}]+)\}", body)) == {"AWS::Region", *variables}
+    widgets = json.loads(re.sub(r"\$\{[^}]+\}", "stand-in", body))["widgets"]
+    environment = "aws:elasticbeanstalk:application:environment"
+    namespace = merged_settings()[(environment, "METRICS_NAMESPACE")]
+    diagnosis = json.loads(
+        monitoring.emf_line(namespace, Diagnosis("virus", 0.9, {}, True), 5, "v")
+    )
+    written = {metric["Name"] for metric in diagnosis["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    for service in ("Weather", "Alert"):
+        call = json.loads(monitoring.call_emf_line(namespace, service, True, 5.0))
+        written |= {metric["Name"] for metric in call["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    graphed = [
+        metric
+        for widget in widgets
+        for metric in widget["properties"]["metrics"]
+        if metric[0] == namespace
+    ]
+    assert {metric[1] for metric in graphed} == written  # every app metric, and no other
+    assert all(metric[2:4] == ["Service", monitoring.SERVICE] for metric in graphed)
+    (search,) = [
+        metric[0]["expression"]
+        for widget in widgets
+        for metric in widget["properties"]["metrics"]
+        if isinstance(metric[0], dict)
+    ]
+    assert f"{{{namespace},Service,Answer}}" in search and 'MetricName="Diagnoses"' in search
+    assert ["Service", "Answer"] in diagnosis["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+    assert "Fn::Sub" in dashboard["DashboardName"]  # one per environment in an account
+
+
 def test_alarm_resources_pass_cfn_lint(tmp_path):
     cfnlint_api = pytest.importorskip("cfnlint.api", reason="cfn-lint is not installed")
     # Stand-ins for the resources Elastic Beanstalk itself puts in the stack.
     ours = resources()
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": {"AWSEBEnvironmentName": {"Type": "String"}},
         "Resources": {
             "AWSEBAutoScalingGroup": {
                 "Type": "AWS::AutoScaling::AutoScalingGroup",
