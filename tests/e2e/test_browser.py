@@ -182,6 +182,7 @@ def test_diagnose_save_find_in_history_and_ask(
 
     page.get_by_label("Field", exact=True).first.fill("E2E North field")
     page.get_by_label("Notes", exact=True).first.fill("lesions on lower leaves")
+    page.get_by_label("Severity in the plot, % of foliage (optional)", exact=True).first.fill("10")
     page.get_by_role("button", name="Save to history").first.click()
     page.get_by_text("Saved to history").wait_for()
     shot(page, "2-saved")
@@ -195,6 +196,7 @@ def test_diagnose_save_find_in_history_and_ask(
     page.get_by_role("heading", name="Cases over time").wait_for()
     shot(page, "4-history")
     page.get_by_text("E2E North field").filter(visible=True).first.wait_for()
+    page.get_by_text("Severity in the plot: 10 % of foliage").wait_for()  # Review a case
     shot(page, "4-history")
 
     # The review queue offers the unreviewed case, with no answer chosen for the agronomist.
