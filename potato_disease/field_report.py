@@ -15,7 +15,7 @@ from potato_disease.history import CaseRecord, period_start
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.local_time import local_day, minute_text
 from potato_disease.outbreaks import counts_as_late_blight
-from potato_disease.plot_visits import plot_visits
+from potato_disease.plot_visits import PlotVisit, plot_visits
 from potato_disease.presentation import as_percent, counted
 from potato_disease.report_html import html_page, text
 from potato_disease.review_agreement import agreement, blind_agreement
@@ -95,14 +95,19 @@ def _visits(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     rows = [
         f"<tr><td>{minute_text(visit.started_at, zone)}</td><td>{text(visit.plot)}</td>"
         f"<td>{len(visit.case_ids)}</td><td>{text(combined_words(visit))}</td>"
-        f"<td>{text(agronomist_words(visit))}</td></tr>"
+        f"<td>{text(agronomist_words(visit))}</td><td>{_severity_words(visit)}</td></tr>"
         for visit in visits
     ]
     return (
         "<h2>Plot visits</h2><table><thead><tr><th>Started</th><th>Plot</th><th>Photos</th>"
-        "<th>Model's combined answer</th><th>Agronomist's diagnosis</th></tr></thead>"
+        "<th>Model's combined answer</th><th>Agronomist's diagnosis</th>"
+        "<th>Severity (% of foliage)</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _severity_words(visit: PlotVisit) -> str:
+    return "—" if visit.severity_percent is None else f"{visit.severity_percent:g} %"
 
 
 def _progress(cases: Sequence[CaseRecord], zone: tzinfo) -> str:

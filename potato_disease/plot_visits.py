@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from statistics import fmean
 
 from potato_disease.combination import CombinedDiagnosis, combine
 from potato_disease.diagnosis import Diagnosis
@@ -36,6 +37,7 @@ class PlotVisit:
     case_ids: tuple[int, ...]  # oldest first
     combined: CombinedDiagnosis | None  # None when no photo was accepted as a leaf
     agronomist_label: str | None  # None: none reviewed; MIXED: the reviews differ
+    severity_percent: float | None = None  # the mean of its severity estimates, if any
 
 
 def as_diagnosis(record: CaseRecord) -> Diagnosis:
@@ -75,7 +77,14 @@ def plot_visit(cases: list[CaseRecord]) -> PlotVisit:
         tuple(record.id for record in cases),
         combine([as_diagnosis(record) for record in cases]),
         reviewed_label(cases),
+        mean_severity(cases),
     )
+
+
+def mean_severity(records: Iterable[CaseRecord]) -> float | None:
+    """The mean of the severities estimated for ``records``; None when none was."""
+    estimates = [r.severity_percent for r in records if r.severity_percent is not None]
+    return fmean(estimates) if estimates else None
 
 
 def plot_visits(records: Iterable[CaseRecord]) -> list[PlotVisit]:

@@ -82,6 +82,7 @@ def test_the_report_has_the_plot_visits_and_the_agreement_blind_apart():
     visits = cells(report, "Plot visits")
     assert [row[1:3] for row in visits] == [["B2", "2"], ["A1", "2"]]  # newest first
     assert visits[0][4] == "Late blight" and visits[1][4] == "Insect pest damage"
+    assert [row[5] for row in visits] == ["—", "—"]  # no severity estimated
     assert (
         "Of 2 reviewed cases, the model agreed with the agronomist on 0 (0%). On the 1 case "
         "reviewed before the model&#x27;s answer was seen, it agreed on 0 (0%)."
@@ -98,6 +99,7 @@ def test_the_report_draws_each_plots_disease_progress_from_severity_estimates():
         *CASES[4:],
     ]
     report = field_report_html("North <b>", estimated)
+    assert [row[5] for row in cells(report, "Plot visits")] == ["15 %"]  # B2 on the 10th
     assert cells(report, "Disease progress") == [
         ["A1", "2026-11-02: 2 %", "—", "—"],  # one day: no area yet
         ["B2", "2026-11-10: 15 %, 2026-11-17: 45 %", "210", "0.30"],  # (15 + 45) / 2 * 7

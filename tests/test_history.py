@@ -1544,13 +1544,17 @@ def test_page_combines_the_cases_of_one_plot_visit(page_settings, engine):
             engine,
             new_case(created_at=at(3, hour), model_label="late_blight", probabilities=late),
         )
-    history.save_case(engine, new_case(created_at=at(3, 10), confirmed_label="late_blight"))
+    history.save_case(
+        engine,
+        new_case(created_at=at(3, 10), confirmed_label="late_blight", severity_percent=30),
+    )
     history.save_case(engine, new_case(created_at=at(4), plot="B1"))  # alone: no visit
     page = run_page()
     assert not page.exception
     assert "Plot visits" in [header.value for header in page.subheader]
     visits = page.dataframe[-1].value
     assert list(visits["Plot"]) == ["A3"] and list(visits["Cases"]) == [3]
+    assert list(visits["Severity (%)"]) == [30]
     assert visits["Combined model answer"][0].startswith("Late blight (")
     assert visits["Combined model answer"][0].endswith("; 2 of 3 photos agree)")
     assert list(visits["Agronomist's diagnosis"]) == ["Late blight"]

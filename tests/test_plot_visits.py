@@ -69,6 +69,10 @@ def test_cases_of_one_plot_saved_close_together_are_one_visit_with_a_combined_an
     assert visit.combined.label == "late_blight"
     assert (visit.combined.photos_agreeing, visit.combined.photos_combined) == (2, 3)
     assert visit.agronomist_label == "late_blight"  # the only review
+    assert visit.severity_percent is None  # none estimated
+    estimated = [replace(morning, severity_percent=10.0), replace(midday, severity_percent=20.0)]
+    (with_severity,) = plot_visits([*estimated, evening])
+    assert with_severity.severity_percent == 15.0  # the mean of the estimates given
 
 
 def test_a_visit_runs_across_midnight_and_a_long_pause_starts_a_new_one() -> None:

@@ -443,6 +443,7 @@ def show_plot_visits(records: Sequence[CaseRecord]) -> None:
                         else label_name(visit.agronomist_label, "Not reviewed")
                         for visit in visits
                     ],
+                    "Severity (%)": [visit.severity_percent for visit in visits],
                 }
             ),
             hide_index=True,
