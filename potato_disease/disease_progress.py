@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from itertools import pairwise
 from statistics import fmean
 
 from potato_disease.history import CaseRecord
@@ -66,7 +67,7 @@ def audpc(assessments: Sequence[Assessment]) -> float:
     """The area under the curve through ``assessments`` (in day order), in %·days."""
     return sum(
         (earlier.severity_percent + later.severity_percent) / 2 * (later.day - earlier.day).days
-        for earlier, later in zip(assessments, assessments[1:], strict=False)
+        for earlier, later in pairwise(assessments)
     )
 
 
