@@ -135,6 +135,19 @@ def file_sha256(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class CaseDetails:
+    """What the agronomist tells of a case besides the diagnosis: where it was found and
+    what was seen there (all optional)."""
+
+    field_name: str | None = None
+    plot: str | None = None
+    notes: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    severity_percent: float | None = None  # of the plot's foliage, the agronomist's estimate
+
+
+@dataclass(frozen=True)
 class NewCase:
     """What the caller gives to save a diagnosis (the photo becomes a thumbnail)."""
 
@@ -320,27 +333,20 @@ def _clean_name(value: str | None, what: str, max_length: int) -> str | None:
     return _clean_text(None if value is None else " ".join(str(value).split()), what, max_length)
 
 
-def _checked_details(
-    field_name: str | None,
-    plot: str | None,
-    notes: str | None,
-    latitude: float | None,
-    longitude: float | None,
-    severity_percent: float | None,
-) -> dict[str, Any]:
-    """Field, plot, notes, location and severity as stored, or ValueError saying what is
+def _checked_details(details: CaseDetails) -> dict[str, Any]:
+    """The details as stored (the ``Case`` columns' values), or ValueError saying what is
     wrong."""
-    latitude = _check_coordinate(latitude, "Latitude", 90)
-    longitude = _check_coordinate(longitude, "Longitude", 180)
+    latitude = _check_coordinate(details.latitude, "Latitude", 90)
+    longitude = _check_coordinate(details.longitude, "Longitude", 180)
     if (latitude is None) != (longitude is None):
         raise ValueError("Give both latitude and longitude, or neither.")
     return {
-        "field_name": _clean_name(field_name, "The field name", FIELD_NAME_MAX_LENGTH),
-        "plot": _clean_name(plot, "The plot", PLOT_MAX_LENGTH),
-        "notes": _clean_text(notes, "The notes", NOTES_MAX_LENGTH),
+        "field_name": _clean_name(details.field_name, "The field name", FIELD_NAME_MAX_LENGTH),
+        "plot": _clean_name(details.plot, "The plot", PLOT_MAX_LENGTH),
+        "notes": _clean_text(details.notes, "The notes", NOTES_MAX_LENGTH),
         "latitude": latitude,
         "longitude": longitude,
-        "severity_percent": _check_severity(severity_percent),
+        "severity_percent": _check_severity(details.severity_percent),
     }
 
 
@@ -360,12 +366,7 @@ def _validated_row(new_case: NewCase) -> Case:
         raise ValueError("The photo must be a decoded image.")
     photo_name = _clean_text(new_case.photo_name, "The photo name", PHOTO_NAME_MAX_LENGTH)
     details = _checked_details(
-        new_case.field_name,
-        new_case.plot,
-        new_case.notes,
-        new_case.latitude,
-        new_case.longitude,
-        new_case.severity_percent,
+        CaseDetails(**{item.name: getattr(new_case, item.name) for item in fields(CaseDetails)})
     )
     probabilities = {
         _check_label(label, "Probability label"): _check_fraction(value, f"Probability of {label}")
@@ -627,21 +628,10 @@ def confirm_case(engine: Engine, case_id: int, label: str | None) -> bool:
         return bool(result.rowcount)
 
 
-def update_case_details(
-    engine: Engine,
-    case_id: int,
-    *,
-    field_name: str | None,
-    plot: str | None,
-    notes: str | None,
-    latitude: float | None,
-    longitude: float | None,
-    severity_percent: float | None,
-) -> bool:
-    """Correct a case's field, plot, notes, location and severity (checked as when
-    saving; blank clears); False if there is no such case. The diagnoses and the photo
-    stay."""
-    values = _checked_details(field_name, plot, notes, latitude, longitude, severity_percent)
+def update_case_details(engine: Engine, case_id: int, details: CaseDetails) -> bool:
+    """Make a case's details ``details`` (checked as when saving; blank or None clears);
+    False if there is no such case. The diagnoses and the photo stay."""
+    values = _checked_details(details)
     with session_factory(engine).begin() as session:
         values["field_name"], values["plot"] = _known_spelling(
             session, values["field_name"], values["plot"], Case.id == case_id

@@ -35,7 +35,7 @@ from potato_disease.database import (
     init_db,
     make_engine,
 )
-from potato_disease.history import CaseFilter, LabelCount, NewCase
+from potato_disease.history import CaseDetails, CaseFilter, LabelCount, NewCase
 from potato_disease.history_charts import CASE_LAYER
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.ui.case_review_view import REVIEWED_CASE_KEY
@@ -468,12 +468,9 @@ def test_field_plot_notes_and_location_can_be_corrected(engine):
     assert history.update_case_details(
         engine,
         case_id,
-        field_name="  North field ",
-        plot="",
-        notes="Wet corner.",
-        latitude=None,
-        longitude=None,
-        severity_percent=12.5,
+        CaseDetails(
+            field_name="  North field ", plot="", notes="Wet corner.", severity_percent=12.5
+        ),
     )
     record = history.get_case(engine, case_id)
     assert (record.field_name, record.plot, record.notes) == ("North field", None, "Wet corner.")
@@ -544,10 +541,9 @@ def test_a_field_and_plot_are_spelled_as_the_history_already_spells_them(engine)
     ]
     assert history.field_names(engine) == ["North field", "South"]
     # Correcting the only case of a spelling is not undone by that case itself.
-    details = {"notes": None, "latitude": None, "longitude": None, "severity_percent": None}
-    history.update_case_details(engine, again[2], field_name="SOUTH", plot="A3", **details)
+    history.update_case_details(engine, again[2], CaseDetails(field_name="SOUTH", plot="A3"))
     assert history.get_case(engine, again[2]).field_name == "SOUTH"
-    history.update_case_details(engine, first, field_name="north field", plot="a3", **details)
+    history.update_case_details(engine, first, CaseDetails(field_name="north field", plot="a3"))
     assert (history.get_case(engine, first).field_name, history.get_case(engine, first).plot) == (
         "North field",
         "A3",
@@ -594,28 +590,18 @@ def test_field_locations_are_the_mean_of_each_fields_located_cases(engine):
 
 def test_a_correction_is_checked_as_a_new_case_is(engine):
     case_id = history.save_case(engine, new_case(field_name="North"))
-    details = {"field_name": "North", "plot": None, "notes": None, "severity_percent": None}
+    details = CaseDetails(field_name="North")
     with pytest.raises(ValueError, match="both latitude and longitude"):
-        history.update_case_details(engine, case_id, **details, latitude=-7.2, longitude=None)
+        history.update_case_details(engine, case_id, replace(details, latitude=-7.2))
     with pytest.raises(ValueError, match="field name is too long"):
-        history.update_case_details(
-            engine, case_id, **details | {"field_name": "x" * 101}, latitude=None, longitude=None
-        )
+        history.update_case_details(engine, case_id, replace(details, field_name="x" * 101))
     for wrong in (-1, 100.5, math.nan):
         with pytest.raises(ValueError, match="severity must be between 0 and 100 %"):
-            history.update_case_details(
-                engine,
-                case_id,
-                **details | {"severity_percent": wrong},
-                latitude=None,
-                longitude=None,
-            )
+            history.update_case_details(engine, case_id, replace(details, severity_percent=wrong))
     with pytest.raises(ValueError, match="severity must be between 0 and 100 %"):
         history.save_case(engine, new_case(severity_percent=101))
     assert history.get_case(engine, case_id).field_name == "North"  # nothing changed
-    assert not history.update_case_details(
-        engine, case_id + 1, **details, latitude=None, longitude=None
-    )
+    assert not history.update_case_details(engine, case_id + 1, details)
 
 
 def test_delete(engine):

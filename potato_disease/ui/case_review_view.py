@@ -17,6 +17,7 @@ from potato_disease.history import (
     FIELD_NAME_MAX_LENGTH,
     NOTES_MAX_LENGTH,
     PLOT_MAX_LENGTH,
+    CaseDetails,
     CaseRecord,
 )
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
@@ -165,7 +166,7 @@ def correction_form(engine: Engine, record: CaseRecord) -> None:
             corrected = st.form_submit_button("Save the corrections")
         if corrected:
             try:
-                found = history.update_case_details(engine, record.id, **edited)
+                found = history.update_case_details(engine, record.id, CaseDetails(**edited))
             except ValueError as error:
                 st.error(str(error))
             except DatabaseError as error:
