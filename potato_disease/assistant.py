@@ -24,7 +24,7 @@ from potato_disease.guide import GuideSection, search_guide
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.markdown_safety import without_images
 from potato_disease.photo_exif import coarse
-from potato_disease.presentation import UNSURE_BELOW, as_percent
+from potato_disease.presentation import UNSURE_BELOW, as_percent, as_severity
 
 logger = logging.getLogger(__name__)
 
@@ -186,9 +186,10 @@ class CaseContext:
         if self.field_name:
             lines.append(f"Field: {self.field_name}.")
         if self.severity_percent is not None:
+            severity = as_severity(self.severity_percent)
             lines.append(
-                f"Severity in the plot (the agronomist's estimate): {self.severity_percent:g} % "
-                "of the foliage with symptoms."
+                f"Severity in the plot (the agronomist's estimate): {severity} of the foliage "
+                "with symptoms."
             )
         if self.notes:
             lines.append(f"Grower's notes: {self.notes[:MAX_NOTES_CHARACTERS]}")

@@ -16,7 +16,7 @@ from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.local_time import local_day, minute_text
 from potato_disease.outbreaks import counts_as_late_blight
 from potato_disease.plot_visits import PlotVisit, plot_visits
-from potato_disease.presentation import as_percent, counted
+from potato_disease.presentation import as_percent, as_severity, counted
 from potato_disease.report_html import html_page, text
 from potato_disease.review_agreement import agreement, blind_agreement
 from potato_disease.visit_report import agronomist_words, combined_words
@@ -107,7 +107,7 @@ def _visits(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
 
 
 def _severity_words(visit: PlotVisit) -> str:
-    return "—" if visit.severity_percent is None else f"{visit.severity_percent:g} %"
+    return "—" if visit.severity_percent is None else as_severity(visit.severity_percent)
 
 
 def _progress(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
@@ -117,7 +117,8 @@ def _progress(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
     rows = []
     for progress in plots:
         by_day = ", ".join(
-            f"{each.day:%Y-%m-%d}: {each.severity_percent:g} %" for each in progress.assessments
+            f"{each.day:%Y-%m-%d}: {as_severity(each.severity_percent)}"
+            for each in progress.assessments
         )
         area = f"{progress.audpc:.0f}" if progress.days else "—"
         relative = progress.relative_audpc

@@ -399,13 +399,15 @@ def _validated_row(new_case: NewCase) -> Case:
 
 
 def _record(row: Case, with_thumbnail: bool = True) -> CaseRecord:
+    copied = (item.name for item in fields(CaseRecord))
     values = {
-        item.name: getattr(row, item.name)
-        for item in fields(CaseRecord)
-        if with_thumbnail or item.name != "thumbnail"
+        name: getattr(row, name) for name in copied if name not in ("thumbnail", "probabilities")
     }
-    values["probabilities"] = dict(row.probabilities or {})
-    return CaseRecord(**values if with_thumbnail else values | {"thumbnail": b""})
+    return CaseRecord(
+        **values,
+        thumbnail=row.thumbnail if with_thumbnail else b"",  # deferred: not read at all
+        probabilities=dict(row.probabilities or {}),
+    )
 
 
 def _effective_label() -> Any:
@@ -430,8 +432,8 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
     if case_filter.label:
         _check_label(case_filter.label, "The label filter")
         statement = statement.where(_effective_label() == case_filter.label)
-    if case_filter.words and case_filter.words.strip():
-        wanted = case_filter.words.strip().lower()
+    wanted = (case_filter.words or "").strip().lower()
+    if wanted:
         statement = statement.where(
             or_(
                 *(

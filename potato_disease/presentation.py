@@ -18,6 +18,11 @@ RETAKE_ADVICE = (
 )
 
 
+def as_severity(percent: float) -> str:
+    """A severity estimate as the agronomist gave it: "12.5 %", "40 %"."""
+    return f"{percent:g} %"
+
+
 def as_percent(probability: float) -> str:
     """A probability in whole percent for people, where "100%" and "0%" would claim a
     certainty the model does not have: ">99%" and "<1%" instead."""

@@ -26,7 +26,7 @@ from potato_disease.outbreaks import (
     fields_near,
 )
 from potato_disease.photo_exif import Location
-from potato_disease.presentation import counted
+from potato_disease.presentation import as_severity, counted
 
 QUIET_FOR = timedelta(hours=24)
 SUBJECT_MAX_LENGTH = 99  # SNS: fewer than 100 printable ASCII characters, one line
@@ -112,7 +112,7 @@ def alert_message(
     lines = [f"{found}; last seen {minute_text(alert.last_seen, zone)}."]
     if alert.severity_percent is not None:
         lines.append(
-            f"Severity estimated by the agronomist: {alert.severity_percent:g} % of the "
+            f"Severity estimated by the agronomist: {as_severity(alert.severity_percent)} of the "
             "plot's foliage."
         )
     if alert.fields_near:

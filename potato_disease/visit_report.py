@@ -16,7 +16,7 @@ from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.local_time import minute_text
 from potato_disease.photo_exif import centre
 from potato_disease.plot_visits import MIXED, PlotVisit
-from potato_disease.presentation import UNSURE_BELOW, as_percent, counted
+from potato_disease.presentation import UNSURE_BELOW, as_percent, as_severity, counted
 from potato_disease.report_html import html_page, text
 from potato_disease.weather import ATTRIBUTION
 
@@ -99,7 +99,7 @@ def _notes(case: CaseRecord) -> str:
     """The case's notes, with the severity estimated in the plot when there is one."""
     if case.severity_percent is None:
         return case.notes or ""
-    severity = f"Severity in the plot: {case.severity_percent:g} % of foliage."
+    severity = f"Severity in the plot: {as_severity(case.severity_percent)} of foliage."
     return f"{case.notes} {severity}" if case.notes else severity
 
 

@@ -23,7 +23,7 @@ from potato_disease.history import (
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.local_time import minute_text
 from potato_disease.markdown_safety import escape_markdown
-from potato_disease.presentation import as_percent, label_name
+from potato_disease.presentation import as_percent, as_severity, label_name
 from potato_disease.ui.alert_view import alert_the_team, remember_outcome
 from potato_disease.ui.database_trouble import stop_on_database_error
 from potato_disease.ui.diagnosis_view import (
@@ -81,7 +81,7 @@ def show_case_details(record: CaseRecord) -> None:
         )
     )
     if record.severity_percent is not None:
-        st.markdown(f"**Severity in the plot:** {record.severity_percent:g} % of foliage")
+        st.markdown(f"**Severity in the plot:** {as_severity(record.severity_percent)} of foliage")
     if record.notes:
         st.markdown(f"**Notes:** {escape_markdown(record.notes)}")
 
