@@ -4,6 +4,7 @@ import streamlit as st
 
 from potato_disease.ui.access import go_on_to_the_page_asked_for, mark_routed, require_password
 from potato_disease.ui.guard import run_guarded
+from potato_disease.ui.reviewer import reviewer_name_input
 
 st.set_page_config(page_title="Potato leaf diagnosis", page_icon="🥔", layout="wide")
 require_password()
@@ -18,4 +19,5 @@ navigation = st.navigation(
     ]
 )
 go_on_to_the_page_asked_for()
+reviewer_name_input()
 run_guarded(navigation.run)

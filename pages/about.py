@@ -18,6 +18,10 @@ PRIVACY = """
   do), the form starts with that location; clear it to save none. The time the photo
   says it was taken is stored too, to date the case by. The thumbnail keeps no EXIF
   tags.
+- **Your name**, when you give one in the sidebar, is stored with each diagnosis you
+  give (saving a photo with your diagnosis, or reviewing a case), so that the history
+  and its downloads show who confirmed or corrected each case. Clearing a review clears
+  its name.
 - The **Assistant** sends your question, the current case (the diagnoses, field, notes,
   severity, the day the photo was taken or diagnosed, and its location rounded to about 10 km, for
   the region and season) and its photo to Google Gemini only when the operator has
@@ -28,8 +32,9 @@ PRIVACY = """
   else. The operator can switch it off.
 - **Team alerts**: where the operator has set one up, saving or confirming late blight
   sends the team's subscribers (e-mail or SMS, through Amazon SNS) the field's name, the
-  names and distances of fields within 5 km, the dates, the case numbers and the severity
-  the agronomist estimated: never a photo, a note or a location.
+  names and distances of fields within 5 km, the dates, the case numbers, the severity
+  the agronomist estimated and the names of those who confirmed it: never a photo, a note
+  or a location.
 - The **History** map draws its background from Streamlit's map tile provider (CARTO):
   the browser asks it for the map tiles of the area shown, so the provider learns which
   area is being looked at, never the cases themselves.

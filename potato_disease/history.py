@@ -53,6 +53,7 @@ THUMBNAIL_JPEG_QUALITY = 80
 PHOTO_NAME_MAX_LENGTH = 255
 FIELD_NAME_MAX_LENGTH = 100
 PLOT_MAX_LENGTH = 100
+REVIEWER_NAME_MAX_LENGTH = 100
 NOTES_MAX_LENGTH = 2000
 MODEL_VERSION_MAX_LENGTH = 64
 LABEL_MAX_LENGTH = 32
@@ -127,6 +128,9 @@ class Case(Base):
     # The agronomist's estimate of the share of the plot's foliage with symptoms, in
     # percent (disease severity, as on a field assessment key); None when not estimated.
     severity_percent: Mapped[float | None] = mapped_column(Float)
+    # Who gave ``confirmed_label``, as they named themselves (None when they did not, and on
+    # cases reviewed before this column was added); cleared with the review.
+    reviewed_by: Mapped[str | None] = mapped_column(String(REVIEWER_NAME_MAX_LENGTH))
 
 
 def file_sha256(data: bytes) -> str:
@@ -169,6 +173,7 @@ class NewCase:
     photo_sha256: str | None = None  # of the photo file as uploaded (:func:`file_sha256`)
     taken_at: datetime | None = None  # timezone-aware, from the photo's EXIF, if known
     severity_percent: float | None = None  # of the plot's foliage, the agronomist's estimate
+    reviewed_by: str | None = None  # who gave ``confirmed_label``; ignored without one
 
     @classmethod
     def from_diagnosis(
@@ -210,6 +215,7 @@ class CaseRecord:
     photo_sha256: str | None = None
     taken_at: datetime | None = None
     severity_percent: float | None = None
+    reviewed_by: str | None = None
 
     @property
     def label(self) -> str:
@@ -350,6 +356,11 @@ def _checked_details(details: CaseDetails) -> dict[str, Any]:
     }
 
 
+def _check_reviewer(name: str | None) -> str | None:
+    """The reviewer's name as stored (spaces tidied), None when blank, or ValueError."""
+    return _clean_name(name, "The reviewer's name", REVIEWER_NAME_MAX_LENGTH)
+
+
 def _check_severity(value: float | None) -> float | None:
     """A severity in percent (0 to 100), or None when not estimated."""
     if value is None:
@@ -392,6 +403,7 @@ def _validated_row(new_case: NewCase) -> Case:
         blind_label=blind_label and _check_label(blind_label, "The blind review label"),
         photo_sha256=_check_sha256(new_case.photo_sha256),
         taken_at=_check_taken_at(new_case.taken_at, created_at),
+        reviewed_by=_check_reviewer(new_case.reviewed_by) if confirmed_label else None,
     )
 
 
@@ -617,13 +629,17 @@ def get_case(engine: Engine, case_id: int) -> CaseRecord | None:
         return _record(row) if row is not None else None
 
 
-def confirm_case(engine: Engine, case_id: int, label: str | None) -> bool:
-    """Record the agronomist's label (None clears it); False if there is no such case."""
+def confirm_case(
+    engine: Engine, case_id: int, label: str | None, reviewed_by: str | None = None
+) -> bool:
+    """Record the agronomist's label, given by ``reviewed_by`` if named (a None label
+    clears the review and its reviewer); False if there is no such case."""
     if label:
         _check_label(label, "The confirmed label")
     values = {
         "confirmed_label": label or None,
         "confirmed_at": datetime.now(UTC) if label else None,
+        "reviewed_by": _check_reviewer(reviewed_by) if label else None,
     }
     with session_factory(engine).begin() as session:
         result = session.execute(update(Case).where(Case.id == case_id).values(**values))

@@ -30,6 +30,7 @@ CSV_COLUMNS = (
     "photo_sha256",
     "taken_at",
     "severity_percent",
+    "reviewed_by",
     "probabilities",
 )
 """The :class:`CaseRecord` attributes written, in order (no thumbnail). New columns go

@@ -19,6 +19,7 @@ from potato_disease.reviewed_photos import reviewed_cases
 
 NO_FIELD = "(no field)"
 NO_VERSION = "(not recorded)"
+NO_REVIEWER = "(no name given)"
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,12 @@ def agreement_by_model_version(records: Iterable[CaseRecord]) -> dict[str, Agree
     """Agreement per model version that answered (``NO_VERSION`` for cases saved before
     versions were recorded), versions sorted: how a new model fares against the old."""
     return _agreement_by(records, lambda record: record.model_version or NO_VERSION)
+
+
+def agreement_by_reviewer(records: Iterable[CaseRecord]) -> dict[str, Agreement]:
+    """Agreement per agronomist who reviewed (``NO_REVIEWER`` for reviews not signed),
+    names sorted: the model against each one's eye."""
+    return _agreement_by(records, lambda record: record.reviewed_by or NO_REVIEWER)
 
 
 def _agreement_by(

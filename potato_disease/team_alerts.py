@@ -43,6 +43,7 @@ class LateBlightAlert:
     fields_near: tuple[tuple[str, float], ...]  # other fields within NEARBY_M, metres
     location: Location | None = None  # where it was found (its photos, else its field)
     severity_percent: float | None = None  # the highest the agronomist estimated, if any
+    confirmed_by: tuple[str, ...] = ()  # the names of those who confirmed it, when given
 
 
 def late_blight_alert(
@@ -71,6 +72,15 @@ def late_blight_alert(
         tuple(fields_near(location, field_name, places)),
         location,
         max((r.severity_percent for r in struck if r.severity_percent is not None), default=None),
+        tuple(
+            sorted(
+                {
+                    record.reviewed_by
+                    for record in struck
+                    if record.reviewed_by and record.confirmed_label == LATE_BLIGHT
+                }
+            )
+        ),
     )
 
 
@@ -107,6 +117,8 @@ def alert_message(
     found = f"Late blight in {field_words(alert)}: {counted(len(alert.case_ids), 'photo')}"
     if alert.confirmed:
         found += f", {alert.confirmed} confirmed by an agronomist"
+        if alert.confirmed_by:
+            found += f" ({', '.join(alert.confirmed_by)})"
     else:
         found += ", the model's answer (not yet confirmed by an agronomist)"
     lines = [f"{found}; last seen {minute_text(alert.last_seen, zone)}."]

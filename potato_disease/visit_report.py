@@ -86,6 +86,8 @@ def _photo_rows(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
         if case.is_leaf:
             model += f" ({as_percent(case.model_confidence)})"
         reviewed = DISPLAY_NAMES[case.confirmed_label] if case.confirmed_label else "Not reviewed"
+        if case.confirmed_label and case.reviewed_by:
+            reviewed += f", by {case.reviewed_by}"
         rows.append(
             f'<tr><td><img src="{case.thumbnail_data_url}" alt="{text(case.photo_name)}">'
             f"</td><td>#{case.id} · {text(case.photo_name)}<br>{_seen(case, zone)}</td>"

@@ -460,6 +460,31 @@ def test_confirm_refuses_unknown_labels_and_missing_cases(engine):
     assert history.confirm_case(engine, case_id + 1, "healthy") is False
 
 
+def test_a_review_is_signed_by_the_name_given_and_cleared_with_it(engine):
+    case_id = history.save_case(engine, new_case(model_label="early_blight"))
+    assert history.confirm_case(engine, case_id, "late_blight", "  Ana   Putri ")
+    assert history.get_case(engine, case_id).reviewed_by == "Ana Putri"  # spaces tidied
+
+    assert history.confirm_case(engine, case_id, "early_blight", "Budi")  # another's review
+    assert history.get_case(engine, case_id).reviewed_by == "Budi"
+    assert history.confirm_case(engine, case_id, "early_blight")  # unsigned
+    assert history.get_case(engine, case_id).reviewed_by is None
+
+    history.confirm_case(engine, case_id, "pest", "Ana")
+    history.confirm_case(engine, case_id, None, "Ana")  # clearing keeps no name
+    assert history.get_case(engine, case_id).reviewed_by is None
+    with pytest.raises(ValueError, match="reviewer's name is too long"):
+        history.confirm_case(engine, case_id, "pest", "x" * 101)
+    assert history.get_case(engine, case_id).confirmed_label is None
+
+
+def test_a_name_is_stored_with_a_diagnosis_given_when_saving_and_only_then(engine):
+    signed = history.save_case(engine, new_case(confirmed_label="pest", reviewed_by="Ana"))
+    unreviewed = history.save_case(engine, new_case(reviewed_by="Ana"))
+    assert history.get_case(engine, signed).reviewed_by == "Ana"
+    assert history.get_case(engine, unreviewed).reviewed_by is None
+
+
 def test_field_plot_notes_and_location_can_be_corrected(engine):
     case_id = history.save_case(
         engine, new_case(field_name="Nroth", plot="A3", latitude=-7.2, longitude=110.4)
@@ -660,7 +685,7 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
     second = history.save_case(
         engine, new_case(created_at=at(2), latitude=-33.9, longitude=-70.6, model_label="virus")
     )
-    history.confirm_case(engine, first, "late_blight")
+    history.confirm_case(engine, first, "late_blight", "Ana")
     digest = history.file_sha256(b"the photo")
     blind = history.save_case(
         engine,
@@ -670,6 +695,7 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
             photo_sha256=digest,
             taken_at=at(3, 8),
             severity_percent=35.0,
+            reviewed_by="Ana",  # not stored: no diagnosis beside the blind one
         ),
     )
     data = history_csv.cases_to_csv(history.list_cases(engine))
@@ -678,6 +704,7 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
     assert blind_row["photo_sha256"] == digest
     assert blind_row["taken_at"] == "2025-03-03T08:00:00+00:00"
     assert blind_row["severity_percent"] == "35.0"
+    assert blind_row["reviewed_by"] == ""
 
     assert data.decode("utf-8").splitlines()[0] == ",".join(history_csv.CSV_COLUMNS)
     assert "thumbnail" not in data.decode("utf-8")
@@ -694,6 +721,7 @@ def test_csv_export_has_a_header_and_one_row_per_case(engine):
     assert oldest["notes"] == "Mildiú, «tache»"
     assert oldest["model_confidence"] == "0.91"
     assert oldest["blind_label"] == oldest["photo_sha256"] == oldest["taken_at"] == ""
+    assert oldest["reviewed_by"] == "Ana"
 
 
 def test_csv_export_of_nothing_is_just_the_header():
@@ -1337,6 +1365,40 @@ def test_page_confirms_and_deletes_a_case(page_settings, engine):
     assert not page.exception
     assert history.get_case(engine, case_id) is None
     assert "No diagnoses have been saved yet" in page.info[0].value
+
+
+def test_page_signs_a_review_with_the_sidebars_name_and_compares_agronomists(page_settings, engine):
+    first = history.save_case(engine, new_case(field_name="North", model_label="pest"))
+    page = run_page()
+    assert any("Give your name in the sidebar" in caption.value for caption in page.caption)
+    page.session_state["reviewer_name"] = "Ana  Putri"
+    page.run()
+    assert any("signed “Ana Putri”" in caption.value for caption in page.caption)
+    review = next(box for box in page.selectbox if box.label.startswith("Agronomist"))
+    review.select("pest")
+    page.button("history_save_review").click().run()
+    assert not page.exception
+    record = history.get_case(engine, first)
+    assert (record.confirmed_label, record.reviewed_by) == ("pest", "Ana Putri")
+    shown = " ".join(block.value for block in page.markdown)
+    assert "**Reviewed:** Insect pest damage, " in shown and ", by Ana Putri" in shown
+    cases_table = next(table.value for table in page.dataframe if "Case" in table.value.columns)
+    assert cases_table["Reviewed by"].tolist() == ["Ana Putri"]
+    assert not any("By agronomist" in block.value for block in page.markdown)  # one only
+
+    history.save_case(engine, new_case(confirmed_label="virus", reviewed_by="Budi"))
+    page.run()
+    by_reviewer = next(
+        table.value
+        for table in page.dataframe
+        if "Reviewed by" in table.value.columns and "Share" in table.value.columns
+    )
+    assert by_reviewer.to_dict("list") == {
+        "Reviewed by": ["Ana Putri", "Budi"],
+        "Reviewed": [1, 1],
+        "Model agreed": [1, 0],
+        "Share": ["100%", "0%"],
+    }
 
 
 def unsure_case(first: str, second: str, share: float, **changes: object) -> NewCase:

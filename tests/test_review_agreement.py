@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from potato_disease.review_agreement import (
     NO_FIELD,
+    NO_REVIEWER,
     NO_VERSION,
     Agreement,
     BlindAgreement,
@@ -14,6 +15,7 @@ from potato_disease.review_agreement import (
     agreement,
     agreement_by_field,
     agreement_by_model_version,
+    agreement_by_reviewer,
     blind_agreement,
     corrections,
 )
@@ -65,6 +67,16 @@ def test_agreement_per_model_version_sorted_with_a_name_for_none() -> None:
         "lite0-224px-a": Agreement(2, 0),
         "lite0-224px-b": Agreement(2, 2),
     }  # "x" answered only the unreviewed case
+
+
+def test_agreement_per_reviewer_sorted_with_a_name_for_unsigned_reviews() -> None:
+    names = ["Budi", "Ana", None, "Ana", "Budi", "Citra"]
+    records = [replace(r, reviewed_by=n) for r, n in zip(RECORDS, names, strict=True)]
+    assert agreement_by_reviewer(records) == {
+        NO_REVIEWER: Agreement(1, 0),
+        "Ana": Agreement(2, 0),
+        "Budi": Agreement(2, 2),
+    }  # Citra signed only the unreviewed case
 
 
 def test_corrections_most_frequent_first() -> None:

@@ -57,6 +57,14 @@ def test_new_late_blight_calls_for_an_alert_naming_the_fields_near_it():
     estimated = [case(1, severity_percent=5), case(2, severity_percent=20), case(3, "healthy")]
     estimated.append(case(4, "healthy", severity_percent=90))  # not late blight: not counted
     assert late_blight_alert(estimated, PLACES, NOW).severity_percent == 20
+    assert alert.confirmed_by == ()  # confirmed without a name
+    signed = [
+        case(1, confirmed_label="late_blight", reviewed_by="Budi"),
+        case(2, confirmed_label="late_blight", reviewed_by="Ana"),
+        case(3, confirmed_label="late_blight", reviewed_by="Ana"),
+        case(4, confirmed_label="healthy", reviewed_by="Citra"),  # not late blight
+    ]
+    assert late_blight_alert(signed, PLACES, NOW).confirmed_by == ("Ana", "Budi")
 
 
 @pytest.mark.parametrize(
@@ -174,6 +182,9 @@ def test_the_message_says_what_where_and_which_cases():
     assert "Severity" not in alert_message(alert)
     assert alert_message(replace(alert, severity_percent=12.5)).split("\n")[1] == (
         "Severity estimated by the agronomist: 12.5 % of the plot's foliage."
+    )
+    assert alert_message(replace(alert, confirmed_by=("Ana", "Budi"))).startswith(
+        "Late blight in North field: 2 photos, 1 confirmed by an agronomist (Ana, Budi); "
     )
     unconfirmed = alert_message(replace(alert, confirmed=0, fields_near=()))
     assert "the model's answer (not yet confirmed by an agronomist)" in unconfirmed

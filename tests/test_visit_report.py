@@ -45,7 +45,12 @@ def assert_well_formed(page: str) -> None:
 def test_a_reviewed_visit_has_its_photos_answers_notes_and_the_guides_advice() -> None:
     cases = [
         replace(record(hour=8), thumbnail=b"first", notes="<script>alert(1)</script> & more"),
-        replace(record(hour=9, confirmed="late_blight"), thumbnail=b"second", severity_percent=5),
+        replace(
+            record(hour=9, confirmed="late_blight"),
+            thumbnail=b"second",
+            severity_percent=5,
+            reviewed_by="Ana <b>",
+        ),
         replace(record(label="healthy", hour=10), thumbnail=b"third"),
     ]
     cases = [replace(case, field_name="North & Sons") for case in cases]
@@ -62,6 +67,7 @@ def test_a_reviewed_visit_has_its_photos_answers_notes_and_the_guides_advice() -
     assert positions == sorted(positions)  # oldest first
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
     assert "<td>Severity in the plot: 5 % of foliage.</td>" in page
+    assert "<td>Late blight, by Ana &lt;b&gt;</td>" in page  # who reviewed, escaped
     assert "Advice for the agronomist&#x27;s diagnosis." in page
     entry = guide_entry("late_blight")
     assert f"What to do: {entry.title}" in page

@@ -32,6 +32,7 @@ from potato_disease.ui.diagnosis_view import (
     coordinate_input,
     severity_input,
 )
+from potato_disease.ui.reviewer import reviewer_name, signature_note
 
 REVIEW_ALERT = "history review"  # the key of a review's team alert outcome
 REVIEWED_CASE_KEY = "history_review_case"  # "Review a case"'s choice of case
@@ -80,10 +81,22 @@ def show_case_details(record: CaseRecord) -> None:
             else ""
         )
     )
+    if record.confirmed_label is not None:
+        st.markdown(review_line(record))
     if record.severity_percent is not None:
         st.markdown(f"**Severity in the plot:** {as_severity(record.severity_percent)} of foliage")
     if record.notes:
         st.markdown(f"**Notes:** {escape_markdown(record.notes)}")
+
+
+def review_line(record: CaseRecord) -> str:
+    """Who reviewed the case, when, and what they said."""
+    line = f"**Reviewed:** {label_name(record.confirmed_label, '')}"
+    if record.confirmed_at is not None:
+        line += f", {minute_text(record.confirmed_at, get_settings().zone)}"
+    if record.reviewed_by:
+        line += f", by {escape_markdown(record.reviewed_by)}"
+    return line
 
 
 def review_form(engine: Engine, record: CaseRecord) -> str | None:
@@ -98,16 +111,18 @@ def review_form(engine: Engine, record: CaseRecord) -> str | None:
         format_func=lambda name: label_name(name, "Not reviewed"),
         key=f"history_review_{record.id}",
     )
+    st.caption(signature_note())
     if st.button("Save review", key="history_save_review"):
         save_review(engine, record.id, review_label)
     return review_label
 
 
 def save_review(engine: Engine, case_id: int, label: str | None) -> None:
-    """Store the agronomist's diagnosis of a case (None clears it), tell the team when it
-    brings late blight, and run the page again with a notice of it."""
+    """Store the agronomist's diagnosis of a case (None clears it), signed with the
+    sidebar's name, tell the team when it brings late blight, and run the page again with
+    a notice of it."""
     try:
-        found = history.confirm_case(engine, case_id, label)
+        found = history.confirm_case(engine, case_id, label, reviewer_name())
     except DatabaseError as error:
         stop_on_database_error(error)
     if not found:

@@ -37,6 +37,7 @@ from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif, coarse
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
 from potato_disease.ui.alert_view import alert_the_team, remember_outcome, show_outcome
+from potato_disease.ui.reviewer import reviewer_name, signature_note
 
 ADVICE_TABS = (
     ("What it is", "What it is"),
@@ -292,7 +293,8 @@ def case_detail_inputs(
 ) -> dict[str, Any]:
     """Inside a form: field, plot, notes, the agronomist's diagnosis (one of ``labels``,
     starting at ``preset``), location (starting at ``location``, read from the photos)
-    and severity in the plot; the :class:`NewCase` details they give."""
+    and severity in the plot; the :class:`NewCase` details they give, signed with the
+    sidebar's name."""
     left, right = st.columns(2)
     field_name = left.text_input("Field", key=f"field-{key}", max_chars=FIELD_NAME_MAX_LENGTH)
     plot = right.text_input("Plot", key=f"plot-{key}", max_chars=PLOT_MAX_LENGTH)
@@ -306,6 +308,7 @@ def case_detail_inputs(
         key=f"confirm-{key}",
         help=diagnosis_help,
     )
+    st.caption(signature_note())
     left, right = st.columns(2)
     latitude, longitude = location or (None, None)
     where = LOCATION_FROM_PHOTO if location is not None else None
@@ -314,6 +317,7 @@ def case_detail_inputs(
         "plot": plot,
         "notes": notes,
         "confirmed_label": confirmed,
+        "reviewed_by": reviewer_name(),
         "latitude": coordinate_input(left, "Latitude", 90.0, f"lat-{key}", latitude, where),
         "longitude": coordinate_input(right, "Longitude", 180.0, f"lon-{key}", longitude, where),
         "severity_percent": severity_input(left, f"severity-{key}"),

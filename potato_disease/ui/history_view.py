@@ -211,6 +211,7 @@ def show_cases(
             "Agronomist's diagnosis": [
                 label_name(record.confirmed_label, "Not reviewed") for record in records
             ],
+            "Reviewed by": [record.reviewed_by for record in records],
             "Blind review": [label_name(record.blind_label, "") for record in records],
             "Field": [record.field_name for record in records],
             "Plot": [record.plot for record in records],
@@ -322,6 +323,7 @@ def show_agreement(engine: Engine, case_filter: CaseFilter) -> None:
         by_field = review_agreement.agreement_by_field(records)
         st.dataframe(agreement_table("Field", by_field), hide_index=True)
         show_agreement_by_model_version(records)
+        show_agreement_by_reviewer(records)
         changes = review_agreement.corrections(records)
         if changes:
             st.markdown(
@@ -368,17 +370,38 @@ def agreement_table(
     )
 
 
-def show_agreement_by_model_version(reviewed: Sequence[CaseRecord]) -> None:
-    """When more than one model answered the reviewed cases: agreement per model, so a
-    new model from S3 is judged against the one before on the farms' own photos."""
-    by_version = review_agreement.agreement_by_model_version(reviewed)
-    if len(by_version) < 2:
+def show_agreement_split(
+    heading: str, grouped_by: str, results: Mapping[str, review_agreement.Agreement], note: str
+) -> None:
+    """Agreement per group (``results``) under ``heading``, when there are two groups or
+    more to compare (one is the overall figure again)."""
+    if len(results) < 2:
         return
-    st.markdown("**By model version** (the model that answered each case when it was saved):")
-    st.dataframe(agreement_table("Model version", by_version), hide_index=True)
-    st.caption(
+    st.markdown(heading)
+    st.dataframe(agreement_table(grouped_by, results), hide_index=True)
+    st.caption(note)
+
+
+def show_agreement_by_model_version(reviewed: Sequence[CaseRecord]) -> None:
+    """Agreement per model that answered, so a new model from S3 is judged against the one
+    before on the farms' own photos."""
+    show_agreement_split(
+        "**By model version** (the model that answered each case when it was saved):",
+        "Model version",
+        review_agreement.agreement_by_model_version(reviewed),
         "The versions saw different photos: compare them on a few dozen reviewed cases "
-        "each at least, and on the same fields and weeks where you can."
+        "each at least, and on the same fields and weeks where you can.",
+    )
+
+
+def show_agreement_by_reviewer(reviewed: Sequence[CaseRecord]) -> None:
+    """Agreement per agronomist who reviewed (by the name given in the sidebar)."""
+    show_agreement_split(
+        "**By agronomist** (the name given with each review):",
+        "Reviewed by",
+        review_agreement.agreement_by_reviewer(reviewed),
+        "Agronomists review different fields and photos: a gap between two of them says "
+        "where to compare notes on a few photos together, not who is right.",
     )
 
 

@@ -22,6 +22,7 @@ from potato_disease.presentation import as_percent, counted
 from potato_disease.resources import get_diagnoser
 from potato_disease.review_queue import QueuedCase
 from potato_disease.ui.case_review_view import save_review
+from potato_disease.ui.reviewer import signature_note
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def show_review_queue(engine: Engine, case_filter: history.CaseFilter) -> None:
             "between its two likeliest answers): a review there is the likeliest to catch a "
             "wrong answer, and teaches the next model most."
         )
+        st.caption(signature_note())
         for queued, record in shown:
             queue_card(engine, queued, record)
     else:

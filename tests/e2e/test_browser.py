@@ -180,6 +180,8 @@ def test_diagnose_save_find_in_history_and_ask(
     page.get_by_text("What to do now").first.wait_for()
     shot(page, "1-diagnosis")
 
+    page.get_by_label("Your name", exact=True).fill("E2E Ana")  # signs the review below
+    page.get_by_label("Your name", exact=True).press("Enter")
     page.get_by_label("Field", exact=True).first.fill("E2E North field")
     page.get_by_label("Notes", exact=True).first.fill("lesions on lower leaves")
     page.get_by_label("Severity in the plot, % of foliage (optional)", exact=True).first.fill("10")
@@ -210,6 +212,7 @@ def test_diagnose_save_find_in_history_and_ask(
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Save review", exact=True).click()
     page.get_by_text("review saved").wait_for()
+    page.get_by_text("by E2E Ana").wait_for()  # the name given on Diagnose, pages ago
     page.get_by_text("Every case here has been reviewed").wait_for()  # the queue is empty
     with page.expect_download() as download:
         page.get_by_role("button", name="Download 1 reviewed photo (ZIP)").click()
@@ -220,7 +223,9 @@ def test_diagnose_save_find_in_history_and_ask(
     with page.expect_download() as download:  # built on the click, from the database
         page.get_by_role("button", name="Download 1 case (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
-    assert [row["confirmed_label"] for row in rows] == ["late_blight"]
+    assert [(row["confirmed_label"], row["reviewed_by"]) for row in rows] == [
+        ("late_blight", "E2E Ana")
+    ]
     shot(page, "7-reviewed")
     page.close()
 

@@ -1,0 +1,41 @@
+"""Who gives a diagnosis: the agronomist's name, asked once per session in the sidebar
+and stored with every diagnosis they save or review, so the history says who confirmed
+or corrected each case."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from potato_disease.history import REVIEWER_NAME_MAX_LENGTH
+from potato_disease.markdown_safety import escape_markdown
+
+REVIEWER_NAME_KEY = "reviewer_name"
+
+
+def reviewer_name_input() -> None:
+    """The sidebar's "Your name" box (on every page: the router draws it, so the name
+    lasts the whole session)."""
+    st.sidebar.text_input(
+        "Your name",
+        key=REVIEWER_NAME_KEY,
+        max_chars=REVIEWER_NAME_MAX_LENGTH,
+        placeholder="Signs the diagnoses you give",
+        help="Stored with each diagnosis you give (when saving a photo, or reviewing a case "
+        "in History), so the history shows who confirmed or corrected it. Optional.",
+    )
+
+
+def reviewer_name() -> str | None:
+    """The name given in the sidebar, tidied, or None."""
+    name = " ".join(str(st.session_state.get(REVIEWER_NAME_KEY) or "").split())
+    return name or None
+
+
+def signature_note() -> str:
+    """A line saying whose name a diagnosis given here will carry."""
+    name = reviewer_name()
+    if name is None:
+        return "Give your name in the sidebar to sign the diagnoses you give."
+    return (
+        f"Diagnoses you give here are signed “{escape_markdown(name)}” (the sidebar's *Your name*)."
+    )
