@@ -52,6 +52,7 @@ show_outcome(REVIEW_ALERT, once=True)  # whether a review's late blight reached 
 try:
     engine = get_engine()
     fields = history.field_names(engine)
+    reviewers = history.reviewer_names(engine)
     field_locations = history.field_locations(engine)
 except DatabaseError as error:
     stop_on_database_error(error)
@@ -74,6 +75,16 @@ with st.sidebar:
         [None, *history.REVIEW_STATES],
         format_func=lambda state: REVIEW_STATE_NAMES[state],
     )
+    reviewed_by = (
+        st.selectbox(
+            "Reviewed by",
+            [None, *reviewers],
+            format_func=lambda name: "Anyone, or no one" if name is None else name,
+            help="Cases whose review is signed with this name (the sidebar's *Your name*).",
+        )
+        if reviewers
+        else None
+    )
     words = st.text_input(
         "Words in the notes, plot or photo name",
         max_chars=history.NOTES_MAX_LENGTH,
@@ -91,6 +102,7 @@ case_filter = history.CaseFilter(
     time_zone=time_zone,
     words=words.strip() or None,
     review=review,
+    reviewed_by=reviewed_by,
 )
 show_field_weather(field_locations, late_blight_lately, field_name)
 

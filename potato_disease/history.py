@@ -253,6 +253,7 @@ class CaseFilter:
     time_zone: str = UTC_NAME
     words: str | None = None  # found in the notes, plot or photo name, any case
     review: ReviewState | None = None
+    reviewed_by: str | None = None  # the name that signed the review
 
 
 class LabelCount(NamedTuple):
@@ -456,6 +457,8 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
         )
     if case_filter.review is not None:
         statement = statement.where(_in_review_state(case_filter.review))
+    if case_filter.reviewed_by:
+        statement = statement.where(Case.reviewed_by == case_filter.reviewed_by)
     zone = time_zone(case_filter.time_zone)
     if case_filter.date_from is not None:
         statement = statement.where(_observed_at() >= _start_of_day(case_filter.date_from, zone))
@@ -741,12 +744,17 @@ def delete_case(engine: Engine, case_id: int) -> bool:
 
 def field_names(engine: Engine) -> list[str]:
     """The distinct field names in the history, sorted."""
-    statement = (
-        select(Case.field_name)
-        .where(Case.field_name.is_not(None))
-        .distinct()
-        .order_by(Case.field_name)
-    )
+    return _distinct_values(engine, Case.field_name)
+
+
+def reviewer_names(engine: Engine) -> list[str]:
+    """The names that signed reviews in the history, sorted."""
+    return _distinct_values(engine, Case.reviewed_by)
+
+
+def _distinct_values(engine: Engine, column: Any) -> list[str]:
+    """The distinct values of ``column`` that cases hold, sorted."""
+    statement = select(column).where(column.is_not(None)).distinct().order_by(column)
     with session_factory(engine)() as session:
         return list(session.scalars(statement))
 

@@ -527,6 +527,20 @@ def test_filter_by_review(engine):
         found("maybe")
 
 
+def test_filter_by_the_name_that_signed_the_review(engine):
+    ana = history.save_case(engine, new_case(confirmed_label="pest", reviewed_by="Ana"))
+    budi = history.save_case(engine, new_case(confirmed_label="pest", reviewed_by="Budi"))
+    history.save_case(engine, new_case(confirmed_label="pest"))  # unsigned
+    history.save_case(engine, new_case())  # not reviewed
+    assert history.reviewer_names(engine) == ["Ana", "Budi"]
+    assert ids(history.list_cases(engine, CaseFilter(reviewed_by="Ana"))) == [ana]
+    assert ids(history.list_cases(engine, CaseFilter(reviewed_by="Budi"))) == [budi]
+    assert len(history.list_cases(engine, CaseFilter(reviewed_by=None))) == 4
+    history.confirm_case(engine, ana, None)  # the review cleared, and its name with it
+    assert history.reviewer_names(engine) == ["Budi"]
+    assert history.list_cases(engine, CaseFilter(reviewed_by="Ana")) == []
+
+
 def test_filter_by_words_in_the_notes_plot_or_photo_name(engine):
     wet = history.save_case(engine, new_case(notes="After IRRIGATION, lesions spread"))
     plot = history.save_case(engine, new_case(notes=None, plot="Irrigated strip"))
@@ -1399,6 +1413,10 @@ def test_page_signs_a_review_with_the_sidebars_name_and_compares_agronomists(pag
         "Model agreed": [1, 0],
         "Share": ["100%", "0%"],
     }
+    next(box for box in page.sidebar.selectbox if box.label == "Reviewed by").select("Budi")
+    page.run()
+    cases_table = next(table.value for table in page.dataframe if "Case" in table.value.columns)
+    assert cases_table["Reviewed by"].tolist() == ["Budi"]
 
 
 def unsure_case(first: str, second: str, share: float, **changes: object) -> NewCase:
