@@ -6,7 +6,7 @@ from potato_disease import history
 from potato_disease.config import get_settings
 from potato_disease.database import DatabaseError
 from potato_disease.labels import MODEL_CLASSES
-from potato_disease.presentation import label_name
+from potato_disease.presentation import basis_name, first_letter_up, label_name
 from potato_disease.resources import get_engine
 from potato_disease.ui.access import through_the_router
 from potato_disease.ui.alert_view import show_outcome
@@ -53,6 +53,7 @@ try:
     engine = get_engine()
     fields = history.field_names(engine)
     reviewers = history.reviewer_names(engine)
+    bases = history.review_bases(engine)
     field_locations = history.field_locations(engine)
 except DatabaseError as error:
     stop_on_database_error(error)
@@ -85,6 +86,17 @@ with st.sidebar:
         if reviewers
         else None
     )
+    review_basis = (
+        st.selectbox(
+            "Review rests on",
+            [None, *bases],
+            format_func=lambda basis: first_letter_up(basis_name(basis, "Anything, or not said")),
+            help="Cases whose review rests on the photo only, the plants seen in the field, "
+            "or a lab test, as the agronomist said.",
+        )
+        if bases
+        else None
+    )
     words = st.text_input(
         "Words in the notes, plot or photo name",
         max_chars=history.NOTES_MAX_LENGTH,
@@ -103,6 +115,7 @@ case_filter = history.CaseFilter(
     words=words.strip() or None,
     review=review,
     reviewed_by=reviewed_by,
+    review_basis=review_basis,
 )
 show_field_weather(field_locations, late_blight_lately, field_name)
 

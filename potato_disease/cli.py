@@ -12,11 +12,12 @@ identical files count once, refused photos are left out).
 several, with 95 % bootstrap intervals (over photos) of accuracy, macro-F1 and
 balanced accuracy.
 
-``export-reviewed DIR [--field NAME] [--blind]`` writes the cases an agronomist reviewed
-in the History (the app's database: ``DATABASE_URL``, else the SQLite file) as class
-folders under DIR, which ``evaluate DIR`` then scores: how the model does on the farms
-that use it. ``--blind`` keeps only blind reviews, under the label given before the
-model's answer was seen. The exit status is 1 if no case has been reviewed.
+``export-reviewed DIR [--field NAME] [--blind] [--basis BASIS]`` writes the cases an
+agronomist reviewed in the History (the app's database: ``DATABASE_URL``, else the SQLite
+file) as class folders under DIR, which ``evaluate DIR`` then scores: how the model does
+on the farms that use it. ``--blind`` keeps only blind reviews, under the label given
+before the model's answer was seen; ``--basis lab`` only reviews resting on a lab test
+(or ``plants``, ``photo``). The exit status is 1 if no case has been reviewed.
 
 ``check [--json]`` says whether this server reaches what the app uses (the model, the
 history, the Gemini key, the weather service, the team alert topic), one line each
@@ -40,7 +41,7 @@ from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.model_files import ModelFilesError
 from potato_disease.photo_files import expand_paths, labelled_sources
-from potato_disease.presentation import as_percent
+from potato_disease.presentation import as_percent, basis_name
 
 
 def prediction_record(path: Path, diagnosis: Diagnosis) -> dict[str, Any]:
@@ -191,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="only the cases reviewed blind, under the label given before the model's "
         "answer was seen (a test set that answer did not sway)",
     )
+    export_parser.add_argument(
+        "--basis",
+        choices=history.REVIEW_BASES,
+        help="only the cases whose review rests on this: the photo only, the plants seen "
+        "in the field, or a lab test",
+    )
     check_parser = commands.add_parser(
         "check", help="whether this server reaches the model, history, Gemini, weather, SNS"
     )
@@ -210,14 +217,20 @@ def check(settings: Settings, as_json: bool, out: TextIO) -> int:
 
 
 def export_reviewed(
-    settings: Settings, folder: Path, field_name: str | None, out: TextIO, blind: bool = False
+    settings: Settings,
+    folder: Path,
+    field_name: str | None,
+    out: TextIO,
+    blind: bool = False,
+    basis: history.ReviewBasis | None = None,
 ) -> int:
-    """Write the reviewed (or blind-reviewed) cases under ``folder``; return the exit status."""
+    """Write the reviewed (or blind-reviewed) cases under ``folder``, of one field and
+    review basis if given; return the exit status."""
     engine = make_engine(settings)
     try:
         init_db(engine)
-        case_filter = history.CaseFilter(field_name=field_name)
-        saved = history.summarize(engine, case_filter).cases
+        saved = history.summarize(engine, history.CaseFilter(field_name=field_name)).cases
+        case_filter = history.CaseFilter(field_name=field_name, review_basis=basis)
         # A blind label outlives a cleared review: read every case for those.
         records = list(history.iter_cases(engine, case_filter, reviewed_only=not blind))
     except DatabaseError as error:
@@ -232,6 +245,7 @@ def export_reviewed(
     kind = "blind-reviewed" if blind else "reviewed"
     if not counts:
         where = f" of field {field_name!r}" if field_name else ""
+        where += f" resting on {basis_name(basis)}" if basis else ""
         how = (
             "turn on Blind review on the Diagnose page and give your diagnosis first."
             if blind
@@ -256,7 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = get_settings()
     if args.command == "export-reviewed":
-        return export_reviewed(settings, args.folder, args.field, sys.stdout, args.blind)
+        return export_reviewed(
+            settings, args.folder, args.field, sys.stdout, args.blind, args.basis
+        )
     if args.command == "check":
         return check(settings, args.json, sys.stdout)
     try:

@@ -67,6 +67,11 @@ ReviewState = Literal["not_reviewed", "reviewed", "corrected"]
 REVIEW_STATES: tuple[ReviewState, ...] = ("not_reviewed", "reviewed", "corrected")
 """Cases no agronomist reviewed; reviewed (confirmed or corrected); corrected: the
 agronomist's label differs from the model's."""
+ReviewBasis = Literal["photo", "plants", "lab"]
+REVIEW_BASES: tuple[ReviewBasis, ...] = ("photo", "plants", "lab")
+"""What a review rests on, weakest first: the photo only; the plants seen in the field
+(hand lens, stem and tuber checks); a laboratory test (ELISA, PCR, culture, microscope)."""
+REVIEW_BASIS_MAX_LENGTH = 16
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -131,6 +136,8 @@ class Case(Base):
     # Who gave ``confirmed_label``, as they named themselves (None when they did not, and on
     # cases reviewed before this column was added); cleared with the review.
     reviewed_by: Mapped[str | None] = mapped_column(String(REVIEWER_NAME_MAX_LENGTH))
+    # What the review rests on (one of REVIEW_BASES), None when not said; cleared with it.
+    review_basis: Mapped[str | None] = mapped_column(String(REVIEW_BASIS_MAX_LENGTH))
 
 
 def file_sha256(data: bytes) -> str:
@@ -174,6 +181,7 @@ class NewCase:
     taken_at: datetime | None = None  # timezone-aware, from the photo's EXIF, if known
     severity_percent: float | None = None  # of the plot's foliage, the agronomist's estimate
     reviewed_by: str | None = None  # who gave ``confirmed_label``; ignored without one
+    review_basis: ReviewBasis | None = None  # what ``confirmed_label`` rests on; idem
 
     @classmethod
     def from_diagnosis(
@@ -216,6 +224,7 @@ class CaseRecord:
     taken_at: datetime | None = None
     severity_percent: float | None = None
     reviewed_by: str | None = None
+    review_basis: str | None = None  # one of REVIEW_BASES
 
     @property
     def label(self) -> str:
@@ -254,6 +263,7 @@ class CaseFilter:
     words: str | None = None  # found in the notes, plot or photo name, any case
     review: ReviewState | None = None
     reviewed_by: str | None = None  # the name that signed the review
+    review_basis: ReviewBasis | None = None  # what the review rests on
 
 
 class LabelCount(NamedTuple):
@@ -362,6 +372,17 @@ def _check_reviewer(name: str | None) -> str | None:
     return _clean_name(name, "The reviewer's name", REVIEWER_NAME_MAX_LENGTH)
 
 
+def _check_basis(basis: str | None) -> str | None:
+    """One of :data:`REVIEW_BASES`, None when not said, or ValueError."""
+    if not basis:
+        return None
+    if basis not in REVIEW_BASES:
+        raise ValueError(
+            f"What a review rests on must be one of {', '.join(REVIEW_BASES)}, not {basis!r}."
+        )
+    return basis
+
+
 def _check_severity(value: float | None) -> float | None:
     """A severity in percent (0 to 100), or None when not estimated."""
     if value is None:
@@ -405,6 +426,7 @@ def _validated_row(new_case: NewCase) -> Case:
         photo_sha256=_check_sha256(new_case.photo_sha256),
         taken_at=_check_taken_at(new_case.taken_at, created_at),
         reviewed_by=_check_reviewer(new_case.reviewed_by) if confirmed_label else None,
+        review_basis=_check_basis(new_case.review_basis) if confirmed_label else None,
     )
 
 
@@ -459,6 +481,9 @@ def _filtered(statement: Select[Any], case_filter: CaseFilter) -> Select[Any]:
         statement = statement.where(_in_review_state(case_filter.review))
     if case_filter.reviewed_by:
         statement = statement.where(Case.reviewed_by == case_filter.reviewed_by)
+    if case_filter.review_basis:
+        _check_basis(case_filter.review_basis)
+        statement = statement.where(Case.review_basis == case_filter.review_basis)
     zone = time_zone(case_filter.time_zone)
     if case_filter.date_from is not None:
         statement = statement.where(_observed_at() >= _start_of_day(case_filter.date_from, zone))
@@ -633,16 +658,22 @@ def get_case(engine: Engine, case_id: int) -> CaseRecord | None:
 
 
 def confirm_case(
-    engine: Engine, case_id: int, label: str | None, reviewed_by: str | None = None
+    engine: Engine,
+    case_id: int,
+    label: str | None,
+    reviewed_by: str | None = None,
+    basis: ReviewBasis | None = None,
 ) -> bool:
-    """Record the agronomist's label, given by ``reviewed_by`` if named (a None label
-    clears the review and its reviewer); False if there is no such case."""
+    """Record the agronomist's label, given by ``reviewed_by`` if named, resting on
+    ``basis`` if said (a None label clears the review, its reviewer and basis); False if
+    there is no such case."""
     if label:
         _check_label(label, "The confirmed label")
     values = {
         "confirmed_label": label or None,
         "confirmed_at": datetime.now(UTC) if label else None,
         "reviewed_by": _check_reviewer(reviewed_by) if label else None,
+        "review_basis": _check_basis(basis) if label else None,
     }
     with session_factory(engine).begin() as session:
         result = session.execute(update(Case).where(Case.id == case_id).values(**values))
@@ -750,6 +781,12 @@ def field_names(engine: Engine) -> list[str]:
 def reviewer_names(engine: Engine) -> list[str]:
     """The names that signed reviews in the history, sorted."""
     return _distinct_values(engine, Case.reviewed_by)
+
+
+def review_bases(engine: Engine) -> list[str]:
+    """What the history's reviews rest on, as :data:`REVIEW_BASES` orders them."""
+    present = set(_distinct_values(engine, Case.review_basis))
+    return [basis for basis in REVIEW_BASES if basis in present]
 
 
 def _distinct_values(engine: Engine, column: Any) -> list[str]:

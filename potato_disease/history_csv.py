@@ -31,6 +31,7 @@ CSV_COLUMNS = (
     "taken_at",
     "severity_percent",
     "reviewed_by",
+    "review_basis",
     "probabilities",
 )
 """The :class:`CaseRecord` attributes written, in order (no thumbnail). New columns go

@@ -18,6 +18,24 @@ RETAKE_ADVICE = (
 )
 
 
+REVIEW_BASIS_NAMES = {
+    "photo": "the photo only",
+    "plants": "the plants, seen in the field",
+    "lab": "a lab test (ELISA, PCR, culture or microscope)",
+}
+"""What an agronomist's diagnosis rests on (``history.REVIEW_BASES``), in words."""
+
+
+def basis_name(basis: str | None, none: str = "not said") -> str:
+    """What a review rests on, in words (``none`` when not said)."""
+    return REVIEW_BASIS_NAMES.get(basis or "", none)
+
+
+def first_letter_up(words: str) -> str:
+    """``words`` starting with a capital, the rest as written ("A lab test (ELISA…")."""
+    return words[:1].upper() + words[1:]
+
+
 def as_severity(percent: float) -> str:
     """A severity estimate as the agronomist gave it: "12.5 %", "40 %"."""
     return f"{percent:g} %"

@@ -14,12 +14,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from potato_disease.history import CaseRecord
+from potato_disease.history import REVIEW_BASES, CaseRecord
 from potato_disease.reviewed_photos import reviewed_cases
 
 NO_FIELD = "(no field)"
 NO_VERSION = "(not recorded)"
 NO_REVIEWER = "(no name given)"
+NO_BASIS = "not said"
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,14 @@ def agreement_by_reviewer(records: Iterable[CaseRecord]) -> dict[str, Agreement]
     """Agreement per agronomist who reviewed (``NO_REVIEWER`` for reviews not signed),
     names sorted: the model against each one's eye."""
     return _agreement_by(records, lambda record: record.reviewed_by or NO_REVIEWER)
+
+
+def agreement_by_basis(records: Iterable[CaseRecord]) -> dict[str, Agreement]:
+    """Agreement per what the reviews rest on (``history.REVIEW_BASES``, weakest first,
+    then ``NO_BASIS``): a laboratory's word is the surest test of the model."""
+    by_basis = _agreement_by(records, lambda record: record.review_basis or NO_BASIS)
+    order = [*REVIEW_BASES, NO_BASIS]
+    return dict(sorted(by_basis.items(), key=lambda item: order.index(item[0])))
 
 
 def _agreement_by(

@@ -16,7 +16,13 @@ from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.local_time import minute_text
 from potato_disease.photo_exif import centre
 from potato_disease.plot_visits import MIXED, PlotVisit
-from potato_disease.presentation import UNSURE_BELOW, as_percent, as_severity, counted
+from potato_disease.presentation import (
+    UNSURE_BELOW,
+    as_percent,
+    as_severity,
+    basis_name,
+    counted,
+)
 from potato_disease.report_html import html_page, text
 from potato_disease.weather import ATTRIBUTION
 
@@ -88,6 +94,8 @@ def _photo_rows(cases: Sequence[CaseRecord], zone: tzinfo) -> str:
         reviewed = DISPLAY_NAMES[case.confirmed_label] if case.confirmed_label else "Not reviewed"
         if case.confirmed_label and case.reviewed_by:
             reviewed += f", by {case.reviewed_by}"
+        if case.confirmed_label and case.review_basis:
+            reviewed += f", from {basis_name(case.review_basis)}"
         rows.append(
             f'<tr><td><img src="{case.thumbnail_data_url}" alt="{text(case.photo_name)}">'
             f"</td><td>#{case.id} · {text(case.photo_name)}<br>{_seen(case, zone)}</td>"

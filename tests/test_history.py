@@ -541,6 +541,29 @@ def test_filter_by_the_name_that_signed_the_review(engine):
     assert history.list_cases(engine, CaseFilter(reviewed_by="Ana")) == []
 
 
+def test_a_review_says_what_it_rests_on_and_can_be_filtered_by_it(engine):
+    lab = history.save_case(engine, new_case(confirmed_label="late_blight", review_basis="lab"))
+    seen = history.save_case(engine, new_case())
+    history.confirm_case(engine, seen, "pest", "Ana", "plants")
+    unsaid = history.save_case(engine, new_case(review_basis="photo"))  # no review: not kept
+    assert history.get_case(engine, lab).review_basis == "lab"
+    assert history.get_case(engine, seen).review_basis == "plants"
+    assert history.get_case(engine, unsaid).review_basis is None
+    assert history.review_bases(engine) == ["plants", "lab"]  # weakest first
+    assert ids(history.list_cases(engine, CaseFilter(review_basis="lab"))) == [lab]
+    with pytest.raises(ValueError, match="must be one of photo, plants, lab, not 'rumour'"):
+        history.confirm_case(engine, seen, "pest", basis="rumour")
+    with pytest.raises(ValueError, match="must be one of photo, plants, lab"):
+        history.save_case(engine, new_case(confirmed_label="pest", review_basis="guess"))
+    assert history.get_case(engine, seen).review_basis == "plants"  # unchanged
+    history.confirm_case(engine, seen, None)
+    assert history.get_case(engine, seen).review_basis is None
+    assert (
+        history_csv.cases_to_csv([history.get_case(engine, lab)]).splitlines()[1].count(b",lab,")
+        == 1
+    )
+
+
 def test_filter_by_words_in_the_notes_plot_or_photo_name(engine):
     wet = history.save_case(engine, new_case(notes="After IRRIGATION, lesions spread"))
     plot = history.save_case(engine, new_case(notes=None, plot="Irrigated strip"))
@@ -1390,12 +1413,18 @@ def test_page_signs_a_review_with_the_sidebars_name_and_compares_agronomists(pag
     assert any("signed “Ana Putri”" in caption.value for caption in page.caption)
     review = next(box for box in page.selectbox if box.label.startswith("Agronomist"))
     review.select("pest")
+    page.selectbox(key=f"history_basis_{first}").select("lab")
     page.button("history_save_review").click().run()
     assert not page.exception
     record = history.get_case(engine, first)
-    assert (record.confirmed_label, record.reviewed_by) == ("pest", "Ana Putri")
+    assert (record.confirmed_label, record.reviewed_by, record.review_basis) == (
+        "pest",
+        "Ana Putri",
+        "lab",
+    )
     shown = " ".join(block.value for block in page.markdown)
-    assert "**Reviewed:** Insect pest damage, " in shown and ", by Ana Putri" in shown
+    assert "**Reviewed:** Insect pest damage, " in shown
+    assert ", by Ana Putri, from a lab test (ELISA, PCR, culture or microscope)" in shown
     cases_table = next(table.value for table in page.dataframe if "Case" in table.value.columns)
     assert cases_table["Reviewed by"].tolist() == ["Ana Putri"]
     assert not any("By agronomist" in block.value for block in page.markdown)  # one only
@@ -1409,6 +1438,15 @@ def test_page_signs_a_review_with_the_sidebars_name_and_compares_agronomists(pag
     )
     assert by_reviewer.to_dict("list") == {
         "Reviewed by": ["Ana Putri", "Budi"],
+        "Reviewed": [1, 1],
+        "Model agreed": [1, 0],
+        "Share": ["100%", "0%"],
+    }
+    by_basis = next(
+        table.value for table in page.dataframe if "Review rests on" in table.value.columns
+    )
+    assert by_basis.to_dict("list") == {
+        "Review rests on": ["A lab test (ELISA, PCR, culture or microscope)", "Not said"],
         "Reviewed": [1, 1],
         "Model agreed": [1, 0],
         "Share": ["100%", "0%"],

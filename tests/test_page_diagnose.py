@@ -84,6 +84,7 @@ def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -
     next(w for w in at.number_input if w.label.startswith("Longitude")).set_value(109.9)
     next(w for w in at.number_input if w.label.startswith("Severity")).set_value(10)
     next(w for w in at.selectbox if w.label.startswith("Your diagnosis")).select("late_blight")
+    next(w for w in at.selectbox if w.label == "Your diagnosis rests on").select("plants")
     at.session_state["reviewer_name"] = "Ana Putri"  # the sidebar's name (the router's)
     next(b for b in at.button if b.label == "Save to history").click().run()
     assert not at.exception
@@ -98,7 +99,11 @@ def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -
         109.9,
     )
     assert case.severity_percent == 10
-    assert (case.confirmed_label, case.reviewed_by) == ("late_blight", "Ana Putri")
+    assert (case.confirmed_label, case.reviewed_by, case.review_basis) == (
+        "late_blight",
+        "Ana Putri",
+        "plants",
+    )
 
 
 def test_bad_files_get_a_clear_message_and_good_ones_still_work(

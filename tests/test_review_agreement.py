@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from potato_disease.review_agreement import (
+    NO_BASIS,
     NO_FIELD,
     NO_REVIEWER,
     NO_VERSION,
@@ -13,6 +14,7 @@ from potato_disease.review_agreement import (
     BlindAgreement,
     Correction,
     agreement,
+    agreement_by_basis,
     agreement_by_field,
     agreement_by_model_version,
     agreement_by_reviewer,
@@ -77,6 +79,19 @@ def test_agreement_per_reviewer_sorted_with_a_name_for_unsigned_reviews() -> Non
         "Ana": Agreement(2, 0),
         "Budi": Agreement(2, 2),
     }  # Citra signed only the unreviewed case
+
+
+def test_agreement_per_basis_surest_last_then_not_said() -> None:
+    bases = ["lab", None, "photo", "lab", "plants", "photo"]
+    records = [replace(r, review_basis=b) for r, b in zip(RECORDS, bases, strict=True)]
+    by_basis = agreement_by_basis(records)
+    assert list(by_basis) == ["photo", "plants", "lab", NO_BASIS]
+    assert by_basis == {
+        "photo": Agreement(1, 0),
+        "plants": Agreement(1, 1),
+        "lab": Agreement(2, 1),
+        NO_BASIS: Agreement(1, 0),
+    }
 
 
 def test_corrections_most_frequent_first() -> None:

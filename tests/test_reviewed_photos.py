@@ -164,7 +164,9 @@ def test_cli_exports_then_evaluates_real_reviewed_photos(engine, app_data_dir, d
     ]:
         for path in sample_photos(data_dir, source, folder, 2):
             case_id = save(engine, Image.open(path), model_said, field_name="Farm A")
-            history.confirm_case(engine, case_id, label)
+            history.confirm_case(
+                engine, case_id, label, basis="lab" if label == "late_blight" else None
+            )
     save(engine, leafish(), "virus", field_name="Farm B")  # not reviewed
 
     out = tmp_path / "farm-a"
@@ -172,6 +174,16 @@ def test_cli_exports_then_evaluates_real_reviewed_photos(engine, app_data_dir, d
     assert exported.returncode == 0, exported.stderr
     assert "Wrote 6 reviewed photos" in exported.stdout
     assert "early_blight 2, late_blight 2, not_leaf 2" in exported.stdout
+
+    lab = tmp_path / "lab"
+    by_lab = run_cli_on(app_data_dir, "export-reviewed", str(lab), "--basis", "lab")
+    assert by_lab.returncode == 0, by_lab.stderr
+    assert "Wrote 2 reviewed photos" in by_lab.stdout and "(late_blight 2)" in by_lab.stdout
+    none_seen = run_cli_on(
+        app_data_dir, "export-reviewed", str(tmp_path / "x"), "--basis", "plants"
+    )
+    assert none_seen.returncode == 1
+    assert "resting on the plants, seen in the field among 7 saved" in none_seen.stdout
 
     scored = run_cli_on(app_data_dir, "evaluate", str(out), "--json")
     assert scored.returncode == 0, scored.stderr

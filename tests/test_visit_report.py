@@ -50,6 +50,7 @@ def test_a_reviewed_visit_has_its_photos_answers_notes_and_the_guides_advice() -
             thumbnail=b"second",
             severity_percent=5,
             reviewed_by="Ana <b>",
+            review_basis="plants",
         ),
         replace(record(label="healthy", hour=10), thumbnail=b"third"),
     ]
@@ -67,7 +68,7 @@ def test_a_reviewed_visit_has_its_photos_answers_notes_and_the_guides_advice() -
     assert positions == sorted(positions)  # oldest first
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
     assert "<td>Severity in the plot: 5 % of foliage.</td>" in page
-    assert "<td>Late blight, by Ana &lt;b&gt;</td>" in page  # who reviewed, escaped
+    assert "<td>Late blight, by Ana &lt;b&gt;, from the plants, seen in the field</td>" in page
     assert "Advice for the agronomist&#x27;s diagnosis." in page
     entry = guide_entry("late_blight")
     assert f"What to do: {entry.title}" in page

@@ -19,11 +19,12 @@ from potato_disease.history import (
     PLOT_MAX_LENGTH,
     CaseDetails,
     CaseRecord,
+    ReviewBasis,
 )
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.local_time import minute_text
 from potato_disease.markdown_safety import escape_markdown
-from potato_disease.presentation import as_percent, as_severity, label_name
+from potato_disease.presentation import as_percent, as_severity, basis_name, label_name
 from potato_disease.ui.alert_view import alert_the_team, remember_outcome
 from potato_disease.ui.database_trouble import stop_on_database_error
 from potato_disease.ui.diagnosis_view import (
@@ -32,7 +33,7 @@ from potato_disease.ui.diagnosis_view import (
     coordinate_input,
     severity_input,
 )
-from potato_disease.ui.reviewer import reviewer_name, signature_note
+from potato_disease.ui.reviewer import review_basis_input, reviewer_name, signature_note
 
 REVIEW_ALERT = "history review"  # the key of a review's team alert outcome
 REVIEWED_CASE_KEY = "history_review_case"  # "Review a case"'s choice of case
@@ -96,6 +97,8 @@ def review_line(record: CaseRecord) -> str:
         line += f", {minute_text(record.confirmed_at, get_settings().zone)}"
     if record.reviewed_by:
         line += f", by {escape_markdown(record.reviewed_by)}"
+    if record.review_basis:
+        line += f", from {basis_name(record.review_basis)}"
     return line
 
 
@@ -111,18 +114,21 @@ def review_form(engine: Engine, record: CaseRecord) -> str | None:
         format_func=lambda name: label_name(name, "Not reviewed"),
         key=f"history_review_{record.id}",
     )
+    basis = review_basis_input(f"history_basis_{record.id}", record.review_basis)
     st.caption(signature_note())
     if st.button("Save review", key="history_save_review"):
-        save_review(engine, record.id, review_label)
+        save_review(engine, record.id, review_label, basis)
     return review_label
 
 
-def save_review(engine: Engine, case_id: int, label: str | None) -> None:
-    """Store the agronomist's diagnosis of a case (None clears it), signed with the
-    sidebar's name, tell the team when it brings late blight, and run the page again with
-    a notice of it."""
+def save_review(
+    engine: Engine, case_id: int, label: str | None, basis: ReviewBasis | None = None
+) -> None:
+    """Store the agronomist's diagnosis of a case (None clears it), resting on ``basis``
+    and signed with the sidebar's name, tell the team when it brings late blight, and run
+    the page again with a notice of it."""
     try:
-        found = history.confirm_case(engine, case_id, label, reviewer_name())
+        found = history.confirm_case(engine, case_id, label, reviewer_name(), basis)
     except DatabaseError as error:
         stop_on_database_error(error)
     if not found:

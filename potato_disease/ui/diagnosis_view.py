@@ -37,7 +37,7 @@ from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif, coarse
 from potato_disease.presentation import verdict
 from potato_disease.resources import get_engine
 from potato_disease.ui.alert_view import alert_the_team, remember_outcome, show_outcome
-from potato_disease.ui.reviewer import reviewer_name, signature_note
+from potato_disease.ui.reviewer import review_basis_input, reviewer_name, signature_note
 
 ADVICE_TABS = (
     ("What it is", "What it is"),
@@ -308,6 +308,7 @@ def case_detail_inputs(
         key=f"confirm-{key}",
         help=diagnosis_help,
     )
+    basis = review_basis_input(f"basis-{key}")
     st.caption(signature_note())
     left, right = st.columns(2)
     latitude, longitude = location or (None, None)
@@ -318,6 +319,7 @@ def case_detail_inputs(
         "notes": notes,
         "confirmed_label": confirmed,
         "reviewed_by": reviewer_name(),
+        "review_basis": basis,
         "latitude": coordinate_input(left, "Latitude", 90.0, f"lat-{key}", latitude, where),
         "longitude": coordinate_input(right, "Longitude", 180.0, f"lon-{key}", longitude, where),
         "severity_percent": severity_input(left, f"severity-{key}"),

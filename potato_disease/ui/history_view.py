@@ -35,7 +35,13 @@ from potato_disease.local_time import day_text, minute_text
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.outbreaks import Outbreak
 from potato_disease.photo_exif import Location
-from potato_disease.presentation import as_percent, counted, label_name
+from potato_disease.presentation import (
+    as_percent,
+    basis_name,
+    counted,
+    first_letter_up,
+    label_name,
+)
 from potato_disease.ui.case_review_view import REVIEWED_CASE_KEY
 from potato_disease.ui.database_trouble import from_the_history, stop_on_database_error
 from potato_disease.ui.weather_view import (
@@ -324,6 +330,7 @@ def show_agreement(engine: Engine, case_filter: CaseFilter) -> None:
         st.dataframe(agreement_table("Field", by_field), hide_index=True)
         show_agreement_by_model_version(records)
         show_agreement_by_reviewer(records)
+        show_agreement_by_basis(records)
         changes = review_agreement.corrections(records)
         if changes:
             st.markdown(
@@ -402,6 +409,18 @@ def show_agreement_by_reviewer(reviewed: Sequence[CaseRecord]) -> None:
         review_agreement.agreement_by_reviewer(reviewed),
         "Agronomists review different fields and photos: a gap between two of them says "
         "where to compare notes on a few photos together, not who is right.",
+    )
+
+
+def show_agreement_by_basis(reviewed: Sequence[CaseRecord]) -> None:
+    """Agreement per what the reviews rest on: the photo, the plants or a lab test."""
+    by_basis = review_agreement.agreement_by_basis(reviewed)
+    show_agreement_split(
+        "**By what the review rests on:**",
+        "Review rests on",
+        {first_letter_up(basis_name(basis, basis)): result for basis, result in by_basis.items()},
+        "A review from the photo alone sees what the model saw; one checked on the plants "
+        "or by a lab is the surer test of the model.",
     )
 
 

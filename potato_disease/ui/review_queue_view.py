@@ -22,7 +22,7 @@ from potato_disease.presentation import as_percent, counted
 from potato_disease.resources import get_diagnoser
 from potato_disease.review_queue import QueuedCase
 from potato_disease.ui.case_review_view import save_review
-from potato_disease.ui.reviewer import signature_note
+from potato_disease.ui.reviewer import review_basis_input, signature_note
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +127,7 @@ def queue_card(engine: Engine, queued: QueuedCase, record: CaseRecord) -> None:
                     format_func=DISPLAY_NAMES.__getitem__,
                     key=f"review_queue_label_{record.id}",
                 )
+                basis = review_basis_input(f"review_queue_basis_{record.id}")
                 save_column, skip_column = st.columns(2)
                 save = save_column.form_submit_button(
                     f"Save review of #{record.id}", key=f"review_queue_save_{record.id}"
@@ -141,7 +142,7 @@ def queue_card(engine: Engine, queued: QueuedCase, record: CaseRecord) -> None:
         if label is None:
             st.warning(f"Case #{record.id}: choose a diagnosis before saving the review.")
             return
-        save_review(engine, record.id, label)
+        save_review(engine, record.id, label, basis)
 
 
 def show_label_progress(reviewed: Mapping[str, int], field_counts: Mapping[str, int]) -> None:
