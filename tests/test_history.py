@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import pandas as pd
 import pytest
 import streamlit as st
 from PIL import Image
@@ -999,6 +1000,11 @@ def run_page() -> AppTest:
     return AppTest.from_file(HISTORY_PAGE, default_timeout=30).run()
 
 
+def table_with(page: AppTest, *columns: str) -> pd.DataFrame:
+    """The first table on the page that has all these ``columns``."""
+    return next(table.value for table in page.dataframe if set(columns) <= set(table.value.columns))
+
+
 def deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], object]]:
     """The data builders of the page's deferred downloads (run when a user clicks), by
     file name, as the page registers them from now on."""
@@ -1368,10 +1374,7 @@ def test_page_compares_model_versions_on_reviewed_cases_once_there_are_two(page_
     page.run()
     assert not page.exception
     assert any("By model version" in block.value for block in page.markdown)
-    by_version = next(
-        table.value for table in page.dataframe if "Model version" in table.value.columns
-    )
-    assert by_version.to_dict("list") == {
+    assert table_with(page, "Model version").to_dict("list") == {
         "Model version": ["lite0-224px-new", "lite0-224px-old"],
         "Reviewed": [2, 2],
         "Model agreed": [1, 0],
@@ -1425,27 +1428,18 @@ def test_page_signs_a_review_with_the_sidebars_name_and_compares_agronomists(pag
     shown = " ".join(block.value for block in page.markdown)
     assert "**Reviewed:** Insect pest damage, " in shown
     assert ", by Ana Putri, from a lab test (ELISA, PCR, culture or microscope)" in shown
-    cases_table = next(table.value for table in page.dataframe if "Case" in table.value.columns)
-    assert cases_table["Reviewed by"].tolist() == ["Ana Putri"]
+    assert table_with(page, "Case")["Reviewed by"].tolist() == ["Ana Putri"]
     assert not any("By agronomist" in block.value for block in page.markdown)  # one only
 
     history.save_case(engine, new_case(confirmed_label="virus", reviewed_by="Budi"))
     page.run()
-    by_reviewer = next(
-        table.value
-        for table in page.dataframe
-        if "Reviewed by" in table.value.columns and "Share" in table.value.columns
-    )
-    assert by_reviewer.to_dict("list") == {
+    assert table_with(page, "Reviewed by", "Share").to_dict("list") == {
         "Reviewed by": ["Ana Putri", "Budi"],
         "Reviewed": [1, 1],
         "Model agreed": [1, 0],
         "Share": ["100%", "0%"],
     }
-    by_basis = next(
-        table.value for table in page.dataframe if "Review rests on" in table.value.columns
-    )
-    assert by_basis.to_dict("list") == {
+    assert table_with(page, "Review rests on").to_dict("list") == {
         "Review rests on": ["A lab test (ELISA, PCR, culture or microscope)", "Not said"],
         "Reviewed": [1, 1],
         "Model agreed": [1, 0],
@@ -1453,8 +1447,7 @@ def test_page_signs_a_review_with_the_sidebars_name_and_compares_agronomists(pag
     }
     next(box for box in page.sidebar.selectbox if box.label == "Reviewed by").select("Budi")
     page.run()
-    cases_table = next(table.value for table in page.dataframe if "Case" in table.value.columns)
-    assert cases_table["Reviewed by"].tolist() == ["Budi"]
+    assert table_with(page, "Case")["Reviewed by"].tolist() == ["Budi"]
 
 
 def unsure_case(first: str, second: str, share: float, **changes: object) -> NewCase:
@@ -1516,9 +1509,7 @@ def test_page_queues_the_closest_calls_first_and_saves_a_review_in_one_step(page
         "**Model:** Late blight (70%), then healthy (30%)",
         "**Model:** Viral disease (95%), then bacterial disease (5%)",
     ]
-    progress = next(  # reviewed photos per label, fewest photos first
-        table.value for table in page.dataframe if "Reviewed in the history" in table.value.columns
-    )
+    progress = table_with(page, "Reviewed in the history")  # per label, fewest first
     assert progress["Diagnosis"][0] == "Nematode damage"
     assert (
         dict(zip(progress["Diagnosis"], progress["Reviewed in the history"], strict=True))[
