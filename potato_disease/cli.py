@@ -41,7 +41,7 @@ from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.model_files import ModelFilesError
 from potato_disease.photo_files import expand_paths, labelled_sources
-from potato_disease.presentation import as_percent, basis_name
+from potato_disease.presentation import as_percent, basis_name, listed_words
 
 
 def prediction_record(path: Path, diagnosis: Diagnosis) -> dict[str, Any]:
@@ -66,6 +66,8 @@ def combined_record(paths: Sequence[Path], combined: CombinedDiagnosis | None) -
         "photos_combined": combined.photos_combined,
         "photos_agreeing": combined.photos_agreeing,
         "photos_left_out": combined.photos_left_out,
+        "confident_labels": list(combined.confident_labels),
+        "photos_disagree": combined.photos_disagree,
     }
 
 
@@ -79,6 +81,9 @@ def print_record(record: dict[str, Any], as_json: bool, out: TextIO) -> None:
         )
         if "error" in record:
             text = f"{where}: ERROR {record['error']}"
+        elif record.get("photos_disagree"):
+            named = listed_words([DISPLAY_NAMES[label] for label in record["confident_labels"]])
+            text = f"{where}: NO ONE ANSWER, the photos confidently show {named}"
         else:
             text = f"{where}: {DISPLAY_NAMES[record['label']]} ({as_percent(record['confidence'])})"
     print(text, file=out, flush=True)

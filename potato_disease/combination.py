@@ -5,7 +5,10 @@ probabilities are their normalised product (naive Bayes with the uniform prior t
 model was trained towards). That holds for photos of *different* leaves; several shots
 of one leaf are not independent and would make the answer overconfident, so identical
 photos count once and the page asks for one photo per leaf. Refused photos are left
-out. ``python -m training.combination_check`` measures accuracy and calibration of
+out. When photos confidently name different answers and one of them is late blight or
+healthy, one answer could hide late blight or call a diseased plot healthy:
+:attr:`CombinedDiagnosis.photos_disagree` says so, and the app then gives no one
+answer. ``python -m training.combination_check`` measures accuracy and calibration of
 the combined answer on validation field photos (``model/metadata.json``).
 """
 
@@ -16,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from potato_disease.diagnosis import Diagnosis, softmax
-from potato_disease.labels import DISEASE_LABELS
+from potato_disease.diagnosis import UNSURE_BELOW, Diagnosis, softmax
+from potato_disease.labels import DISEASE_LABELS, HEALTHY, LATE_BLIGHT
 
 SMALLEST_PROBABILITY = 1e-6  # keeps one photo's near-zero from vetoing a label outright
 
@@ -32,11 +35,21 @@ class CombinedDiagnosis:
     photos_combined: int
     photos_agreeing: int  # combined photos whose own answer is ``label``
     photos_left_out: int  # refused photos
+    confident_labels: tuple[str, ...] = ()  # what combined photos name confidently, each
 
     @property
     def is_leaf(self) -> bool:
         """Always: only photos accepted as potato leaves are combined."""
         return True
+
+    @property
+    def photos_disagree(self) -> bool:
+        """Whether photos confidently name different answers, late blight or healthy
+        among them: then one answer for them all, which assumes one problem, could hide
+        late blight or call a diseased plot healthy (the pooled answer for a late blight
+        leaf with two healthy ones is seldom late blight: model card, "Several photos of
+        one plot"). Two other diseases named are left to the one answer, with a note."""
+        return one_answer_would_hide(self.confident_labels)
 
 
 def pooled_probabilities(probabilities: np.ndarray) -> np.ndarray:
@@ -69,4 +82,24 @@ def combine(diagnoses: Sequence[Diagnosis]) -> CombinedDiagnosis | None:
         photos_combined=len(leaves),
         photos_agreeing=sum(1 for diagnosis in leaves if diagnosis.label == label),
         photos_left_out=len(diagnoses) - len(leaves),
+        confident_labels=confident_labels(leaves),
     )
+
+
+def confident_labels(leaves: Sequence[Diagnosis]) -> tuple[str, ...]:
+    """The labels that accepted photos name with confidence, each once, in label order."""
+    return labels_named_confidently(probability_matrix(leaves))
+
+
+def one_answer_would_hide(named: Sequence[str]) -> bool:
+    """Whether photos that confidently name the labels ``named`` get no one answer: two
+    or more, late blight or healthy among them."""
+    return len(named) > 1 and (LATE_BLIGHT in named or HEALTHY in named)
+
+
+def labels_named_confidently(probabilities: np.ndarray) -> tuple[str, ...]:
+    """The labels that rows of a (photos, labels) probability matrix name with
+    confidence (:data:`UNSURE_BELOW` or surer), each once, in label order."""
+    sure = probabilities.max(axis=1) >= UNSURE_BELOW
+    named = set(probabilities[sure].argmax(axis=1).tolist())
+    return tuple(label for index, label in enumerate(DISEASE_LABELS) if index in named)

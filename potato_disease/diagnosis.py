@@ -20,6 +20,9 @@ from potato_disease.model_files import ModelFiles, load_model_files
 from potato_disease.rejection import mahalanobis_score
 
 NOT_LEAF_INDEX = MODEL_CLASSES.index(NOT_LEAF)
+UNSURE_BELOW = 0.6
+"""An answer less sure than this (calibrated) is "unsure": the page says so and asks for
+a retake; one this sure or surer is the photo's confident answer."""
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -13,6 +13,10 @@ DISEASE_LABELS: Final = (
 )
 """The seven answers about a potato leaf, in model output order."""
 
+HEALTHY: Final = "healthy"
+LATE_BLIGHT: Final = "late_blight"
+"""The most urgent answer: a field can be lost within days, so it is never averaged away."""
+
 NOT_LEAF: Final = "not_leaf"
 """The rejection label: the photo is not a potato leaf."""
 

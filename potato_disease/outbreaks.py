@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from potato_disease.history import CaseRecord
+from potato_disease.labels import LATE_BLIGHT
 from potato_disease.photo_exif import Location, centre, metres_apart
 from potato_disease.presentation import UNSURE_BELOW
 
-LATE_BLIGHT = "late_blight"
 RECENT = timedelta(days=14)  # about two disease cycles in favourable weather
 NEARBY_M = 5_000.0  # "several kilometres": how far spores may carry
 NO_FIELD = ""  # cases saved without a field name are grouped under this

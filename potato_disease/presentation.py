@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from potato_disease.combination import CombinedDiagnosis
-from potato_disease.diagnosis import Diagnosis
-from potato_disease.labels import DISPLAY_NAMES
+from potato_disease.diagnosis import UNSURE_BELOW, Diagnosis
+from potato_disease.labels import DISPLAY_NAMES, HEALTHY, LATE_BLIGHT
 
-UNSURE_BELOW = 0.6
 ALSO_POSSIBLE_FROM = 0.15  # a runner-up this likely is named even when the answer is confident
 RETAKE_ADVICE = (
     "Retake the photo: one leaf filling the frame, close up, in daylight without harsh "
@@ -159,6 +158,8 @@ def combined_verdict(combined: CombinedDiagnosis | None, duplicates: int = 0) ->
             "error",
             True,
         )
+    if combined.photos_disagree:
+        return disagreement_verdict(combined)
     notes = [
         f"{combined.photos_agreeing} of {counted(combined.photos_combined, 'photo')} "
         "point to it on their own."
@@ -177,6 +178,38 @@ def combined_verdict(combined: CombinedDiagnosis | None, duplicates: int = 0) ->
         )
     detail = " ".join(notes)
     return answer_verdict(combined.label, combined.confidence, detail, f"{detail} {RETAKE_ADVICE}")
+
+
+def disagreement_verdict(combined: CombinedDiagnosis) -> Verdict:
+    """Photos that confidently name different answers, late blight or healthy among them:
+    no one answer for them, and late blight, when one of them, first."""
+    listed = listed_words([DISPLAY_NAMES[label].lower() for label in combined.confident_labels])
+    detail = (
+        f"These photos name {listed}, each with confidence. One answer for the plot would "
+        "assume one problem and could hide another, so none is given: read each photo's "
+        "answer below, and check the plants."
+    )
+    if LATE_BLIGHT in combined.confident_labels:
+        return Verdict(
+            "Late blight on some of these photos: treat the plot as infected until checked",
+            f"{detail} Late blight can spread through a field within days in cool, wet "
+            "weather: act on it first (advice below).",
+            "error",
+            True,
+        )
+    diseases = [DISPLAY_NAMES[label].lower() for label in combined.confident_labels]
+    diseases.remove(DISPLAY_NAMES[HEALTHY].lower())
+    return Verdict(
+        f"Some photos look healthy, others show {listed_words(diseases)}",
+        f"{detail} A plot with diseased leaves is not a healthy plot.",
+        "warning",
+        True,
+    )
+
+
+def listed_words(words: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return " and ".join(filter(None, [", ".join(words[:-1]), words[-1] if words else ""]))
 
 
 def label_name(label: str | None, blank: str) -> str:

@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from potato_disease.blight_weather import HUTTON_RULE
 from potato_disease.guide import TREATMENT_SECTION, guide_entry
 from potato_disease.history import CaseRecord
-from potato_disease.labels import DISPLAY_NAMES
+from potato_disease.labels import DISPLAY_NAMES, LATE_BLIGHT
 from potato_disease.local_time import minute_text
 from potato_disease.photo_exif import centre
 from potato_disease.plot_visits import MIXED, PlotVisit
@@ -22,6 +22,7 @@ from potato_disease.presentation import (
     as_severity,
     basis_name,
     counted,
+    listed_words,
 )
 from potato_disease.report_html import html_page, text
 from potato_disease.weather import ATTRIBUTION
@@ -47,6 +48,16 @@ def advice_basis(visit: PlotVisit) -> tuple[str | None, str]:
     combined = visit.combined
     if combined is None:
         return None, "No photo of this visit was accepted as a potato leaf, so no advice is given."
+    if combined.photos_disagree:
+        if LATE_BLIGHT in combined.confident_labels:
+            return LATE_BLIGHT, (
+                "late blight, which the model saw with confidence on some photos of this "
+                "visit while others show something else; not yet confirmed by the agronomist"
+            )
+        return None, (
+            "Some photos of this visit look healthy and others diseased, and no diagnosis is "
+            "confirmed, so no advice is given: check the plants in the field."
+        )
     if combined.confidence < UNSURE_BELOW:
         return None, (
             "The model is unsure of this visit and no diagnosis is confirmed, so no advice "
@@ -63,6 +74,9 @@ def combined_words(visit: PlotVisit) -> str:
     combined = visit.combined
     if combined is None:
         return "no photo accepted as a potato leaf"
+    if combined.photos_disagree:
+        named = listed_words([DISPLAY_NAMES[label] for label in combined.confident_labels])
+        return f"no one answer: the photos confidently show {named}"
     return (
         f"{DISPLAY_NAMES[combined.label]} ({as_percent(combined.confidence)}; "
         f"{combined.photos_agreeing} of {counted(combined.photos_combined, 'photo')} agree)"

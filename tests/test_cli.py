@@ -61,6 +61,24 @@ def test_predict_combine_adds_one_answer_for_all_the_photos(tmp_path: Path, data
     assert json.loads(tubers[-1])["error"] == "No photo was accepted as a potato leaf."
 
 
+def test_predict_combine_gives_no_one_answer_when_photos_confidently_disagree(
+    data_dir: Path,
+) -> None:
+    paths = [
+        *sample_photos(data_dir, "plantvillage", "healthy", 2),
+        *sample_photos(data_dir, "plantvillage", "late_blight", 1),
+    ]
+    lines = run_cli("predict", *map(str, paths), "--json", "--combine").stdout.splitlines()
+    combined = json.loads(lines[-1])
+    assert combined["photos_disagree"] is True
+    assert combined["confident_labels"] == ["late_blight", "healthy"]
+    text = run_cli("predict", *map(str, paths), "--combine").stdout.splitlines()
+    assert text[-1] == (
+        "combined (3 of 3 photos): NO ONE ANSWER, the photos confidently show "
+        "Late blight and Healthy"
+    )
+
+
 def test_evaluate_reports_metrics_for_a_labelled_folder(tmp_path: Path, data_dir: Path) -> None:
     for label, source, folder in [
         ("late_blight", "field-java", "late_blight"),

@@ -83,12 +83,43 @@ def test_the_verdict_names_the_answer_and_how_the_photos_stand() -> None:
 
 
 def test_the_verdict_warns_when_the_photos_disagree_or_the_answer_is_weak() -> None:
-    split = combined_verdict(combine([leaf(virus=0.9), leaf(pest=0.9)]))
-    assert "do not all agree" in split.detail
+    split = combined_verdict(combine([leaf(virus=0.9), leaf(pest=0.5, virus=0.4)]))  # one sure
+    assert "do not all agree" in split.detail and not split.unsure
     weak = combined_verdict(combine([leaf(virus=0.4, pest=0.35), leaf(pest=0.4, virus=0.35)]))
     assert weak.unsure and weak.headline.startswith("Unsure: possibly")
     nothing = combined_verdict(None)
     assert nothing.tone == "error" and "None of these photos" in nothing.detail
+
+
+def test_photos_naming_different_answers_with_confidence_get_no_one_answer() -> None:
+    healthy, blighted = leaf(healthy=0.95), leaf(late_blight=0.98)
+    combined = combine([healthy, healthy, blighted, leaf(pest=0.5, virus=0.4), refused()])
+    assert combined.label == "healthy"  # the product alone would say healthy...
+    assert combined.confident_labels == ("late_blight", "healthy")  # label order; unsure out
+    assert combined.photos_disagree
+    said = combined_verdict(combined)  # ...which the verdict must not
+    assert said.headline.startswith("Late blight on some of these photos") and said.unsure
+    assert said.tone == "error"
+    assert "name late blight and healthy, each with confidence" in said.detail
+    assert "Healthy (" not in said.headline + said.detail
+
+    diseased_and_not = combine([leaf(healthy=0.9), leaf(virus=0.9), leaf(pest=0.8)])
+    assert diseased_and_not.photos_disagree
+    said = combined_verdict(diseased_and_not)
+    assert (
+        said.headline
+        == "Some photos look healthy, others show viral disease and insect pest damage"
+    )
+    assert said.tone == "warning" and said.unsure
+    assert "A plot with diseased leaves is not a healthy plot." in said.detail
+
+    two_diseases = combine([leaf(virus=0.9), leaf(pest=0.9), leaf(virus=0.7)])
+    assert two_diseases.confident_labels == ("virus", "pest")
+    assert not two_diseases.photos_disagree  # one answer, with a note
+    assert "do not all agree" in combined_verdict(two_diseases).detail
+
+    agreeing = combine([leaf(late_blight=0.9), leaf(late_blight=0.7), leaf(healthy=0.55)])
+    assert agreeing.confident_labels == ("late_blight",) and not agreeing.photos_disagree
 
 
 def test_a_label_missing_from_stored_probabilities_counts_as_unlikely() -> None:

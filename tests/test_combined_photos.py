@@ -10,6 +10,7 @@ from training.combined_photos import (
     burst_figures,
     combination_report,
     combined_figures,
+    late_blight_among_healthy,
     same_label_draws,
 )
 
@@ -75,3 +76,42 @@ def test_the_report_uses_accepted_field_validation_photos_only() -> None:
     assert by_label["3"] == {"early_blight": 1.0}
     no_field = combination_report(labels, ["plantvillage"] * 6, groups, validation, diagnoses, 3)
     assert no_field is None
+
+
+def sure_of(*labels: int, share: float = 0.9) -> np.ndarray:
+    """Rows each naming one label with ``share``, the rest spread evenly."""
+    rows = np.full((len(labels), len(DISEASE_LABELS)), (1 - share) / (len(DISEASE_LABELS) - 1))
+    rows[np.arange(len(labels)), labels] = share
+    return rows
+
+
+def test_sets_whose_photos_confidently_disagree_get_no_one_answer() -> None:
+    early, late = DISEASE_LABELS.index("early_blight"), DISEASE_LABELS.index("late_blight")
+    probabilities = np.vstack(
+        [sure_of(early, early), sure_of(late, share=0.95), sure_of(early, share=0.5)]
+    )
+    labels = np.array([early, early, early, early])
+    draws = [np.array([0, 1]), np.array([0, 2]), np.array([0, 3])]  # agree, disagree, unsure
+    figures = combined_figures(probabilities, labels, draws)
+    assert figures["no_one_answer"] == round(1 / 3, 4)
+    assert figures["accuracy_when_answered"] == 1.0
+    assert figures["accuracy"] == round(2 / 3, 4)  # the product says late blight for 0 and 2
+
+
+def test_a_late_blight_photo_among_healthy_ones_is_put_first_or_counted_as_hidden() -> None:
+    late, healthy = DISEASE_LABELS.index("late_blight"), DISEASE_LABELS.index("healthy")
+    labels = np.array([late, late, healthy, healthy, healthy])
+    groups = np.arange(5)
+    rng = np.random.default_rng(0)
+    sure = np.vstack([sure_of(late), sure_of(late, share=0.5), sure_of(healthy, healthy, healthy)])
+    sure[4] = sure_of(healthy, share=0.99)[0]
+    figures = late_blight_among_healthy(sure, labels, groups, 3, 2, rng)
+    # a sure late blight photo always disagrees with sure healthy ones: put first; an
+    # unsure one (50%) is outweighed by two sure healthy photos: hidden
+    assert figures == {
+        "sets": 4,
+        "late_blight_first": 0.5,
+        "hidden_by_one_answer": 0.5,
+        "pooled_answer_late_blight": 0.0,  # two sure healthy photos outweigh either
+    }
+    assert late_blight_among_healthy(sure, labels, groups, 5, 2, rng) is None  # 3 healthy

@@ -1639,9 +1639,16 @@ def test_page_combines_the_cases_of_one_plot_visit(page_settings, engine):
             engine,
             new_case(created_at=at(3, hour), model_label="late_blight", probabilities=late),
         )
+    unsure = {"early_blight": 0.55, "late_blight": 0.4, "healthy": 0.05}
     history.save_case(
         engine,
-        new_case(created_at=at(3, 10), confirmed_label="late_blight", severity_percent=30),
+        new_case(
+            created_at=at(3, 10),
+            model_confidence=0.55,
+            probabilities=unsure,
+            confirmed_label="late_blight",
+            severity_percent=30,
+        ),
     )
     history.save_case(engine, new_case(created_at=at(4), plot="B1"))  # alone: no visit
     page = run_page()

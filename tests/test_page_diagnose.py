@@ -273,6 +273,29 @@ def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Pa
     assert len(list_cases(make_engine(get_settings()))) == 2
 
 
+def test_a_late_blight_leaf_among_healthy_ones_is_never_combined_away(
+    app_data: Path, data_dir: Path
+) -> None:
+    healthy = sample_photos(data_dir, "plantvillage", "healthy", 2)
+    blighted = sample_photos(data_dir, "plantvillage", "late_blight", 1)
+    at = page().run()
+    at.file_uploader[0].set_value([as_upload(p) for p in [*healthy, *blighted]]).run()
+    next(t for t in at.toggle if t.label.startswith(COMBINE)).set_value(True).run()
+    assert not at.exception
+    combined = [m.value for m in at.error if "Combined" in m.value]
+    assert combined == [
+        "**Combined: Late blight on some of these photos: treat the plot as infected until "
+        "checked**"
+    ]
+    assert not any("Combined: Healthy" in m.value for m in (*at.success, *at.warning))
+    assert "name late blight and healthy, each with confidence" in " ".join(
+        m.value for m in at.markdown
+    )
+    assert "Probability of each answer, combined (calibrated)" not in [e.label for e in at.expander]
+    assert not any(b.key == "ask-combined" for b in at.button)  # no one answer to ask about
+    assert any(b.label == "Save the combined photos" for b in at.button)  # saving still works
+
+
 def test_a_photo_already_in_the_history_is_not_saved_again(app_data: Path, data_dir: Path) -> None:
     first, second = sample_photos(data_dir, "plantvillage", "late_blight", 2)
     at = uploaded(first)

@@ -11,10 +11,16 @@ import pytest
 from potato_disease.guide import guide_entry
 from potato_disease.plot_visits import plot_visits
 from potato_disease.ui.weather_view import visit_weather
-from potato_disease.visit_report import advice_basis, report_file_name, visit_report_html
+from potato_disease.visit_report import (
+    advice_basis,
+    combined_words,
+    report_file_name,
+    visit_report_html,
+)
 from tests.fake_open_meteo import FakeOpenMeteo
 from tests.test_plot_visits import record
 
+UNSURE = {"healthy": 0.55, "late_blight": 0.4, "early_blight": 0.05}  # a photo's answers
 VOID_TAGS = {"meta", "img", "br", "hr", "link", "input"}
 
 
@@ -52,7 +58,7 @@ def test_a_reviewed_visit_has_its_photos_answers_notes_and_the_guides_advice() -
             reviewed_by="Ana <b>",
             review_basis="plants",
         ),
-        replace(record(label="healthy", hour=10), thumbnail=b"third"),
+        replace(record(label="healthy", hour=10), thumbnail=b"third", probabilities=UNSURE),
     ]
     cases = [replace(case, field_name="North & Sons") for case in cases]
     (visit,) = plot_visits(cases)
@@ -63,7 +69,7 @@ def test_a_reviewed_visit_has_its_photos_answers_notes_and_the_guides_advice() -
     assert "2026-06-03 08:00 UTC to 2026-06-03 10:00 UTC" in page and "3 photos" in page
     assert page.count("saved 2026-06-03") == 3  # no photo said when it was taken
     assert "<strong>Agronomist's diagnosis:</strong> Late blight" in page
-    assert "Late blight (98%; 2 of 3 photos agree)" in page  # the combined model answer
+    assert "Late blight (&gt;99%; 2 of 3 photos agree)" in page  # the combined model answer
     positions = [page.index(case.thumbnail_data_url) for case in cases]
     assert positions == sorted(positions)  # oldest first
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
@@ -101,9 +107,27 @@ def test_no_advice_when_no_photo_was_a_leaf_or_the_model_is_unsure() -> None:
     assert_well_formed(page)
     assert "no photo accepted as a potato leaf" in page and "What to do:" not in page
     assert page.count("Not a potato leaf") == 2  # each photo's answer, with no confidence
-    split = plot_visits([record(label="pest"), record(label="virus")])[0]  # 50/50
-    label, why = advice_basis(split)
+    pest, virus = {"pest": 0.5, "virus": 0.45}, {"pest": 0.45, "virus": 0.5}
+    two_unsure = [replace(record(), probabilities=pest), replace(record(), probabilities=virus)]
+    label, why = advice_basis(plot_visits(two_unsure)[0])
     assert label is None and "The model is unsure of this visit" in why
+
+
+def test_photos_that_confidently_disagree_get_no_one_answer_but_late_blight_comes_first():
+    split = plot_visits([record(label="healthy"), record(label="virus")])[0]
+    label, why = advice_basis(split)
+    assert label is None and "look healthy and others diseased" in why
+    assert combined_words(split) == (
+        "no one answer: the photos confidently show Healthy and Viral disease"
+    )
+    cases = [record(label="healthy"), record(label="healthy"), record(label="late_blight")]
+    (blight_among_healthy,) = plot_visits(cases)
+    assert blight_among_healthy.combined.label == "healthy"  # what the product says
+    label, why = advice_basis(blight_among_healthy)
+    assert label == "late_blight" and why.startswith("late blight, which the model saw")
+    page = visit_report_html(blight_among_healthy, cases)
+    assert "What to do: " + guide_entry("late_blight").title in page
+    assert "<strong>Model's combined answer:</strong> no one answer: the photos" in page
 
 
 def test_a_report_needs_every_case_of_the_visit() -> None:

@@ -15,10 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from potato_disease.combination import pooled_probabilities, probability_matrix
+from potato_disease.combination import (
+    labels_named_confidently,
+    one_answer_would_hide,
+    pooled_probabilities,
+    probability_matrix,
+)
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.evaluation import expected_calibration_error
-from potato_disease.labels import DISEASE_LABELS
+from potato_disease.labels import DISEASE_LABELS, LATE_BLIGHT
 
 FIELD_SOURCE = "field-java"
 PHOTOS_PER_PLOT = (1, 2, 3, 5)
@@ -51,20 +56,71 @@ def combined_figures(
     probabilities: np.ndarray, labels: np.ndarray, draws: list[np.ndarray]
 ) -> dict[str, Any]:
     """Accuracy, ECE and mean confidence of the pooled answer over ``draws``, and its
-    accuracy per true label."""
+    accuracy per true label; how many sets get no one answer (photos that confidently
+    disagree: the page shows none) and the accuracy of those that get one."""
     pooled = np.array([pooled_probabilities(probabilities[members]) for members in draws])
     truth = np.array([labels[members[0]] for members in draws])
     correct = pooled.argmax(axis=1) == truth
     confidence = pooled.max(axis=1)
+    disagree = np.array([disagreeing(probabilities[members]) for members in draws])
     return {
         "sets": len(draws),
         "accuracy": round(float(correct.mean()), 4),
+        "no_one_answer": round(float(disagree.mean()), 4),
+        "accuracy_when_answered": round(float(correct[~disagree].mean()), 4)
+        if (~disagree).any()
+        else None,
         "ece": round(expected_calibration_error(confidence, correct), 4),
         "mean_confidence": round(float(confidence.mean()), 4),
         "accuracy_by_label": {
             DISEASE_LABELS[label]: round(float(correct[truth == label].mean()), 4)
             for label in np.unique(truth)
         },
+    }
+
+
+def disagreeing(probabilities: np.ndarray) -> bool:
+    """Whether photos (rows) get no one answer on the page (``photos_disagree``)."""
+    return one_answer_would_hide(labels_named_confidently(probabilities))
+
+
+def late_blight_among_healthy(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    groups: np.ndarray,
+    k: int,
+    repeats: int,
+    rng: np.random.Generator,
+) -> dict[str, Any] | None:
+    """One late blight photo with ``k - 1`` healthy ones from other groups (a plot where
+    late blight is starting): how often the page puts late blight first (photos that
+    disagree with late blight among them, or late blight as the one answer) and how
+    often one other answer hides it (the rest get no one answer without late blight
+    named); and how often the pooled answer alone would say late blight. None without
+    both labels."""
+    late, healthy = (DISEASE_LABELS.index(name) for name in (LATE_BLIGHT, "healthy"))
+    blighted, sound = np.flatnonzero(labels == late), np.flatnonzero(labels == healthy)
+    if not len(blighted) or len(sound) < k - 1:
+        return None
+    flagged = hidden = pooled_late = 0
+    for _ in range(repeats):
+        for anchor in blighted:
+            others = [o for o in rng.permutation(sound) if groups[o] != groups[anchor]][: k - 1]
+            rows = probabilities[[anchor, *others]]
+            named = labels_named_confidently(rows)
+            pooled_late += pooled_probabilities(rows).argmax() == late
+            if one_answer_would_hide(named):
+                flagged += LATE_BLIGHT in named  # else no one answer, late blight unnamed
+            elif pooled_probabilities(rows).argmax() == late:
+                flagged += 1
+            else:
+                hidden += 1
+    sets = repeats * len(blighted)
+    return {
+        "sets": sets,
+        "late_blight_first": round(flagged / sets, 4),
+        "hidden_by_one_answer": round(hidden / sets, 4),
+        "pooled_answer_late_blight": round(int(pooled_late) / sets, 4),
     }
 
 
@@ -109,6 +165,12 @@ def combination_report(
         draws = same_label_draws(photo_labels, photo_groups, k, repeats, rng)
         if draws:
             per_plot[str(k)] = combined_figures(probabilities, photo_labels, draws)
+    mixed = {
+        str(k): late_blight_among_healthy(
+            probabilities, photo_labels, photo_groups, k, repeats, rng
+        )
+        for k in PHOTOS_PER_PLOT[1:]
+    }
     return {
         "method": "normalised product of the calibrated leaf probabilities of accepted photos",
         "photos": f"{len(accepted)} validation field photos accepted as leaves "
@@ -117,4 +179,5 @@ def combination_report(
         f"groups, {repeats} times, seed {seed}",
         "photos_per_plot": per_plot,
         "near_duplicate_groups": burst_figures(probabilities, photo_labels, photo_groups),
+        "late_blight_among_healthy": mixed,
     }

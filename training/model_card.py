@@ -268,13 +268,46 @@ def by_label_table(per_plot: dict[str, Any]) -> str:
     return "\n".join([header, rule, *rows])
 
 
+def optional_percent(share: float | None) -> str:
+    """A share as a percentage, or "–" when not measured."""
+    return "–" if share is None else percent(share)
+
+
+def mixed_plot_sentence(report: dict[str, Any]) -> str:
+    """How a late blight photo among healthy ones fares when combined."""
+    mixed = {k: f for k, f in (report.get("late_blight_among_healthy") or {}).items() if f}
+    if not mixed:
+        return ""
+    rows = "\n".join(
+        f"| {int(k) - 1} | {f['sets']} | {percent(f['late_blight_first'])} "
+        f"| {percent(f['hidden_by_one_answer'])} "
+        f"| {optional_percent(f.get('pooled_answer_late_blight'))} |"
+        for k, f in mixed.items()
+    )
+    return f"""
+
+A plot where late blight is starting: each late blight validation photo with healthy
+ones from other groups, combined. "Late blight first": the page puts late blight first
+(the photos disagree with late blight among them, or late blight is the one answer);
+"hidden": one other answer is given. The rest get no one answer, late blight not
+among the photos' confident answers. The last column is how often the pooled answer
+alone says late blight: the healthy photos outvote the one late blight leaf, which is
+why the page gives no one answer when photos disagree so.
+
+| healthy photos with it | sets | late blight first | hidden | pooled answer late blight |
+| ---: | ---: | ---: | ---: | ---: |
+{rows}"""
+
+
 def combination_section(report: dict[str, Any] | None) -> str:
     """Several photos of one label combined (``training.combined_photos``)."""
     if report is None:
         return "Not measured for this model (`python -m training.combination_check`)."
     rows = "\n".join(
         f"| {k} | {figures['sets']} | {percent(figures['accuracy'])} "
-        f"| {figures['ece']:.3f} | {percent(figures['mean_confidence'])} |"
+        f"| {figures['ece']:.3f} | {percent(figures['mean_confidence'])} "
+        f"| {optional_percent(figures.get('no_one_answer'))} "
+        f"| {optional_percent(figures.get('accuracy_when_answered'))} |"
         for k, figures in report["photos_per_plot"].items()
     )
     bursts = report["near_duplicate_groups"]
@@ -298,13 +331,17 @@ more (plants, light, camera), so their errors go together more often and the gai
 be smaller than this. The one-photo row leaves refused photos out; the validation table
 above counts them as misses, hence its lower field accuracy.
 
-| photos combined | sets | accuracy | ECE | mean confidence |
-| ---: | ---: | ---: | ---: | ---: |
+| photos | sets | accuracy | ECE | mean confidence | no one answer | accuracy when answered |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 {rows}
 
-Per true label:
+"Accuracy" is the pooled answer's; the page gives no one answer when photos name
+different answers, each with 60 % or more ("no one answer": then each photo's answer
+stands, late blight first), and "accuracy when answered" is over the other sets.
 
-{by_label_table(report["photos_per_plot"])}{burst_sentence}"""
+Per true label (pooled answer):
+
+{by_label_table(report["photos_per_plot"])}{burst_sentence}{mixed_plot_sentence(report)}"""
 
 
 def render(metadata: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from potato_disease.combination import CombinedDiagnosis, combine
 from potato_disease.config import get_settings
 from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.history import NewCase, file_sha256
-from potato_disease.labels import DISEASE_LABELS
+from potato_disease.labels import DISEASE_LABELS, LATE_BLIGHT
 from potato_disease.monitoring import record_diagnosis
 from potato_disease.photo_exif import NOTHING_KNOWN, PhotoExif, centre, read_photo_exif
 from potato_disease.photo_quality import quality_warnings
@@ -131,10 +131,14 @@ def show_combined(uploads: list[DiagnosedUpload], model_version: str) -> None:
     st.write(said.detail)
     if combined is None:
         return
-    show_probabilities(combined.probabilities, "Probability of each answer, combined")
-    show_advice(combined.label)
     leaves = [u for u in distinct if u.diagnosis.is_leaf and u.image is not None]
-    ask_assistant_button("combined", combined, leaves[0].image, first_taken(leaves))
+    if combined.photos_disagree:  # no one answer: each photo's own, below, stands
+        if LATE_BLIGHT in combined.confident_labels:
+            show_advice(LATE_BLIGHT)
+    else:
+        show_probabilities(combined.probabilities, "Probability of each answer, combined")
+        show_advice(combined.label)
+        ask_assistant_button("combined", combined, leaves[0].image, first_taken(leaves))
     save_plot_form(leaves, combined, model_version)
 
 
@@ -188,15 +192,16 @@ def save_plot_form(
         return
     saved.update({upload.key: case_id for upload, case_id in zip(unsaved, ids)})
     known.update({upload.digest: case_id for upload, case_id in zip(unsaved, ids)})
-    st.session_state["current_case"] = case_for_assistant(
-        combined,
-        leaves[0].image,
-        details["field_name"],
-        details["notes"],
-        details["confirmed_label"],
-        CaseTimePlace.from_form("combined", first_taken(leaves)),
-        details["severity_percent"],
-    )
+    if not combined.photos_disagree:  # else there is no one answer to ask about
+        st.session_state["current_case"] = case_for_assistant(
+            combined,
+            leaves[0].image,
+            details["field_name"],
+            details["notes"],
+            details["confirmed_label"],
+            CaseTimePlace.from_form("combined", first_taken(leaves)),
+            details["severity_percent"],
+        )
     listed = ", ".join(f"#{case_id}" for case_id in ids)
     with slot.container():
         show_saved(ids, f"Saved {counted(len(ids), 'photo')} to history: {listed}")

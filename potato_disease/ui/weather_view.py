@@ -17,8 +17,7 @@ from potato_disease.blight_weather import (
 )
 from potato_disease.config import get_settings
 from potato_disease.history import CaseRecord
-from potato_disease.labels import NOT_LEAF
-from potato_disease.outbreaks import LATE_BLIGHT
+from potato_disease.labels import LATE_BLIGHT, NOT_LEAF
 from potato_disease.photo_exif import Location, centre, coarse
 from potato_disease.plot_visits import PlotVisit
 from potato_disease.weather import ATTRIBUTION, PAST_DAYS, PlaceWeather, WeatherUnavailableError
