@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 from sqlalchemy import Integer, String, insert, select, update
 from sqlalchemy.engine import Engine
@@ -36,6 +37,9 @@ class SentAlert(Base):
     """One message the team's topic accepted."""
 
     __tablename__ = "team_alerts"
+    __table_args__: ClassVar[dict[str, Any]] = {
+        "sqlite_autoincrement": True
+    }  # ids never used again
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     field_name: Mapped[str | None] = mapped_column(String(FIELD_NAME_MAX_LENGTH), index=True)

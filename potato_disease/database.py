@@ -139,6 +139,7 @@ def init_db(engine: Engine) -> None:
             connection.execute(CreateTable(table, if_not_exists=True))
     for table in Base.metadata.sorted_tables:
         _add_missing_columns(engine, table)
+        _never_reuse_ids(engine, table)
     # After the columns: an index may be on a column an older database has just gained.
     with engine.begin() as connection:
         _lock_schema(connection)
@@ -176,6 +177,36 @@ def _add_missing_columns(engine: Engine, table: Table) -> None:
         for column in table.columns:
             if column.name not in present:
                 _add_column(connection, column)
+
+
+def _never_reuse_ids(engine: Engine, table: Table) -> None:
+    """On SQLite, give a table that asks for it (``sqlite_autoincrement``) but was made
+    without, by an earlier version, ids that are never used again.
+
+    Without AUTOINCREMENT, SQLite hands out the largest id plus one, so deleting the
+    newest case gave its number to the next, and an alert or a report citing "case #10"
+    could come to mean another case. SQLite cannot add the keyword to a table, so the
+    table is made anew and its rows copied, ids and all, in one transaction (indexes
+    are made again afterwards by :func:`init_db`). PostgreSQL sequences never go back.
+    """
+    if engine.dialect.name != "sqlite" or not table.kwargs.get("sqlite_autoincrement"):
+        return
+    with engine.begin() as connection:
+        _lock_schema(connection)
+        made_as = connection.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": table.name},
+        ).scalar_one()
+        if "AUTOINCREMENT" in made_as.upper():
+            return
+        preparer = connection.dialect.identifier_preparer
+        name, old = preparer.format_table(table), preparer.quote(f"{table.name}_before_rebuild")
+        columns = ", ".join(preparer.format_column(column) for column in table.columns)
+        connection.exec_driver_sql(f"ALTER TABLE {name} RENAME TO {old}")
+        connection.execute(CreateTable(table))
+        connection.exec_driver_sql(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {old}")
+        connection.exec_driver_sql(f"DROP TABLE {old}")
+    logger.info("Remade the table %s so that its ids are never used again", table.name)
 
 
 def _add_column(connection: Connection, column: Column[Any]) -> None:

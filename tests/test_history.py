@@ -24,6 +24,7 @@ import streamlit as st
 from PIL import Image
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import CreateTable
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -36,7 +37,7 @@ from potato_disease.database import (
     init_db,
     make_engine,
 )
-from potato_disease.history import CaseDetails, CaseFilter, LabelCount, NewCase
+from potato_disease.history import Case, CaseDetails, CaseFilter, LabelCount, NewCase
 from potato_disease.history_charts import CASE_LAYER
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.ui.case_review_view import REVIEWED_CASE_KEY
@@ -867,6 +868,43 @@ def test_init_db_is_idempotent_and_safe_from_several_instances_at_once(settings)
     finally:
         for each in engines:
             each.dispose()
+
+
+def test_a_deleted_case_number_is_never_given_to_a_new_case(engine):
+    first = history.save_case(engine, new_case())
+    newest = history.save_case(engine, new_case())
+    assert history.delete_case(engine, newest)
+    assert history.save_case(engine, new_case()) > newest  # an alert may cite #newest
+    assert history.get_case(engine, first) is not None
+
+
+def test_an_old_sqlite_table_is_remade_so_that_case_numbers_are_never_reused(tmp_path, caplog):
+    engine = make_engine(settings_from_env({}, app_data_dir=tmp_path))
+    made_as = str(CreateTable(Case.__table__).compile(dialect=engine.dialect))
+    assert "AUTOINCREMENT" in made_as
+    with engine.begin() as connection:  # as versions before this one made it
+        connection.exec_driver_sql(made_as.replace(" AUTOINCREMENT", ""))
+    kept = [history.save_case(engine, new_case(notes=f"case {n}")) for n in range(3)]
+    history.delete_case(engine, kept.pop())  # the old table gives its number out again
+    try:
+        with caplog.at_level(logging.INFO, logger="potato_disease.database"):
+            init_db(engine)
+        assert "Remade the table cases" in caplog.text
+        assert [(r.id, r.notes) for r in history.list_cases(engine)] == [
+            (kept[1], "case 1"),
+            (kept[0], "case 0"),
+        ]
+        indexes = {index["name"]: index for index in inspect(engine).get_indexes("cases")}
+        assert indexes["ix_cases_photo_sha256"]["unique"]
+        newest = history.save_case(engine, new_case())
+        history.delete_case(engine, newest)
+        assert history.save_case(engine, new_case()) == newest + 1
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="potato_disease.database"):
+            init_db(engine)  # once is enough
+        assert "Remade" not in caplog.text
+    finally:
+        engine.dispose()
 
 
 def make_old_database(engine: Engine) -> int:
