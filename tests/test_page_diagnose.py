@@ -106,6 +106,30 @@ def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -
     )
 
 
+def test_numbers_out_of_range_are_named_and_nothing_typed_is_lost(
+    app_data: Path, data_dir: Path
+) -> None:
+    at = uploaded(sample_photos(data_dir, "field-java", "late_blight", 1)[0])
+    next(w for w in at.text_input if w.label == "Field").input("North field")
+    latitude = next(w for w in at.number_input if w.label.startswith("Latitude"))
+    latitude.set_value(95.0)
+    next(w for w in at.number_input if w.label.startswith("Longitude")).set_value(110.4)
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception
+    assert [m.value for m in at.error] == ["Latitude must be between -90 and 90, not 95.0."]
+    assert list_cases(make_engine(get_settings())) == []
+    assert next(w for w in at.text_input if w.label == "Field").value == "North field"
+
+    next(w for w in at.number_input if w.label.startswith("Latitude")).set_value(-7.25)
+    next(w for w in at.number_input if w.label.startswith("Severity")).set_value(150)
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert [m.value for m in at.error] == ["The severity must be between 0 and 100 %, not 150.0."]
+    next(w for w in at.number_input if w.label.startswith("Severity")).set_value(15)
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    (case,) = list_cases(make_engine(get_settings()))
+    assert (case.field_name, case.latitude, case.severity_percent) == ("North field", -7.25, 15)
+
+
 def test_bad_files_get_a_clear_message_and_good_ones_still_work(
     app_data: Path, data_dir: Path
 ) -> None:

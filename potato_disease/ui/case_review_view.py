@@ -182,7 +182,7 @@ def correction_form(engine: Engine, record: CaseRecord) -> None:
                 longitude_column, "Longitude", 180.0, f"history_lon_{record.id}", record.longitude
             )
             edited["severity_percent"] = severity_input(
-                latitude_column, f"history_severity_{record.id}", record.severity_percent
+                st.columns(2)[0], f"history_severity_{record.id}", record.severity_percent
             )
             corrected = st.form_submit_button("Save the corrections")
         if corrected:

@@ -322,7 +322,7 @@ def case_detail_inputs(
         "review_basis": basis,
         "latitude": coordinate_input(left, "Latitude", 90.0, f"lat-{key}", latitude, where),
         "longitude": coordinate_input(right, "Longitude", 180.0, f"lon-{key}", longitude, where),
-        "severity_percent": severity_input(left, f"severity-{key}"),
+        "severity_percent": severity_input(st.columns(2)[0], f"severity-{key}"),
     }
 
 
@@ -386,10 +386,10 @@ def coordinate_input(
         # Preset through the session state, not ``value``: Streamlit lets a number input
         # be cleared only when its default is empty, and a location must be removable.
         st.session_state[key] = preset
+    # No min_value/max_value: Streamlit would keep an out-of-range number back silently
+    # (the box turns red, the value stays empty); the history's check names the range.
     return column.number_input(
         f"{name} (optional)",
-        min_value=-limit,
-        max_value=limit,
         value=None,
         format="%.5f",
         key=key,
@@ -410,10 +410,8 @@ def severity_input(
     """The agronomist's optional severity estimate for the plot, in percent."""
     if preset is not None and key not in st.session_state:
         st.session_state[key] = preset  # as coordinate_input: it must stay clearable
-    return column.number_input(
+    return column.number_input(  # no bounds either: see coordinate_input
         "Severity in the plot, % of foliage (optional)",
-        min_value=0.0,
-        max_value=100.0,
         value=None,
         step=1.0,
         format="%.0f",
