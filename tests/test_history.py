@@ -1448,6 +1448,9 @@ def test_page_confirms_and_deletes_a_case(page_settings, engine):
 def test_page_signs_a_review_with_the_sidebars_name_and_compares_agronomists(page_settings, engine):
     first = history.save_case(engine, new_case(field_name="North", model_label="pest"))
     page = run_page()
+    cases_table = table_with(page, "Case")
+    assert not cases_table.isna().any().any()  # an empty cell is empty, not "None"
+    assert cases_table.loc[0, "Taken (UTC)"] == ""  # the photo did not say
     assert any("Give your name in the sidebar" in caption.value for caption in page.caption)
     page.session_state["reviewer_name"] = "Ana  Putri"
     page.run()

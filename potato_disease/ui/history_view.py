@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 
 import pandas as pd
@@ -37,6 +37,7 @@ from potato_disease.outbreaks import Outbreak
 from potato_disease.photo_exif import Location
 from potato_disease.presentation import (
     as_percent,
+    as_severity,
     basis_name,
     counted,
     first_letter_up,
@@ -181,6 +182,16 @@ def listed_cases_offset(cases: int, per_list: int = history.DEFAULT_LIST_LIMIT) 
     return chosen * per_list
 
 
+def clock_text(moment: datetime | None, zone: tzinfo) -> str:
+    """``2026-11-28 14:05`` in ``zone``, or "" for no time."""
+    return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def optional_severity(percent: float | None) -> str:
+    """A severity as written ("12.5 %"), or "" when not estimated."""
+    return "" if percent is None else as_severity(percent)
+
+
 def listed_range(offset: int, listed: int, cases: int) -> str:
     """``"501–1,000 of 1,234"``: which of the matching cases a list holds."""
     return f"{offset + 1:,}–{min(offset + listed, cases):,} of {cases:,}"
@@ -195,7 +206,7 @@ def show_cases(
 ) -> None:
     """The table of the listed cases (``records``, after the ``offset`` newest), and
     every filtered case's CSV and reviewed photos as a ZIP."""
-    zone_name = get_settings().time_zone
+    zone_name, zone = get_settings().time_zone, get_settings().zone
     st.subheader("Cases")
     if len(records) < summary.cases:
         st.caption(
@@ -208,8 +219,9 @@ def show_cases(
         {
             "Case": [record.id for record in records],
             "Photo": [record.thumbnail_data_url for record in records],
-            "Taken": [record.taken_at for record in records],
-            "Saved": [record.created_at for record in records],
+            # Text, not datetimes: Streamlit writes "None" in an empty datetime cell.
+            f"Taken ({zone_name})": [clock_text(record.taken_at, zone) for record in records],
+            f"Saved ({zone_name})": [clock_text(record.created_at, zone) for record in records],
             "Model's diagnosis": [
                 f"{label_name(record.model_label, '')} ({as_percent(record.model_confidence)})"
                 for record in records
@@ -217,12 +229,12 @@ def show_cases(
             "Agronomist's diagnosis": [
                 label_name(record.confirmed_label, "Not reviewed") for record in records
             ],
-            "Reviewed by": [record.reviewed_by for record in records],
+            "Reviewed by": [record.reviewed_by or "" for record in records],
             "Blind review": [label_name(record.blind_label, "") for record in records],
-            "Field": [record.field_name for record in records],
-            "Plot": [record.plot for record in records],
-            "Severity (%)": [record.severity_percent for record in records],
-            "Notes": [record.notes for record in records],
+            "Field": [record.field_name or "" for record in records],
+            "Plot": [record.plot or "" for record in records],
+            "Severity": [optional_severity(record.severity_percent) for record in records],
+            "Notes": [record.notes or "" for record in records],
         }
     )
     st.caption("Tick a row's box to open its case in **Review a case** below.")
@@ -235,15 +247,9 @@ def show_cases(
         key=TABLE_KEY,
         column_config={
             "Photo": st.column_config.ImageColumn("Photo", width="small"),
-            "Taken": st.column_config.DatetimeColumn(
-                f"Taken ({zone_name})",
-                timezone=zone_name,
-                format="YYYY-MM-DD HH:mm",
+            f"Taken ({zone_name})": st.column_config.TextColumn(
                 help="When the photo was taken, by its own clock; empty when the photo does not "
                 "say. Dates, the chart and plot visits go by it, else by the saving time.",
-            ),
-            "Saved": st.column_config.DatetimeColumn(
-                f"Saved ({zone_name})", format="YYYY-MM-DD HH:mm", timezone=zone_name
             ),
         },
     )
