@@ -1575,6 +1575,24 @@ def test_page_queues_the_closest_calls_first_and_saves_a_review_in_one_step(page
     assert history.get_case(engine, sure).confirmed_label is None
 
 
+def test_the_queue_says_how_many_it_shows_and_how_many_were_skipped(page_settings, engine):
+    waiting = [
+        history.save_case(engine, unsure_case("virus", "pest", share, created_at=at(day)))
+        for day, share in enumerate((0.51, 0.6, 0.7, 0.8), start=1)
+    ]
+    page = run_page()
+    caption = next(c.value for c in page.caption if "await the agronomist's" in c.value)
+    assert caption.startswith(
+        "4 cases here await the agronomist's diagnosis; the first 3 are below, and each "
+        "review brings up the next."
+    )
+    page.button(f"review_queue_skip_{waiting[0]}").click().run()
+    caption = next(c.value for c in page.caption if "await the agronomist's" in c.value)
+    assert caption.startswith(
+        "3 cases here await the agronomist's diagnosis (besides 1 skipped for now); here they are."
+    )
+
+
 def test_a_reviews_failed_alert_can_be_tried_again(page_settings, engine, alert_topic, monkeypatch):
     case_id = history.save_case(engine, unsure_case("early_blight", "late_blight", 0.52))
     refuse_alerts(monkeypatch, alert_topic, refused=True)

@@ -66,7 +66,8 @@ def show_review_queue(engine: Engine, case_filter: history.CaseFilter) -> None:
     if queue:
         st.caption(
             f"{counted(len(queue), 'case')} here {'awaits' if len(queue) == 1 else 'await'} "
-            "the agronomist's diagnosis. Those the "
+            f"the agronomist's diagnosis{skipped_words(len(skipped))}; "
+            f"{first_shown_words(len(shown), len(queue))}. Those the "
             "model was least sure of come first (photos it refused, then the closest calls "
             "between its two likeliest answers): a review there is the likeliest to catch a "
             "wrong answer, and teaches the next model most."
@@ -84,6 +85,18 @@ def show_review_queue(engine: Engine, case_filter: history.CaseFilter) -> None:
     field_counts = model_field_counts()
     if field_counts is not None:
         show_label_progress(reviewed, field_counts)
+
+
+def skipped_words(skipped: int) -> str:
+    """ " (besides 2 skipped for now)", or nothing."""
+    return f" (besides {skipped} skipped for now)" if skipped else ""
+
+
+def first_shown_words(shown: int, waiting: int) -> str:
+    """Which of the waiting cases are shown: all of them, or the first few."""
+    if shown >= waiting:
+        return "here they are" if waiting > 1 else "here it is"
+    return f"the first {shown} are below, and each review brings up the next"
 
 
 def model_answer_line(queued: QueuedCase) -> str:
