@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from potato_disease.combination import CombinedDiagnosis
 from potato_disease.diagnosis import UNSURE_BELOW, Diagnosis
 from potato_disease.labels import DISPLAY_NAMES, HEALTHY, LATE_BLIGHT
+from potato_disease.photo_quality import BLURRED
 
 ALSO_POSSIBLE_FROM = 0.15  # a runner-up this likely is named even when the answer is confident
 RETAKE_ADVICE = (
@@ -64,10 +65,12 @@ COULD_NOT_JUDGE = "Could not judge (photo quality)"
 
 
 def could_not_judge(diagnosis: Diagnosis, photo_warnings: Sequence[str]) -> bool:
-    """A refused photo that also has quality warnings (``photo_quality``): it may well be
-    a leaf, since blurred or shrunk leaves are refused too (docs/training-runs.md), so
-    the page asks for a better photo instead of saying it is not a leaf."""
-    return not diagnosis.is_leaf and bool(photo_warnings)
+    """A refused photo that looks blurred or low-resolution (``photo_quality``): it may
+    well be a leaf, since blurred or shrunk leaves are refused too (docs/training-runs.md),
+    so the page asks for a better photo instead of saying it is not a leaf. Glare alone
+    does not count: overexposed leaves are seldom refused, while the white of a chart, a
+    document or a screenshot reads as glare."""
+    return not diagnosis.is_leaf and BLURRED in photo_warnings
 
 
 def verdict(diagnosis: Diagnosis, photo_warnings: Sequence[str] = ()) -> Verdict:

@@ -6,7 +6,7 @@ import pytest
 
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.labels import DISEASE_LABELS, NOT_LEAF
-from potato_disease.photo_quality import BLURRED
+from potato_disease.photo_quality import BLURRED, GLARE
 from potato_disease.presentation import (
     ALSO_POSSIBLE_FROM,
     COULD_NOT_JUDGE,
@@ -56,6 +56,12 @@ def test_a_refused_photo_of_poor_quality_asks_for_a_retake_instead() -> None:
     assert said.headline == "Could not judge this photo" and said.tone == "warning"
     assert "may be a potato leaf" in said.detail and "in focus" in said.detail
     assert said.unsure
+
+
+def test_a_refused_picture_with_glare_only_is_not_taken_for_a_poor_leaf_photo() -> None:
+    said = verdict(make(NOT_LEAF, 0.99), [GLARE])  # a chart's or a document's white
+    assert said.headline == "This does not look like a potato leaf"
+    assert verdict(make(NOT_LEAF, 0.99), [GLARE, BLURRED]).headline == "Could not judge this photo"
 
 
 def test_quality_warnings_do_not_change_an_accepted_answer() -> None:

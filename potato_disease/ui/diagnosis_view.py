@@ -69,7 +69,9 @@ def show_verdict(
     if show_heatmap and diagnosis.heatmap is not None:
         right.image(
             diagnosis.heatmap,
-            caption="Where the model looked: red = most evidence",
+            caption="Where the model looked: red = most evidence"
+            if diagnosis.is_leaf
+            else "Where the model saw something other than a potato leaf: red = most",
             width="stretch",
         )
     if diagnosis.is_leaf:
