@@ -8,7 +8,6 @@ from potato_disease.ui.access import through_the_router
 from potato_disease.ui.camera import camera_photos
 from potato_disease.ui.diagnosis_view import (
     BlindReview,
-    ask_assistant_button,
     blind_review,
     look_up_photos,
     mark_answer_shown,
@@ -79,7 +78,6 @@ for upload in uploads:
     show_verdict(upload.diagnosis, upload.image, show_heatmap, upload.warnings)
     show_advice(upload.diagnosis.label)
     show_weather_where_taken(upload.diagnosis.label, upload.exif.location, weather_shown_for)
-    ask_assistant_button(upload.key, upload.diagnosis, upload.image, upload.exif.taken_at)
     save_form(
         upload.key,
         upload.digest,

@@ -106,6 +106,20 @@ def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -
     )
 
 
+def test_the_assistant_gets_what_was_typed_in_the_form_before_saving(
+    app_data: Path, data_dir: Path
+) -> None:
+    at = uploaded(sample_photos(data_dir, "field-java", "late_blight", 1)[0])
+    next(w for w in at.text_input if w.label == "Field").input("West field")
+    next(w for w in at.text_area if w.label == "Notes").input("dark lesions after rain")
+    ask = next(b for b in at.button if b.key.startswith("ask-form-"))
+    assert ask.label == "Ask the assistant about this"
+    ask.click().run()
+    case = at.session_state["current_case"]
+    assert (case["field_name"], case["notes"]) == ("West field", "dark lesions after rain")
+    assert list_cases(make_engine(get_settings())) == []  # asking saves nothing
+
+
 def test_numbers_out_of_range_are_named_and_nothing_typed_is_lost(
     app_data: Path, data_dir: Path
 ) -> None:
@@ -274,7 +288,7 @@ def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Pa
     assert "1 repeated upload counted once" in detail
     expanders = [e.label for e in at.expander]
     assert "Probability of each answer, combined (calibrated)" in expanders
-    assert any(b.key == "ask-combined" for b in at.button)  # the browser test follows it
+    assert any(b.key == "ask-form-combined" for b in at.button)  # the browser test follows it
 
     # One form saves the combined photos (not the refused one, the repeat only once).
     next(w for w in at.text_input if w.key == "field-combined").input("South field")
@@ -316,7 +330,8 @@ def test_a_late_blight_leaf_among_healthy_ones_is_never_combined_away(
         m.value for m in at.markdown
     )
     assert "Probability of each answer, combined (calibrated)" not in [e.label for e in at.expander]
-    assert not any(b.key == "ask-combined" for b in at.button)  # no one answer to ask about
+    combined_asks = [b for b in at.button if b.key in ("ask-combined", "ask-form-combined")]
+    assert combined_asks == []  # no one answer to ask about
     assert any(b.label == "Save the combined photos" for b in at.button)  # saving still works
 
 

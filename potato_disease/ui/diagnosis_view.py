@@ -179,10 +179,12 @@ def save_form(
     stored apart and starts as the agronomist's label."""
     saved = saved_cases()
     if key in saved:
+        ask_assistant_button(key, diagnosis, image, exif.taken_at)
         show_saved([saved[key]], f"Saved to history as case #{saved[key]}.")
         return
     earlier = photos_in_history().get(digest)
     if earlier is not None:
+        ask_assistant_button(key, diagnosis, image, exif.taken_at)
         st.info(already_saved_message(earlier))
         return
     slot = st.empty()  # the form gives way to "Saved" once saved
@@ -201,7 +203,9 @@ def save_form(
         if exif.taken_at is not None:
             taken = minute_text(exif.taken_at, get_settings().zone)
             st.caption(f"Taken {taken}, by the photo's own clock.")
-        submitted = st.form_submit_button("Save to history")
+        submitted, asked = save_and_ask_buttons(key, "Save to history")
+    if asked:
+        open_assistant(key, diagnosis, image, exif.taken_at)
     if not submitted:
         return
     case = NewCase.from_diagnosis(
@@ -228,7 +232,19 @@ def save_form(
         details["severity_percent"],
     )
     with slot.container():
+        ask_assistant_button(key, diagnosis, image, exif.taken_at)
         show_saved(ids, f"Saved to history as case #{saved[key]}.")
+
+
+def save_and_ask_buttons(key: str, save_label: str) -> tuple[bool, bool]:
+    """A save form's two buttons: save, and ask the assistant with what the form holds
+    (a button outside the form would not see what was typed in it)."""
+    save_column, ask_column = st.columns(2)
+    submitted = save_column.form_submit_button(save_label)
+    asked = ask_column.form_submit_button(
+        ASK_ASSISTANT, key=f"ask-form-{key}", icon=":material/chat:"
+    )
+    return submitted, asked
 
 
 def show_saved(case_ids: Sequence[int], message: str) -> None:
@@ -482,16 +498,29 @@ def ask_assistant_button(
     image: Image.Image,
     taken_at: datetime | None = None,
 ) -> None:
-    """A button that opens the Assistant with this case as its context."""
-    if st.button("Ask the assistant about this", key=f"ask-{key}", icon=":material/chat:"):
-        # What the save form below holds so far, saved or not.
-        st.session_state["current_case"] = case_for_assistant(
-            diagnosis,
-            image,
-            st.session_state.get(f"field-{key}", ""),
-            st.session_state.get(f"notes-{key}", ""),
-            st.session_state.get(f"confirm-{key}"),
-            CaseTimePlace.from_form(key, taken_at),
-            st.session_state.get(f"severity-{key}"),
-        )
-        st.switch_page("pages/assistant.py")
+    """A button that opens the Assistant with this case as its context (once its save
+    form is gone; the form has its own, which takes what was typed in it)."""
+    if st.button(ASK_ASSISTANT, key=f"ask-{key}", icon=":material/chat:"):
+        open_assistant(key, diagnosis, image, taken_at)
+
+
+ASK_ASSISTANT = "Ask the assistant about this"
+
+
+def open_assistant(
+    key: str,
+    diagnosis: Diagnosis | CombinedDiagnosis,
+    image: Image.Image,
+    taken_at: datetime | None = None,
+) -> None:
+    """Open the Assistant with this case, and what its save form holds, as its context."""
+    st.session_state["current_case"] = case_for_assistant(
+        diagnosis,
+        image,
+        st.session_state.get(f"field-{key}", ""),
+        st.session_state.get(f"notes-{key}", ""),
+        st.session_state.get(f"confirm-{key}"),
+        CaseTimePlace.from_form(key, taken_at),
+        st.session_state.get(f"severity-{key}"),
+    )
+    st.switch_page("pages/assistant.py")

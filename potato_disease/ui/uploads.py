@@ -34,7 +34,9 @@ from potato_disease.ui.diagnosis_view import (
     ask_assistant_button,
     case_detail_inputs,
     case_for_assistant,
+    open_assistant,
     photos_in_history,
+    save_and_ask_buttons,
     saved_cases,
     show_advice,
     show_probabilities,
@@ -138,7 +140,6 @@ def show_combined(uploads: list[DiagnosedUpload], model_version: str) -> None:
     else:
         show_probabilities(combined.probabilities, "Probability of each answer, combined")
         show_advice(combined.label)
-        ask_assistant_button("combined", combined, leaves[0].image, first_taken(leaves))
     save_plot_form(leaves, combined, model_version)
 
 
@@ -151,6 +152,8 @@ def save_plot_form(
     case_ids = {upload.key: saved.get(upload.key, known.get(upload.digest)) for upload in leaves}
     unsaved = [upload for upload in leaves if case_ids[upload.key] is None]
     if not unsaved:
+        if not combined.photos_disagree:
+            ask_assistant_button("combined", combined, leaves[0].image, first_taken(leaves))
         listed = ", ".join(f"#{case_ids[upload.key]}" for upload in leaves)
         message = f"All {counted(len(leaves), 'combined photo')} are in the history: {listed}."
         show_saved([case_ids[upload.key] for upload in leaves], message)
@@ -172,7 +175,12 @@ def save_plot_form(
             DISEASE_LABELS,
             location=centre([upload.exif.location for upload in unsaved]),
         )
-        submitted = st.form_submit_button("Save the combined photos")
+        if combined.photos_disagree:  # no one answer to ask about
+            submitted, asked = st.form_submit_button("Save the combined photos"), False
+        else:
+            submitted, asked = save_and_ask_buttons("combined", "Save the combined photos")
+    if asked:
+        open_assistant("combined", combined, leaves[0].image, first_taken(leaves))
     if not submitted:
         return
     cases = [
@@ -204,6 +212,8 @@ def save_plot_form(
         )
     listed = ", ".join(f"#{case_id}" for case_id in ids)
     with slot.container():
+        if not combined.photos_disagree:
+            ask_assistant_button("combined", combined, leaves[0].image, first_taken(leaves))
         show_saved(ids, f"Saved {counted(len(ids), 'photo')} to history: {listed}")
 
 
