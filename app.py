@@ -4,11 +4,13 @@ import streamlit as st
 
 from potato_disease.ui.access import go_on_to_the_page_asked_for, mark_routed, require_password
 from potato_disease.ui.guard import run_guarded
+from potato_disease.ui.kept_photos import keep_typed_details
 from potato_disease.ui.reviewer import reviewer_name_input
 
 st.set_page_config(page_title="Potato leaf diagnosis", page_icon="🥔", layout="wide")
 require_password()
 mark_routed()
+keep_typed_details()  # what was typed on Diagnose outlives a visit to another page
 
 navigation = st.navigation(
     [

@@ -15,6 +15,7 @@ from potato_disease.ui.diagnosis_view import (
     show_advice,
     show_verdict,
 )
+from potato_disease.ui.kept_photos import forget_uploads, uploads_kept_across_pages
 from potato_disease.ui.uploads import diagnose_uploads, show_combined, show_summary
 from potato_disease.ui.weather_view import show_weather_where_taken
 
@@ -27,10 +28,12 @@ uploaded_files = st.file_uploader(
     "Leaf photos (JPEG, PNG, WebP or HEIC)",
     type=["jpg", "jpeg", "png", "webp", "heic", "heif"],
     accept_multiple_files=True,
+    on_change=forget_uploads,  # the user's own change: what was kept goes
 )
+files = uploads_kept_across_pages(uploaded_files)
 with st.expander("Or take photos with the camera"):
     camera_shots = camera_photos()
-photos = [*(uploaded_files or []), *camera_shots]
+photos = [*files, *camera_shots]
 show_heatmap = st.toggle("Show where the model looked (heatmap)", value=True)
 blind = st.toggle(
     "Blind review: give your own diagnosis before seeing the model's",

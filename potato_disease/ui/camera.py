@@ -3,26 +3,12 @@ leaves of one plot can be photographed in the app and combined like uploaded pho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import streamlit as st
 
 from potato_disease.presentation import counted
+from potato_disease.ui.kept_photos import KeptPhoto
 
 SHOTS_KEY = "camera_shots"
-
-
-@dataclass(frozen=True)
-class CameraShot:
-    """A photo taken with the page's camera (what the page needs of an upload)."""
-
-    file_id: str
-    name: str
-    data: bytes = field(repr=False)
-
-    def getvalue(self) -> bytes:
-        """The photo file's bytes (JPEG, as the browser took it)."""
-        return self.data
 
 
 def shot_name(number: int) -> str:
@@ -30,14 +16,14 @@ def shot_name(number: int) -> str:
     return f"camera-{number}.jpg"
 
 
-def camera_photos() -> list[CameraShot]:
+def camera_photos() -> list[KeptPhoto]:
     """The camera with "Keep it and take another": the photos kept so far in this
     session, then the one on screen, if any."""
-    kept: list[CameraShot] = st.session_state.setdefault(SHOTS_KEY, [])
+    kept: list[KeptPhoto] = st.session_state.setdefault(SHOTS_KEY, [])
     # A new key after each kept photo gives an empty camera for the next one.
     taken = st.camera_input("Take a photo", key=f"camera-{len(kept)}")
     current = (
-        [CameraShot(taken.file_id, shot_name(len(kept) + 1), taken.getvalue())] if taken else []
+        [KeptPhoto(taken.file_id, shot_name(len(kept) + 1), taken.getvalue())] if taken else []
     )
     left, right = st.columns(2)
     if current and left.button("Keep it and take another", icon=":material/add_a_photo:"):

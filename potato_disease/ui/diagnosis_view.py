@@ -301,6 +301,19 @@ def ask_about_a_new_field_name(records: Sequence[CaseRecord], counts: Mapping[st
         )
 
 
+DETAIL_KEY_PREFIXES = (
+    "field-",
+    "plot-",
+    "notes-",
+    "confirm-",
+    "basis-",
+    "lat-",
+    "lon-",
+    "severity-",
+)
+"""The keys of :func:`case_detail_inputs`' widgets start so (then the photo's key)."""
+
+
 def case_detail_inputs(
     key: str,
     diagnosis_question: str,

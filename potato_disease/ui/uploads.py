@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
@@ -43,17 +42,9 @@ from potato_disease.ui.diagnosis_view import (
     show_saved,
     stored,
 )
+from potato_disease.ui.kept_photos import PhotoFile
 
 CACHE_KEY = "diagnoses"
-
-
-class UploadedPhoto(Protocol):
-    """What the page needs of a Streamlit upload or camera photo."""
-
-    file_id: str
-    name: str
-
-    def getvalue(self) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -71,7 +62,7 @@ class DiagnosedUpload:
 
 
 def diagnose_uploads(
-    photos: Sequence[UploadedPhoto],
+    photos: Sequence[PhotoFile],
     diagnoser: Diagnoser,
     on_progress: Callable[[int], None] = lambda done: None,
 ) -> list[DiagnosedUpload]:
@@ -87,7 +78,7 @@ def diagnose_uploads(
     return [cache[photo.file_id] for photo in photos]
 
 
-def diagnose_upload(photo: UploadedPhoto, diagnoser: Diagnoser) -> DiagnosedUpload:
+def diagnose_upload(photo: PhotoFile, diagnoser: Diagnoser) -> DiagnosedUpload:
     """One photo decoded and diagnosed; a display copy is kept, not the full-size decode."""
     data = photo.getvalue()
     digest = file_sha256(data)

@@ -230,6 +230,32 @@ def test_diagnose_save_find_in_history_and_ask(
     page.close()
 
 
+def test_the_diagnose_page_keeps_its_photo_and_form_through_a_visit_to_the_assistant(
+    app_url: str, browser: object, data_dir: Path
+) -> None:
+    page = open_app(browser, app_url, viewport={"width": 1280, "height": 1000})
+    leaf = sample_photos(data_dir, "field-java", "early_blight", 1)[0]
+    page.locator("input[type=file]").first.set_input_files(str(leaf))
+    page.get_by_text("What to do now").first.wait_for()
+    page.get_by_label("Field", exact=True).first.fill("E2E kept field")
+    page.get_by_label("Notes", exact=True).first.fill("kept notes")
+    page.get_by_role("button", name="Ask the assistant about this").first.click()
+    page.get_by_text("Field: E2E kept field").wait_for()  # typed, never saved
+    page.get_by_text("kept notes").first.wait_for()
+
+    page.get_by_role("link", name="Diagnose").click()
+    page.get_by_text("1 photo uploaded before you left this page").wait_for()
+    page.get_by_text("What to do now").first.wait_for()
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.get_by_label("Field", exact=True).first).to_have_value("E2E kept field")
+    expect(page.get_by_label("Notes", exact=True).first).to_have_value("kept notes")
+    shot(page, "15-kept-after-assistant")
+
+    page.get_by_role("button", name="Clear them").click()
+    page.get_by_text("Upload or take a photo of a potato leaf to begin.").wait_for()
+    page.close()
+
+
 def test_a_text_file_named_jpg_gets_a_clear_message(
     app_url: str, browser: object, tmp_path: Path
 ) -> None:
