@@ -73,8 +73,8 @@ def test_a_leaf_is_diagnosed_advised_and_saved(app_data: Path, data_dir: Path) -
     assert [t.label for t in at.tabs][:4] == [
         "What it is",
         "Look-alikes",
-        "Confirm in the field",
-        "What to do now",
+        "Confirm",
+        "What to do",
     ]
 
     field = next(w for w in at.text_input if w.label == "Field")

@@ -29,7 +29,7 @@ from potato_disease.history import (
     get_case,
     save_cases,
 )
-from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES, NOT_LEAF
+from potato_disease.labels import DISPLAY_NAMES, LATE_BLIGHT, MODEL_CLASSES, NOT_LEAF
 from potato_disease.local_time import local_day, minute_text
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.outbreaks import NEARBY_M, counts_as_late_blight, fields_near
@@ -39,14 +39,15 @@ from potato_disease.resources import get_engine
 from potato_disease.ui.alert_view import alert_the_team, remember_outcome, show_outcome
 from potato_disease.ui.reviewer import review_basis_input, reviewer_name, signature_note
 
-ADVICE_TABS = (
+ADVICE_TABS = (  # short names: a phone shows the first four across
     ("What it is", "What it is"),
     ("Look-alikes", "Look-alikes"),
-    ("Confirm in the field", "How to confirm in the field"),
-    ("What to do now", TREATMENT_SECTION),
-    ("How fast it spreads", "How it spreads (and how fast)"),
-    ("When to call an expert", "When to call an expert"),
+    ("Confirm", "How to confirm in the field"),
+    ("What to do", TREATMENT_SECTION),
+    ("Spread", "How it spreads (and how fast)"),
+    ("Expert", "When to call an expert"),
 )
+URGENT_TAB = "What to do"  # opened first for late blight: act the same day
 PHOTO_TABS = (
     ("Why it was refused", "Why a photo is refused"),
     ("How to take a good photo", "How to take a good photo"),
@@ -93,7 +94,9 @@ def show_advice(label: str) -> None:
     with st.container(border=True):
         st.markdown(f"#### {entry.title}")
         st.write(entry.summary)
-        for tab, (_, heading) in zip(st.tabs([name for name, _ in tabs]), tabs):
+        names = [name for name, _ in tabs]
+        opened = URGENT_TAB if label == LATE_BLIGHT else None
+        for tab, (_, heading) in zip(st.tabs(names, default=opened), tabs):
             with tab:
                 st.markdown(entry.sections.get(heading, "_Not covered in the guide._"))
         with st.expander("Sources"):
