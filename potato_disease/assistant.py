@@ -20,7 +20,7 @@ from google.genai import errors, types
 
 from potato_disease.blight_weather import HUTTON_RULE
 from potato_disease.config import Settings
-from potato_disease.guide import GuideSection, search_guide
+from potato_disease.guide import GuideSection, asks_about_weather, search_guide
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.markdown_safety import without_images
 from potato_disease.photo_exif import coarse
@@ -65,7 +65,12 @@ LABEL_REMINDER = (
     "Before using any product, check the local label and registration: approved products, "
     "doses and intervals differ between countries."
 )
-NO_KEY_REASON = "no Gemini API key is configured"
+NO_KEY_REASON = "the online assistant (Gemini) is not set up on this server"
+NO_WEATHER_KNOWN = (
+    "The guide has no weather forecasts. For the late blight weather where a photo was "
+    "taken, diagnose a photo that carries its location (most phone photos do), or give "
+    "the latitude and longitude when saving it, then ask from its case."
+)
 
 Mode = Literal["gemini", "offline"]
 
@@ -298,12 +303,16 @@ def case_reminder(case: CaseContext) -> str:
     )
 
 
-def offline_answer(sections: Sequence[GuideSection], case: CaseContext | None) -> Iterator[str]:
-    """An answer made of the guide sections found, quoted with their names, in pieces."""
+def offline_answer(
+    sections: Sequence[GuideSection], case: CaseContext | None, weather: str | None = None
+) -> Iterator[str]:
+    """An answer made of the guide sections found, quoted with their names, in pieces;
+    the ``case`` reminded first, with its blight weather, or else ``weather`` (asked for)."""
     if case is not None:
         yield case_reminder(case) + "\n\n"
-        if case.blight_weather:
-            yield f"**Blight weather near the field.** {case.blight_weather}\n\n"
+        weather = case.blight_weather or weather
+    if weather:
+        yield f"**Blight weather near the field.** {weather}\n\n"
     if not sections:
         yield NOTHING_FOUND
         return
@@ -312,6 +321,14 @@ def offline_answer(sections: Sequence[GuideSection], case: CaseContext | None) -
         yield f"**{section_name(section)}**\n\n{section.text}\n\n"
     if any("FRAC" in section.text or "IRAC" in section.text for section in sections):
         yield LABEL_REMINDER
+
+
+def weather_answer(question: str, case: CaseContext | None) -> str | None:
+    """For a question about the weather: the case's blight weather when known, else how
+    to get it; None for other questions."""
+    if not asks_about_weather(question):
+        return None
+    return case.blight_weather if case and case.blight_weather else NO_WEATHER_KNOWN
 
 
 def build_prompt(question: str, case: CaseContext | None, sections: Sequence[GuideSection]) -> str:
@@ -401,12 +418,15 @@ class Assistant:
         sections = search_guide(question, case.focus_label if case else None, limit=GUIDE_SECTIONS)
         answered_before = any(turn.get("role") != "user" for turn in history)
         reminded_case = None if answered_before else case  # remind once, not every answer
+        weather = weather_answer(question, case)
         if self.client is None:
-            return self._offline(sections, reminded_case, NO_KEY_REASON, calls_used)
+            return self._offline(sections, reminded_case, NO_KEY_REASON, calls_used, weather)
         if self.calls_left(calls_used) == 0:
             limit = self.settings.gemini_calls_per_session
             reason = f"this session has used all {limit} of its Gemini questions"
-            return self._offline(sections, reminded_case, reason, calls_used, limit_reached=True)
+            return self._offline(
+                sections, reminded_case, reason, calls_used, weather, limit_reached=True
+            )
         calls_used += 1
         try:
             stream = iter(
@@ -421,7 +441,9 @@ class Assistant:
             first = next(stream, None)  # the request is sent here, so failures show up now
         except Exception as error:  # any failure of the call means answering offline
             _log_failure(error)
-            return self._offline(sections, reminded_case, failure_reason(error), calls_used)
+            return self._offline(
+                sections, reminded_case, failure_reason(error), calls_used, weather
+            )
         reply = Reply(iter(()), "gemini", None, sections, calls_used)
         reply.chunks = without_images(self._relay(reply, first, stream, reminded_case))
         return reply
@@ -432,9 +454,10 @@ class Assistant:
         case: CaseContext | None,
         reason: str,
         calls_used: int,
+        weather: str | None = None,
         limit_reached: bool = False,
     ) -> Reply:
-        chunks = offline_answer(sections, case)
+        chunks = offline_answer(sections, case, weather)
         return Reply(chunks, "offline", offline_notice(reason), sections, calls_used, limit_reached)
 
     def _relay(

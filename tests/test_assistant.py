@@ -255,13 +255,36 @@ def test_without_a_key_it_answers_offline_from_the_guide(fake_gemini):
 
     text = read(reply)
     assert reply.mode == "offline"
-    assert "no Gemini API key" in reply.notice
+    assert "the online assistant (Gemini) is not set up" in reply.notice
     assert "offline from the built-in guide" in reply.notice
     assert reply.calls_used == 2
     assert fake_gemini.requests == []
     assert section_name(reply.sources[0]) in text
     assert reply.sources[0].text in text
     assert "Traceback" not in text
+
+
+def test_offline_answers_stay_on_the_diagnosed_disease_unless_asked_of_another():
+    assistant = Assistant.from_settings(settings_from_env({}))
+    case = CaseContext("late_blight", 0.97)
+    organic = assistant.answer("It's an organic farm, what can I use?", [], case)
+    assert {section.label for section in organic.sources} == {"late_blight"}
+    assert organic.sources[0].heading == "What to do now: Organic"
+    beetle = assistant.answer("How do I control Colorado potato beetle?", [], case)
+    assert beetle.sources[0].label == "pest"  # named in the question
+
+
+def test_a_weather_question_gets_the_blight_weather_or_says_where_to_find_it():
+    assistant = Assistant.from_settings(settings_from_env({}))
+    earlier = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+    sentence = "No Hutton period in the last 7 days; one ahead from 30 Nov."
+    located = CaseContext("late_blight", 0.97, blight_weather=sentence)
+    reply = read(assistant.answer("What is the weather going to be tomorrow?", earlier, located))
+    assert f"**Blight weather near the field.** {sentence}" in reply
+    unlocated = CaseContext("late_blight", 0.97)
+    reply = read(assistant.answer("Will it rain tomorrow?", earlier, unlocated))
+    assert "The guide has no weather forecasts" in reply
+    assert "Blight weather" not in read(assistant.answer("Should I spray?", earlier, located))
 
 
 @pytest.mark.parametrize(
@@ -474,7 +497,7 @@ def test_page_answers_offline_without_a_key(page_environment):
     assert not app.exception
     assert [message.name for message in app.chat_message] == ["user", "assistant"]
     assert "How to confirm in the field" in assistant_messages(app)[0]
-    assert any("no Gemini API key" in info.value for info in app.info)
+    assert any("the online assistant (Gemini) is not set up" in info.value for info in app.info)
     assert "No diagnosis yet" in app.caption[0].value
     turns = app.session_state["chat_turns"]
     assert [turn["role"] for turn in turns] == ["user", "assistant"]

@@ -223,6 +223,27 @@ def _passages_under(index: _Index, label: str, heading: str) -> list[GuideSectio
     return [s for s in index.sections if s.label == label and s.heading.startswith(heading)]
 
 
+def _on_topic(
+    sections: tuple[GuideSection, ...], scores: np.ndarray, focus: set[str]
+) -> np.ndarray:
+    """``scores`` with other labels' sections left out when a section of the ``focus``
+    labels (the diagnosis and the diseases the question names) answers at all: "It's an
+    organic farm, what can I use?" about late blight is not answered with early blight's
+    organic options too. With nothing on topic, every label's sections stay."""
+    on_topic = np.array([section.label in focus for section in sections])
+    if not focus or not (scores[on_topic] > 0).any():
+        return scores
+    return np.where(on_topic, scores, 0.0)
+
+
+WEATHER_WORDS = frozenset(stem(word) for word in ("weather", "forecast", "tomorrow", "rain"))
+
+
+def asks_about_weather(question: str) -> bool:
+    """Whether the question asks about the weather (the guide has no forecasts)."""
+    return not WEATHER_WORDS.isdisjoint(tokenize(question))
+
+
 def search_guide(question: str, label: str | None = None, limit: int = 3) -> list[GuideSection]:
     """The guide sections most relevant to a question, favouring the diagnosed label's; a
     question with no words of its own gets that label's next steps or what it is
@@ -245,5 +266,6 @@ def search_guide(question: str, label: str | None = None, limit: int = 3) -> lis
             scores[position] *= TOPIC_BOOST
         if section.label == label:
             scores[position] *= LABEL_BOOST
+    scores = _on_topic(index.sections, scores, topics | ({label} if label else set()))
     ranked = sorted(np.flatnonzero(scores > 0), key=lambda position: (-scores[position], position))
     return [index.sections[position] for position in ranked[:limit]]
