@@ -1301,7 +1301,7 @@ def test_page_shows_blight_weather_at_the_field_with_late_blight_first(
     assert fields.value.to_dict("list") == {
         "Field": ["Kledung", "Dieng"],  # late blight first
         "Late blight lately": ["yes", ""],
-        "Next Hutton period (7 days)": [fake_spell()] * 2,
+        "Next blight weather (Hutton period, 7 days)": [fake_spell()] * 2,
     }
     choice = next(s for s in page.selectbox if s.key.startswith("weather-field"))
     assert (choice.value, choice.options) == ("Kledung", ["Dieng", "Kledung"])
@@ -1334,7 +1334,9 @@ def test_the_fields_table_shows_an_unreachable_service_and_shares_a_place(
     (section,) = [e for e in page.expander if e.label == FIELD_WEATHER]
     assert not section.proto.expanded  # no late blight lately
     fields = section.dataframe[0].value
-    assert list(fields["Next Hutton period (7 days)"]) == ["unknown: no weather"] * 2
+    assert (
+        list(fields["Next blight weather (Hutton period, 7 days)"]) == ["unknown: no weather"] * 2
+    )
     assert len(fake_open_meteo.queries) == 1  # one 0.1° cell, one request
     assert "could not be reached" in section.info[0].value
 

@@ -30,6 +30,9 @@ def test_fields_with_blight_weather_ahead_come_before_those_without(
     assert table.to_dict("list") == {
         "Field": ["Beta", "Alpha"],  # Beta has blight weather ahead, Alpha none
         "Late blight lately": ["", ""],
-        "Next Hutton period (7 days)": [table["Next Hutton period (7 days)"][0], "none"],
+        "Next blight weather (Hutton period, 7 days)": [
+            table["Next blight weather (Hutton period, 7 days)"][0],
+            "none",
+        ],
     }
-    assert table["Next Hutton period (7 days)"][0].endswith("(under way)")
+    assert table["Next blight weather (Hutton period, 7 days)"][0].endswith("(under way)")

@@ -112,7 +112,7 @@ def model_answer_line(queued: QueuedCase) -> str:
             f"({as_percent(probabilities[queued.runner_up])})"
         )
     if not queued.case.is_leaf:
-        return f"**Model:** refused as not a potato leaf; as a leaf: {answer}"
+        return f"**Model:** refused as not a potato leaf; if it is one: {answer.lower()}"
     return f"**Model:** {answer}"
 
 

@@ -103,7 +103,7 @@ def fields_table(field_locations: Mapping[str, Location], struck: Collection[str
     rows.sort(key=lambda row: (row[2] != "yes", not row[0]))
     return pd.DataFrame(
         [row[1:] for row in rows],
-        columns=["Field", "Late blight lately", "Next Hutton period (7 days)"],
+        columns=["Field", "Late blight lately", "Next blight weather (Hutton period, 7 days)"],
     )
 
 
