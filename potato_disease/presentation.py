@@ -151,9 +151,12 @@ def counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def combined_verdict(combined: CombinedDiagnosis | None, duplicates: int = 0) -> Verdict:
+def combined_verdict(
+    combined: CombinedDiagnosis | None, duplicates: int = 0, unreadable: int = 0
+) -> Verdict:
     """Headline and explanation of several photos of one plot combined; ``duplicates``
-    is how many uploads repeated a photo already counted."""
+    is how many uploads repeated a photo already counted, ``unreadable`` how many files
+    could not be read as photos."""
     if combined is None:
         return Verdict(
             "Nothing to combine",
@@ -174,6 +177,11 @@ def combined_verdict(combined: CombinedDiagnosis | None, duplicates: int = 0) ->
         )
     if duplicates:
         notes.append(f"{counted(duplicates, 'repeated upload')} counted once.")
+    if unreadable:
+        notes.append(
+            f"{counted(unreadable, 'file')} that could not be read as a photo "
+            f"{'was' if unreadable == 1 else 'were'} left out."
+        )
     if combined.photos_agreeing < combined.photos_combined:
         notes.append(
             "The photos do not all agree: the combined answer assumes one problem, so if "

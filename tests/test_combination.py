@@ -79,6 +79,8 @@ def test_the_verdict_names_the_answer_and_how_the_photos_stand() -> None:
     assert "2 of 2 photos point to it on their own" in said.detail
     assert "1 photo refused as not a potato leaf was left out" in said.detail
     assert "1 repeated upload counted once" in said.detail
+    unread = combined_verdict(combine([leaf(late_blight=0.9)]), unreadable=2).detail
+    assert "2 files that could not be read as a photo were left out." in unread
     assert "do not all agree" not in said.detail
 
 

@@ -215,13 +215,10 @@ def show_cases(
             "others in the sidebar, or narrow the filters. The chart, the downloads, the "
             "field report and the figures below count them all."
         )
-    table = pd.DataFrame(
+    table = pd.DataFrame(  # the diagnoses first: a phone shows the first few columns
         {
             "Case": [record.id for record in records],
             "Photo": [record.thumbnail_data_url for record in records],
-            # Text, not datetimes: Streamlit writes "None" in an empty datetime cell.
-            f"Taken ({zone_name})": [clock_text(record.taken_at, zone) for record in records],
-            f"Saved ({zone_name})": [clock_text(record.created_at, zone) for record in records],
             "Model's diagnosis": [
                 f"{label_name(record.model_label, '')} ({as_percent(record.model_confidence)})"
                 for record in records
@@ -233,6 +230,9 @@ def show_cases(
             "Blind review": [label_name(record.blind_label, "") for record in records],
             "Field": [record.field_name or "" for record in records],
             "Plot": [record.plot or "" for record in records],
+            # Text, not datetimes: Streamlit writes "None" in an empty datetime cell.
+            f"Taken ({zone_name})": [clock_text(record.taken_at, zone) for record in records],
+            f"Saved ({zone_name})": [clock_text(record.created_at, zone) for record in records],
             "Severity": [optional_severity(record.severity_percent) for record in records],
             "Notes": [record.notes or "" for record in records],
         }

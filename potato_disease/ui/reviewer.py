@@ -37,7 +37,10 @@ def signature_note() -> str:
     """A line saying whose name a diagnosis given here will carry."""
     name = reviewer_name()
     if name is None:
-        return "Give your name in the sidebar to sign the diagnoses you give."
+        return (
+            "Give your name in the sidebar (on a phone, the » at the top left) to sign the "
+            "diagnoses you give."
+        )
     return (
         f"Diagnoses you give here are signed “{escape_markdown(name)}” (the sidebar's *Your name*)."
     )

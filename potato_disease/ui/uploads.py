@@ -119,7 +119,9 @@ def show_combined(uploads: list[DiagnosedUpload], model_version: str) -> None:
         first_of_each.setdefault(upload.digest, upload)
     distinct = list(first_of_each.values())
     combined = combine([upload.diagnosis for upload in distinct])
-    said = combined_verdict(combined, duplicates=len(readable) - len(distinct))
+    said = combined_verdict(
+        combined, len(readable) - len(distinct), unreadable=len(uploads) - len(readable)
+    )
     getattr(st, said.tone)(f"**Combined: {said.headline}**")
     st.write(said.detail)
     if combined is None:
