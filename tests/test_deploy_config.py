@@ -367,8 +367,9 @@ def test_the_password_lockout_reads_the_address_the_load_balancer_saw():
     ALB's: the client is the entry 2 from the end, whatever a client puts before it."""
     environment = "aws:elasticbeanstalk:application:environment"
     hops = int(merged_settings()[(environment, "TRUSTED_PROXY_HOPS")])
-    nginx = (NGINX_DIR / "elasticbeanstalk" / "00_application.conf").read_text()
-    assert re.search(r"X-Forwarded-For\s+\$proxy_add_x_forwarded_for;", nginx)
+    # The platform's own location appends to X-Forwarded-For; nothing here overrides it.
+    assert re.search(r"X-Forwarded-For\s+\$proxy_add_x_forwarded_for;", PLATFORM_SERVER_BLOCK)
+    assert not nginx_directive("proxy_set_header")
     assert settings_from_env({"TRUSTED_PROXY_HOPS": str(hops)}).trusted_proxy_hops == hops == 2
     assert Settings().trusted_proxy_hops == 0  # run alone, the peer is the client
 
@@ -443,12 +444,14 @@ def test_upload_limit_agrees_everywhere():
     assert nginx_size_bytes(body_size) >= limit_mb * 1024 * 1024
 
 
-def test_websocket_upgrade_is_proxied():
-    location = (NGINX_DIR / "elasticbeanstalk" / "00_application.conf").read_text()
-    assert re.search(r"proxy_set_header\s+Upgrade\s+\$http_upgrade;", location)
-    connection = re.search(r"proxy_set_header\s+Connection\s+\$(\w+);", location)[1]
-    maps = (NGINX_DIR / "streamlit.conf").read_text()
-    assert re.search(rf"map\s+\$http_upgrade\s+\${connection}\s*\{{", maps)
+def test_websocket_upgrade_is_the_platforms_and_left_alone():
+    """The platform's location passes the upgrade; nothing here redefines the headers or
+    the map it uses (a map of the same name in conf.d would clash with the platform's)."""
+    assert re.search(r"proxy_set_header\s+Upgrade\s+\$http_upgrade;", PLATFORM_SERVER_BLOCK)
+    assert re.search(
+        r"proxy_set_header\s+Connection\s+\$connection_upgrade;", PLATFORM_SERVER_BLOCK
+    )
+    assert not nginx_directive("proxy_set_header") and not nginx_directive("map")
 
 
 def test_data_and_log_folders_line_up():
@@ -505,25 +508,52 @@ def test_hadolint_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+PLATFORM_SERVER_BLOCK = """
+  map $http_upgrade $connection_upgrade {
+      default "upgrade";
+  }
+  server {
+    listen 127.0.0.1:8080 default_server;
+    location / {
+        proxy_pass          http://docker;
+        proxy_http_version  1.1;
+        proxy_set_header    Connection          $connection_upgrade;
+        proxy_set_header    Upgrade             $http_upgrade;
+        proxy_set_header    Host                $host;
+        proxy_set_header    X-Real-IP           $remote_addr;
+        proxy_set_header    X-Forwarded-For     $proxy_add_x_forwarded_for;
+    }
+    include conf.d/elasticbeanstalk/*.conf;
+  }
+"""
+"""The server block of the Docker platform's own /etc/nginx/nginx.conf on Amazon Linux
+2023 (as published from an instance, port changed): it has ``location /`` itself, with
+the websocket upgrade and X-Forwarded-For, and includes conf.d/elasticbeanstalk/*.conf
+inside the server block. A second ``location /`` there stops nginx, and the deploy."""
+
+
+def test_nothing_in_the_server_block_redefines_the_platforms_location():
+    for path in (NGINX_DIR / "elasticbeanstalk").glob("*.conf"):
+        assert not re.search(r"^\s*location\s+/\s*\{", path.read_text(), flags=re.MULTILINE), path
+
+
 def test_nginx_accepts_the_configuration(tmp_path):
     nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
     if nginx is None:
         pytest.skip("nginx is not installed (apt-get install nginx to run this check)")
-    # A stand-in for the platform's nginx.conf: http includes conf.d/*.conf, the server
-    # block includes conf.d/elasticbeanstalk/*.conf, the upstream is named "docker".
+    # The platform's nginx.conf: http includes conf.d/*.conf, then the server block
+    # above; the upstream "docker" is the platform's (the container's port).
     shutil.copytree(NGINX_DIR, tmp_path / "conf.d")
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
-        "events {}\nhttp {\n"
-        f"  access_log off;\n  include {tmp_path}/conf.d/*.conf;\n"
+        "events {}\nhttp {\n  access_log off;\n  include conf.d/*.conf;\n"
         + "".join(
             f"  {kind}_temp_path {tmp_path}/{kind};\n"
             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         )
         + "  upstream docker { server 127.0.0.1:8501; }\n"
-        "  server { listen 127.0.0.1:8080;\n"
-        f"    include {tmp_path}/conf.d/elasticbeanstalk/*.conf;\n  }}\n"
-        "}\n"
+        + PLATFORM_SERVER_BLOCK
+        + "}\n"
     )
     result = subprocess.run(
         [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
@@ -561,7 +591,6 @@ def test_source_bundle_holds_what_the_build_needs(bundle):
         "app.py",
         ".streamlit/config.toml",
         ".platform/nginx/conf.d/streamlit.conf",
-        ".platform/nginx/conf.d/elasticbeanstalk/00_application.conf",
         "potato_disease/aws.py",
         *(f".ebextensions/{p.name}" for p in CONFIG_FILES),
         *(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")),
