@@ -471,6 +471,22 @@ def test_data_and_log_folders_line_up():
     assert volume["HostDirectory"] in command["command"]
 
 
+def test_the_rds_certificates_reach_the_container_where_the_database_url_says():
+    dockerrun = json.loads((ROOT / "Dockerrun.aws.json").read_text())
+    (volume,) = dockerrun["Volumes"]
+    files = load_config(EXTENSIONS / "10-rds-certificates.config")["files"]
+    ((host_path, entry),) = files.items()
+    assert entry["source"].startswith("https://truststore.pki.rds.amazonaws.com/")
+    assert entry["mode"] == "000644"  # the container's user reads it
+    assert host_path.startswith(volume["HostDirectory"] + "/")
+    in_container = volume["ContainerDirectory"] + host_path[len(volume["HostDirectory"]) :]
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    assert f"sslmode=verify-full&sslrootcert={in_container}" in guide
+    # Made after the folder it goes in (07-app-data.config): files run in name order.
+    names = [path.name for path in CONFIG_FILES]
+    assert names.index("07-app-data.config") < names.index("10-rds-certificates.config")
+
+
 def test_image_runs_as_non_root_headless_without_usage_stats():
     env = dockerfile_env()
     assert re.search(r"^USER\s+(?!0\b|root\b)\S+", dockerfile(), flags=re.MULTILINE)
