@@ -278,10 +278,14 @@ def test_the_app_metric_alarms_read_the_metrics_the_app_writes(alarm_name, count
 
 def test_the_dashboard_graphs_the_metrics_the_app_writes():
     dashboard = resources()["PotatoDashboard"]["Properties"]
-    body, variables = dashboard["DashboardBody"]["Fn::Sub"]
-    assert variables["AutoScalingGroup"] == {"Ref": "AWSEBAutoScalingGroup"}
-    assert set(re.findall(r"\$\{([^}]+)\}", body)) == {"AWS::Region", *variables}
-    widgets = json.loads(re.sub(r"\$\{[^}]+\}", "stand-in", body))["widgets"]
+    separator, pieces = dashboard["DashboardBody"]["Fn::Join"]
+    # Strings, and Ref or GetAtt in between (inside JSON strings): no Fn::Sub.
+    functions = [piece for piece in pieces if not isinstance(piece, str)]
+    assert {"Ref": "AWSEBAutoScalingGroup"} in functions and {"Ref": "AWS::Region"} in functions
+    assert {"Fn::GetAtt": ["AWSEBV2LoadBalancer", "LoadBalancerFullName"]} in functions
+    assert all(set(function) <= {"Ref", "Fn::GetAtt"} for function in functions)
+    body = separator.join(piece if isinstance(piece, str) else "stand-in" for piece in pieces)
+    widgets = json.loads(body)["widgets"]
     environment = "aws:elasticbeanstalk:application:environment"
     namespace = merged_settings()[(environment, "METRICS_NAMESPACE")]
     diagnosis = json.loads(
@@ -307,7 +311,25 @@ def test_the_dashboard_graphs_the_metrics_the_app_writes():
     ]
     assert f"{{{namespace},Service,Answer}}" in search and 'MetricName="Diagnoses"' in search
     assert ["Service", "Answer"] in diagnosis["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
-    assert "Fn::Sub" in dashboard["DashboardName"]  # one per environment in an account
+    name = dashboard["DashboardName"]["Fn::Join"]  # one per environment in an account
+    assert name == ["-", [{"Ref": "AWSEBEnvironmentName"}, "potato-disease"]]
+
+
+def test_configuration_files_use_only_the_functions_elastic_beanstalk_documents():
+    """Ref, Fn::GetAtt, Fn::Join and Fn::GetOptionSetting; Fn::Sub and the rest are
+    CloudFormation's, not listed for .ebextensions."""
+    documented = {"Ref", "Fn::GetAtt", "Fn::Join", "Fn::GetOptionSetting"}
+
+    def functions(value: object) -> set[str]:
+        if isinstance(value, dict):
+            found = {key for key in value if key.startswith("Fn::") or key == "Ref"}
+            return found.union(*(functions(item) for item in value.values()))
+        if isinstance(value, list):
+            return set().union(*(functions(item) for item in value))
+        return set()
+
+    for path in CONFIG_FILES:
+        assert functions(load_config(path)) <= documented, path.name
 
 
 def test_alarm_resources_pass_cfn_lint(tmp_path):
