@@ -36,6 +36,7 @@ from potato_disease.model_files import (
     ModelFilesError,
     load_model_files,
 )
+from potato_disease.monitoring import record_model_fallback
 
 LOGGER = logging.getLogger(__name__)
 
@@ -196,6 +197,7 @@ def resolve_model_dir(settings: Settings) -> Path:
             describe_error(error),
             settings.model_dir,
         )
+        record_model_fallback(settings.metrics_namespace)
         return settings.model_dir
     return model_dir
 

@@ -86,6 +86,12 @@ def call_emf_line(
     return _document(namespace, [["Service"]], metrics, {}, now)
 
 
+def model_fallback_line(namespace: str, now: datetime | None = None) -> str:
+    """The EMF line of a process that could not use the model at MODEL_S3_URI and serves
+    the one built into the image: ``ModelFallback`` 1, by service."""
+    return _document(namespace, [["Service"]], {"ModelFallback": (1, "Count")}, {}, now)
+
+
 def _write(line: str) -> None:
     """One line in one write: sessions run in threads."""
     sys.stdout.write(line + "\n")
@@ -106,6 +112,13 @@ def record_weather_request(namespace: str | None, answered: bool, milliseconds: 
     configured: failures show a lost route out, or an expired key."""
     if namespace:
         _write(call_emf_line(namespace, "Weather", answered, milliseconds))
+
+
+def record_model_fallback(namespace: str | None) -> None:
+    """Write that the S3 model could not be used, when a namespace is configured: the
+    app still answers, with the image's model, so only this metric (and its alarm) says."""
+    if namespace:
+        _write(model_fallback_line(namespace))
 
 
 def record_alert(namespace: str | None, sent: bool, milliseconds: float) -> None:

@@ -210,6 +210,17 @@ def test_unreachable_endpoint_falls_back(tmp_path, baked_model, caplog):
     assert "baked-in model" in caplog.text
 
 
+def test_a_fallback_is_counted_for_its_alarm(tmp_path, baked_model, capsys):
+    settings = settings_for(
+        "http://127.0.0.1:9", tmp_path, baked_model, metrics_namespace="PotatoDisease"
+    )
+    assert aws.resolve_model_dir(settings) == baked_model
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "ModelFallback" in line]
+    assert json.loads(line)["ModelFallback"] == 1
+    assert aws.resolve_model_dir(settings_for("http://127.0.0.1:9", tmp_path, baked_model))
+    assert "ModelFallback" not in capsys.readouterr().out  # no namespace: no metric
+
+
 def test_an_endpoint_that_is_not_aws_falls_back_and_stays_offline(tmp_path, baked_model, caplog):
     """An empty answer fails botocore's parser, whose error is not a BotoCoreError."""
     with not_aws() as endpoint, caplog.at_level(logging.WARNING, logger="potato_disease"):

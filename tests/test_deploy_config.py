@@ -29,6 +29,7 @@ SECRET_ARN = re.compile(
     r"arn:aws:secretsmanager:([a-z0-9-]+|REGION):(\d{12}|ACCOUNT_ID):secret:[\w/+=.@-]+"
 )
 NGINX_DIR = ROOT / ".platform" / "nginx" / "conf.d"
+SERVICES = ("Weather", "Alert")  # the calls monitoring.call_emf_line counts
 
 
 def load_config(path: Path) -> dict[str, Any]:
@@ -238,6 +239,16 @@ def test_team_alerts_go_to_a_topic_of_their_own_that_the_app_is_told_of():
     assert failed_alarm["Namespace"] == merged_settings()[(environment, "METRICS_NAMESPACE")]
 
 
+def test_an_instance_serving_the_image_model_instead_of_s3_raises_an_alarm():
+    environment = "aws:elasticbeanstalk:application:environment"
+    namespace = merged_settings()[(environment, "METRICS_NAMESPACE")]
+    alarm = resources()["PotatoModelFallbackAlarm"]["Properties"]
+    document = json.loads(monitoring.model_fallback_line(namespace))
+    assert alarm["Namespace"] == namespace and document[alarm["MetricName"]] == 1
+    assert alarm["Dimensions"] == [{"Name": "Service", "Value": document["Service"]}]
+    assert alarm["Threshold"] == 1 and alarm["AlarmActions"] == [{"Ref": "PotatoAlarmTopic"}]
+
+
 @pytest.mark.parametrize(
     ("alarm_name", "counted", "total", "line"),
     [
@@ -292,9 +303,10 @@ def test_the_dashboard_graphs_the_metrics_the_app_writes():
         monitoring.emf_line(namespace, Diagnosis("virus", 0.9, {}, True), 5, "v")
     )
     written = {metric["Name"] for metric in diagnosis["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
-    for service in ("Weather", "Alert"):
-        call = json.loads(monitoring.call_emf_line(namespace, service, True, 5.0))
-        written |= {metric["Name"] for metric in call["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    lines = [monitoring.call_emf_line(namespace, service, True, 5.0) for service in SERVICES]
+    for line in [*lines, monitoring.model_fallback_line(namespace)]:
+        metrics = json.loads(line)["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+        written |= {metric["Name"] for metric in metrics}
     graphed = [
         metric
         for widget in widgets
