@@ -4,7 +4,9 @@
 # Only the runtime dependencies (requirements.txt) are installed: no TensorFlow, no
 # training or test tools. The Keras model is left out (.dockerignore); serving reads
 # the LiteRT model, the head arrays and the metadata.
-ARG BASE_IMAGE=python:3.11-slim
+# The Docker official image as Amazon ECR Public mirrors it: instances build from it on
+# each deploy and scale-out, and Docker Hub limits anonymous pulls (shared behind NAT).
+ARG BASE_IMAGE=public.ecr.aws/docker/library/python:3.11-slim
 
 # --- build stage: the virtualenv, made smaller ------------------------------------------
 FROM ${BASE_IMAGE} AS build

@@ -535,7 +535,8 @@ def test_image_installs_runtime_dependencies_only():
     text = dockerfile()
     assert "requirements.txt" in text
     assert not re.search(r"requirements-(dev|train)", text)
-    assert re.search(r"^ARG BASE_IMAGE=python:3\.11-slim$", text, flags=re.MULTILINE)
+    base = r"public\.ecr\.aws/docker/library/python:3\.11-slim"  # not rate-limited Docker Hub
+    assert re.search(rf"^ARG BASE_IMAGE={base}$", text, flags=re.MULTILINE)
 
 
 def test_dockerignore_keeps_out_what_the_image_does_not_need():
