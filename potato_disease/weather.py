@@ -30,7 +30,7 @@ HOURLY_VARIABLES = ("temperature_2m", "relative_humidity_2m")
 ATTRIBUTION = "Weather data by Open-Meteo.com (CC BY 4.0)"
 UNAVAILABLE = (
     "The weather service could not be reached, so blight weather cannot be shown now. "
-    "Nothing else on this page depends on it."
+    "Nothing else in the app depends on it."
 )
 
 
