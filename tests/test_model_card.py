@@ -44,6 +44,13 @@ def test_the_plain_words_come_from_the_figures() -> None:
     assert "off by 3.1 points on average (ECE 0.031)" in text
     assert "Several leaves" not in text  # not measured here
     assert model_card.in_plain_words({"validation": {}}) == ""
+    unmeasured = model_card.in_plain_words(
+        {
+            "validation": {"field-java": field_figures()},
+            "heldout_artwork": {"missing": "apt-get install tuxpaint-stamps-default"},
+        }
+    )
+    assert "refused 5.0% of the field leaf photos as not a potato leaf." in unmeasured
 
 
 def test_the_shipped_card_is_the_one_its_metadata_makes() -> None:

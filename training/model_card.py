@@ -389,7 +389,9 @@ def in_plain_words(metadata: dict[str, Any]) -> str:
         for label, share in sorted(recall_by_label(field).items(), key=lambda item: -item[1])
     )
     lab = validation.get("plantvillage", {}).get("accuracy")
-    artwork = metadata.get("heldout_artwork") or {}
+    artwork = metadata.get("heldout_artwork") or {}  # {"missing": why} when not measured
+    if "refused" not in artwork:
+        artwork = {}
     plot = (metadata.get("combination") or {}).get("photos_per_plot", {}).get("3")
     lines = [
         f"- **Field photos it never saw** (Central Java, {field['leaf_photos']} leaves): the "
