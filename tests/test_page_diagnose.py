@@ -278,6 +278,11 @@ def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Pa
     def combined() -> list[str]:
         return [m.value for m in (*at.success, *at.warning, *at.error) if "Combined" in m.value]
 
+    assert at.subheader[0].value == "3 photos (1 uploaded twice)"
+    table = at.dataframe[0].value
+    assert table["Answer"].tolist()[-1] == f"Same file as {leaves[0].name}"
+    counts = next(m.value for m in at.markdown if " × " in m.value)
+    assert sum(int(part.split(" × ")[0]) for part in counts.split(" · ")) == 3  # once each
     assert not combined()  # only on request
     next(t for t in at.toggle if t.label.startswith(COMBINE)).set_value(True).run()
     assert not at.exception

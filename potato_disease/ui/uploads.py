@@ -104,10 +104,25 @@ def diagnose_upload(photo: PhotoFile, diagnoser: Diagnoser) -> DiagnosedUpload:
 
 
 def show_summary(uploads: list[DiagnosedUpload]) -> None:
-    """For several photos: how many got each answer, and a table of them all."""
-    st.subheader(f"{len(uploads)} photos")
-    st.write(summary_counts([short_answer(u.diagnosis, u.warnings) for u in uploads]))
-    st.dataframe([summary_row(u.name, u.diagnosis, u.warnings) for u in uploads], hide_index=True)
+    """For several photos: how many got each answer (a file uploaded twice counted
+    once), and a table of them all, repeats marked."""
+    first_of: dict[str, DiagnosedUpload] = {}
+    for upload in uploads:
+        first_of.setdefault(upload.digest, upload)
+    distinct = list(first_of.values())
+    repeats = len(uploads) - len(distinct)
+    st.subheader(
+        f"{counted(len(distinct), 'photo')}" + (f" ({repeats} uploaded twice)" if repeats else "")
+    )
+    st.write(summary_counts([short_answer(u.diagnosis, u.warnings) for u in distinct]))
+    rows = []
+    for upload in uploads:
+        row = summary_row(upload.name, upload.diagnosis, upload.warnings)
+        if first_of[upload.digest] is not upload:
+            row["Answer"] = f"Same file as {first_of[upload.digest].name}"
+            row["Confidence"] = ""
+        rows.append(row)
+    st.dataframe(rows, hide_index=True)
 
 
 def show_combined(uploads: list[DiagnosedUpload], model_version: str) -> None:
