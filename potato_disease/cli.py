@@ -41,7 +41,7 @@ from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.model_files import ModelFilesError
 from potato_disease.photo_files import expand_paths, labelled_sources
-from potato_disease.presentation import as_percent, basis_name, listed_words
+from potato_disease.presentation import as_percent, basis_name, label_list
 
 
 def prediction_record(path: Path, diagnosis: Diagnosis) -> dict[str, Any]:
@@ -82,7 +82,7 @@ def print_record(record: dict[str, Any], as_json: bool, out: TextIO) -> None:
         if "error" in record:
             text = f"{where}: ERROR {record['error']}"
         elif record.get("photos_disagree"):
-            named = listed_words([DISPLAY_NAMES[label] for label in record["confident_labels"]])
+            named = label_list(record["confident_labels"])
             text = f"{where}: NO ONE ANSWER, the photos confidently show {named}"
         else:
             text = f"{where}: {DISPLAY_NAMES[record['label']]} ({as_percent(record['confidence'])})"

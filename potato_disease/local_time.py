@@ -37,8 +37,13 @@ def day_start(day: date, zone: tzinfo) -> datetime:
 
 def minute_text(moment: datetime, zone: tzinfo = UTC) -> str:
     """``2026-11-28 11:08 WIB``: the time in ``zone``, with the zone's abbreviation."""
-    local = moment.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    return f"{clock_text(moment, zone)} {moment.astimezone(zone).tzname()}"
+
+
+def clock_text(moment: datetime | None, zone: tzinfo = UTC) -> str:
+    """``2026-11-28 11:08`` in ``zone`` (named elsewhere, as in a column heading), or ""
+    for no time."""
+    return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 def day_text(moment: datetime, zone: tzinfo) -> str:

@@ -218,6 +218,11 @@ def disagreement_verdict(combined: CombinedDiagnosis) -> Verdict:
     )
 
 
+def label_list(labels: Sequence[str]) -> str:
+    """Labels' display names as one phrase: "Late blight and Healthy"."""
+    return listed_words([DISPLAY_NAMES[label] for label in labels])
+
+
 def listed_words(words: Sequence[str]) -> str:
     """ "a", "a and b", "a, b and c"."""
     return " and ".join(filter(None, [", ".join(words[:-1]), words[-1] if words else ""]))

@@ -22,7 +22,7 @@ from potato_disease.presentation import (
     as_severity,
     basis_name,
     counted,
-    listed_words,
+    label_list,
 )
 from potato_disease.report_html import html_page, text
 from potato_disease.weather import ATTRIBUTION
@@ -75,7 +75,7 @@ def combined_words(visit: PlotVisit) -> str:
     if combined is None:
         return "no photo accepted as a potato leaf"
     if combined.photos_disagree:
-        named = listed_words([DISPLAY_NAMES[label] for label in combined.confident_labels])
+        named = label_list(combined.confident_labels)
         return f"no one answer: the photos confidently show {named}"
     return (
         f"{DISPLAY_NAMES[combined.label]} ({as_percent(combined.confidence)}; "

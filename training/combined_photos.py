@@ -108,10 +108,11 @@ def late_blight_among_healthy(
             others = [o for o in rng.permutation(sound) if groups[o] != groups[anchor]][: k - 1]
             rows = probabilities[[anchor, *others]]
             named = labels_named_confidently(rows)
-            pooled_late += pooled_probabilities(rows).argmax() == late
+            says_late = pooled_probabilities(rows).argmax() == late
+            pooled_late += says_late
             if one_answer_would_hide(named):
                 flagged += LATE_BLIGHT in named  # else no one answer, late blight unnamed
-            elif pooled_probabilities(rows).argmax() == late:
+            elif says_late:
                 flagged += 1
             else:
                 hidden += 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from functools import partial
 
 import pandas as pd
@@ -31,7 +31,7 @@ from potato_disease.history import (
     CaseFilter,
     CaseRecord,
 )
-from potato_disease.local_time import day_text, minute_text
+from potato_disease.local_time import clock_text, day_text, minute_text
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.outbreaks import Outbreak
 from potato_disease.photo_exif import Location
@@ -180,11 +180,6 @@ def listed_cases_offset(cases: int, per_list: int = history.DEFAULT_LIST_LIMIT) 
         "cases at a time; the chart, the downloads and the figures count them all.",
     )
     return chosen * per_list
-
-
-def clock_text(moment: datetime | None, zone: tzinfo) -> str:
-    """``2026-11-28 14:05`` in ``zone``, or "" for no time."""
-    return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 def optional_severity(percent: float | None) -> str:

@@ -103,12 +103,18 @@ def diagnose_upload(photo: PhotoFile, diagnoser: Diagnoser) -> DiagnosedUpload:
     )
 
 
+def first_by_file(uploads: Sequence[DiagnosedUpload]) -> dict[str, DiagnosedUpload]:
+    """The first upload of each file (by its SHA-256), in upload order."""
+    first: dict[str, DiagnosedUpload] = {}
+    for upload in uploads:
+        first.setdefault(upload.digest, upload)
+    return first
+
+
 def show_summary(uploads: list[DiagnosedUpload]) -> None:
     """For several photos: how many got each answer (a file uploaded twice counted
     once), and a table of them all, repeats marked."""
-    first_of: dict[str, DiagnosedUpload] = {}
-    for upload in uploads:
-        first_of.setdefault(upload.digest, upload)
+    first_of = first_by_file(uploads)
     distinct = list(first_of.values())
     repeats = len(uploads) - len(distinct)
     st.subheader(
@@ -129,10 +135,7 @@ def show_combined(uploads: list[DiagnosedUpload], model_version: str) -> None:
     """One answer for photos of different leaves of one plot (identical uploads count
     once), its advice card, a link to the assistant and one form to save them all."""
     readable = [upload for upload in uploads if upload.diagnosis is not None]
-    first_of_each: dict[str, DiagnosedUpload] = {}
-    for upload in readable:
-        first_of_each.setdefault(upload.digest, upload)
-    distinct = list(first_of_each.values())
+    distinct = list(first_by_file(readable).values())
     combined = combine([upload.diagnosis for upload in distinct])
     said = combined_verdict(
         combined, len(readable) - len(distinct), unreadable=len(uploads) - len(readable)
