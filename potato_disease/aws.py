@@ -6,7 +6,9 @@ model files (``potato_leaf.tflite``, ``head.npz``, ``metadata.json``, optionally
 ``README.md``) and a ``SHA256SUMS`` object in ``sha256sum`` format that lists every
 file to fetch. Each version (named by the hash of its ``SHA256SUMS``) is cached in its
 own folder under ``MODEL_CACHE_DIR``; a start-up whose cached files still match the
-listed hashes downloads nothing but ``SHA256SUMS``. Any failure (network, permissions,
+listed hashes downloads nothing but ``SHA256SUMS``. With ``MODEL_SHA256SUMS_SHA256`` set,
+``SHA256SUMS`` itself must have that hash, so the environment's configuration, not the
+bucket, decides which model is served. Any failure (network, permissions,
 a missing object, a hash mismatch, files this code cannot load) is logged once and the
 model baked into the image is served instead. No Streamlit here: ``resources.py``
 calls the start-up helpers once per process.
@@ -133,6 +135,19 @@ def cached_copy_matches(directory: Path, checksums: dict[str, str]) -> bool:
     )
 
 
+def check_listing_anchor(listing_digest: str, anchor: str | None, location: str) -> None:
+    """Refuse a ``SHA256SUMS`` whose SHA-256 is not the configured anchor (if one is set)."""
+    if anchor is None:
+        return
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", anchor.strip()):
+        raise ModelDownloadError("MODEL_SHA256SUMS_SHA256 is not a SHA-256 (64 hex digits)")
+    if listing_digest != anchor.strip().lower():
+        raise ChecksumMismatchError(
+            f"{location} has SHA-256 {listing_digest}, "
+            f"but MODEL_SHA256SUMS_SHA256 is {anchor.strip().lower()}"
+        )
+
+
 def download_object(s3: Any, bucket: str, key: str, destination: Path) -> str:
     """Stream one S3 object to ``destination``; return its SHA-256."""
     digest = hashlib.sha256()
@@ -151,8 +166,12 @@ def fetch_model(settings: Settings) -> Path:
     bucket, prefix = parse_s3_uri(settings.model_s3_uri)
     s3 = aws_client("s3", settings)
     listing = s3.get_object(Bucket=bucket, Key=prefix + CHECKSUMS)["Body"].read()
+    listing_digest = hashlib.sha256(listing).hexdigest()
+    check_listing_anchor(
+        listing_digest, settings.model_checksums_sha256, f"s3://{bucket}/{prefix}{CHECKSUMS}"
+    )
     checksums = parse_checksums(listing.decode("utf-8"))
-    version = hashlib.sha256(listing).hexdigest()[:16]
+    version = listing_digest[:16]
     target = settings.model_cache_dir / version
     if cached_copy_matches(target, checksums):
         LOGGER.info("Model %s already cached in %s", settings.model_s3_uri, target)

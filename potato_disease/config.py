@@ -50,6 +50,9 @@ class Settings:
     # AWS
     aws_region: str | None = None
     model_s3_uri: str | None = None
+    # SHA-256 of the release's SHA256SUMS, set beside MODEL_S3_URI: then write access to
+    # the bucket alone cannot swap the model served (None: the listing is trusted).
+    model_checksums_sha256: str | None = None
     model_cache_dir: Path = Path("/tmp/potato-model-cache")
     aws_endpoint_url: str | None = None  # tests point this at a local moto server
     metrics_namespace: str | None = None  # CloudWatch namespace of the EMF metrics; None: off
@@ -92,6 +95,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         trusted_proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", "0")),
         aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
         model_s3_uri=env.get("MODEL_S3_URI") or None,
+        model_checksums_sha256=env.get("MODEL_SHA256SUMS_SHA256") or None,
         model_cache_dir=_env_path(env, "MODEL_CACHE_DIR", Path("/tmp/potato-model-cache")),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         metrics_namespace=env.get("METRICS_NAMESPACE") or None,

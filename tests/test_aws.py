@@ -173,6 +173,40 @@ def test_checksum_mismatch_raises_and_keeps_the_old_cached_copy(
     assert sorted(p.name for p in (tmp_path / "model-cache").iterdir()) == [old.name]
 
 
+def test_anchored_listing_serves_the_release_it_names(s3, moto_endpoint, tmp_path, baked_model):
+    files = model_files("s3-v2")
+    upload(s3, files)
+    anchor = hashlib.sha256(checksum_listing(files)).hexdigest().upper()  # any case works
+    settings = settings_for(moto_endpoint, tmp_path, baked_model, model_checksums_sha256=anchor)
+    assert marker_of(aws.resolve_model_dir(settings)) == "s3-v2"
+
+
+def test_a_release_swapped_in_the_bucket_is_refused_when_anchored(
+    s3, moto_endpoint, tmp_path, baked_model, caplog
+):
+    approved = model_files("s3-v2")
+    anchor = hashlib.sha256(checksum_listing(approved)).hexdigest()
+    # Someone with write access uploads other files with a consistent SHA256SUMS.
+    upload(s3, model_files("swapped"))
+    settings = settings_for(moto_endpoint, tmp_path, baked_model, model_checksums_sha256=anchor)
+    with pytest.raises(aws.ChecksumMismatchError, match="MODEL_SHA256SUMS_SHA256 is " + anchor):
+        aws.fetch_model(settings)
+    with caplog.at_level(logging.WARNING, logger="potato_disease.aws"):
+        assert aws.resolve_model_dir(settings) == baked_model
+    assert "MODEL_SHA256SUMS_SHA256" in caplog.text and "baked-in model" in caplog.text
+    assert not (tmp_path / "model-cache").exists()  # refused before any download
+
+
+def test_a_malformed_anchor_falls_back_with_its_reason(
+    s3, moto_endpoint, tmp_path, baked_model, caplog
+):
+    upload(s3, model_files("s3-v2"))
+    settings = settings_for(moto_endpoint, tmp_path, baked_model, model_checksums_sha256="abc")
+    with caplog.at_level(logging.WARNING, logger="potato_disease.aws"):
+        assert aws.resolve_model_dir(settings) == baked_model
+    assert "not a SHA-256" in caplog.text
+
+
 def test_missing_object_falls_back_to_the_baked_in_model(
     s3, moto_endpoint, tmp_path, baked_model, caplog
 ):

@@ -391,7 +391,10 @@ def test_non_secret_settings_are_environment_variables():
         for (ns, opt), val in merged_settings().items()
         if ns == "aws:elasticbeanstalk:application:environment"
     }
-    assert env["MODEL_S3_URI"] == ""
+    assert env["MODEL_S3_URI"] == "" and env["MODEL_SHA256SUMS_SHA256"] == ""
+    anchored = settings_from_env({"MODEL_SHA256SUMS_SHA256": "ab" * 32})
+    assert anchored.model_checksums_sha256 == "ab" * 32
+    assert settings_from_env({"MODEL_SHA256SUMS_SHA256": ""}).model_checksums_sha256 is None
     assert {"GEMINI_MODEL", "APP_DATA_DIR", "MAX_UPLOAD_MB", "AWS_REGION"} <= set(env)
     assert not SECRET_NAMES & set(env), "secrets belong in environmentsecrets"
 
