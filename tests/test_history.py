@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 import streamlit as st
+from google.protobuf.json_format import MessageToDict
 from PIL import Image
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import OperationalError
@@ -1218,6 +1219,63 @@ def test_page_shows_typed_text_as_written_not_as_markdown(page_settings, engine)
     shown = " ".join(block.value for block in page.markdown)
     assert "**Notes:** " + escape_markdown(typed) in shown
     assert "**Field:** " + escape_markdown("[North](x)") in shown
+
+
+MARKDOWN_IMAGE = "![p](https://tracker.example/p.png)"
+# Proto fields that Streamlit renders as Markdown: labels, captions, help and text blocks.
+MARKDOWN_FIELDS = frozenset({"label", "caption", "help", "body"})
+
+
+def markdown_texts(message: object) -> Iterator[str]:
+    """Every string in ``message`` (a proto as a dict, at any depth) that Streamlit shows
+    through Markdown."""
+    if isinstance(message, dict):
+        for name, value in message.items():
+            if name in MARKDOWN_FIELDS and isinstance(value, str):
+                yield value
+            else:
+                yield from markdown_texts(value)
+    elif isinstance(message, list):
+        for item in message:
+            yield from markdown_texts(item)
+
+
+def page_markdown_texts(page: AppTest) -> list[str]:
+    """What every element on the page shows through Markdown, sidebar included."""
+    texts: list[str] = []
+    pending = [page._tree]
+    while pending:
+        node = pending.pop()
+        pending.extend(getattr(node, "children", {}).values())
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            texts += markdown_texts(MessageToDict(proto))
+    return texts
+
+
+def test_typed_text_reaches_no_label_or_caption_as_markdown(page_settings, engine):
+    """Labels, captions and help render Markdown too: an image typed into a field name,
+    plot, notes, reviewer's name or photo name must not be fetched by readers' browsers."""
+    typed = {
+        "field_name": MARKDOWN_IMAGE,
+        "plot": MARKDOWN_IMAGE,
+        "notes": MARKDOWN_IMAGE,
+        "photo_name": MARKDOWN_IMAGE + ".jpg",
+    }
+    history.save_case(engine, new_case(created_at=at(1), model_confidence=0.41, **typed))
+    history.save_case(
+        engine,
+        new_case(created_at=at(2), confirmed_label="pest", reviewed_by=MARKDOWN_IMAGE, **typed),
+    )
+    page = AppTest.from_file(HISTORY_PAGE, default_timeout=30)
+    page.session_state["reviewer_name"] = MARKDOWN_IMAGE
+    page.run()
+    page.sidebar.selectbox[0].set_value(MARKDOWN_IMAGE).run()  # the field: its report too
+    assert not page.exception
+    texts = page_markdown_texts(page)
+    assert any("Download the report of" in text for text in texts)
+    assert any(escape_markdown(MARKDOWN_IMAGE) in text for text in texts)  # shown, escaped
+    assert not [text for text in texts if MARKDOWN_IMAGE in text]
 
 
 def test_page_shows_no_map_when_no_case_has_a_location(page_settings, engine):

@@ -57,7 +57,7 @@ def review_case(engine: Engine, records: Sequence[CaseRecord]) -> None:
     )
     record = by_id[case_id]
     photo_column, detail_column = st.columns([1, 3])
-    photo_column.image(record.thumbnail, caption=record.photo_name)
+    photo_column.image(record.thumbnail, caption=escape_markdown(record.photo_name))
     with detail_column:
         show_case_details(record)
         correction_form(engine, record)

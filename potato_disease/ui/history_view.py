@@ -286,7 +286,7 @@ def field_report_download(
         return
     zone = get_settings().zone
     st.download_button(
-        f"Download the report of {field_name} (HTML)",
+        f"Download the report of {escape_markdown(field_name)} (HTML)",
         data=from_the_history(  # built only when clicked
             lambda: field_report.field_report_html(
                 field_name,

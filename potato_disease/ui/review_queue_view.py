@@ -121,7 +121,7 @@ def queue_card(engine: Engine, queued: QueuedCase, record: CaseRecord) -> None:
     form that saves the agronomist's diagnosis or skips the case for this session."""
     with st.container(border=True):
         photo_column, detail_column = st.columns([1, 3])
-        photo_column.image(record.thumbnail, caption=record.photo_name)
+        photo_column.image(record.thumbnail, caption=escape_markdown(record.photo_name))
         with detail_column:
             place = escape_markdown(record.field_name or "no field") + (
                 f", plot {escape_markdown(record.plot)}" if record.plot else ""
