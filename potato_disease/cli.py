@@ -7,10 +7,12 @@ a directory means every image under it. An unreadable file gives a line with an
 leaves with the same symptoms from one plot (:mod:`potato_disease.combination`;
 identical files count once, refused photos are left out).
 
-``evaluate DIR [--json]`` scores the model on class sub-folders named by label (a
-``tuber`` or ``not_leaf`` folder must be refused), per source folder if DIR holds
-several, with 95 % bootstrap intervals (over photos) of accuracy, macro-F1 and
-balanced accuracy.
+``evaluate DIR [--json]`` scores the model on class sub-folders named by label (in any
+case, with spaces or hyphens, or PlantVillage's ``Potato___`` names; a ``tuber`` or
+``not_leaf`` folder must be refused), per source folder if DIR holds several, with 95 %
+bootstrap intervals (over photos) of accuracy, macro-F1 and balanced accuracy. What it
+could not score is listed: unreadable photos, and (``left_out``) folders whose names give
+no label, photos outside class folders, empty class folders, files not named as photos.
 
 ``export-reviewed DIR [--field NAME] [--blind] [--basis BASIS]`` writes the cases an
 agronomist reviewed in the History (the app's database: ``DATABASE_URL``, else the SQLite
@@ -40,7 +42,7 @@ from potato_disease.database import DatabaseError, init_db, make_engine
 from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.labels import DISPLAY_NAMES
 from potato_disease.model_files import ModelFilesError
-from potato_disease.photo_files import expand_paths, labelled_sources
+from potato_disease.photo_files import expand_paths, scan_labelled_folder
 from potato_disease.presentation import as_percent, basis_name, label_list
 
 
@@ -118,12 +120,13 @@ def predict(
 
 
 def evaluate(diagnoser: Diagnoser, folder: Path, batch_size: int = 32) -> dict[str, Any]:
-    """Metrics per source folder and overall, plus unreadable files."""
+    """Metrics per source folder and overall, plus unreadable files and what was left out."""
     report: dict[str, Any] = {}
     all_truth: list[str] = []
     all_diagnoses: list[Diagnosis] = []
     unreadable: list[dict[str, str]] = []
-    for source, photos in labelled_sources(folder).items():
+    scan = scan_labelled_folder(folder)
+    for source, photos in scan.sources.items():
         truth, diagnoses = [], []
         for start in range(0, len(photos), batch_size):
             images, labels = [], []
@@ -141,6 +144,7 @@ def evaluate(diagnoser: Diagnoser, folder: Path, batch_size: int = 32) -> dict[s
     if len(report) > 1:
         report["all"] = evaluation.summarize_with_intervals(all_truth, all_diagnoses)
     report["unreadable"] = unreadable
+    report["left_out"] = scan.left_out()
     return report
 
 
@@ -148,7 +152,7 @@ def format_report(report: dict[str, Any]) -> str:
     """A short human-readable table of an evaluation report."""
     lines = []
     for source, metrics in report.items():
-        if source == "unreadable":
+        if source in ("unreadable", "left_out"):
             continue
         parts = [f"{source}: {metrics['photos']} photos"]
         for key in (
@@ -166,6 +170,9 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append("  ".join(parts))
     if report["unreadable"]:
         lines.append(f"unreadable files: {len(report['unreadable'])}")
+    for reason, paths in report["left_out"].items():
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        lines.append(f"not scored, {reason.replace('_', ' ')}: {shown}")
     return "\n".join(lines)
 
 

@@ -101,6 +101,30 @@ def test_evaluate_reports_metrics_for_a_labelled_folder(tmp_path: Path, data_dir
     assert f"accuracy={report['accuracy']:.4f} [{low:.3f}, {high:.3f}]" in plain
 
 
+def test_evaluate_scores_folders_spelt_otherwise_and_lists_what_it_left_out(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    for folder in ("Late Blight", "Potato___Late_blight"):
+        (tmp_path / folder).mkdir()
+        for path in sample_photos(data_dir, "field-java", "late_blight", 2):
+            (tmp_path / folder / f"{folder[:4]}-{path.name}").symlink_to(path.resolve())
+    (tmp_path / "virus").mkdir()
+    (tmp_path / "unsorted").mkdir()
+    (tmp_path / "unsorted" / "x.jpg").symlink_to(
+        sample_photos(data_dir, "field-java", "virus", 1)[0].resolve()
+    )
+    result = run_cli("evaluate", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report[tmp_path.name]["photos"] == 4
+    assert report["left_out"] == {
+        "folders_without_a_label": [str(tmp_path / "unsorted")],
+        "empty_class_folders": [str(tmp_path / "virus")],
+    }
+    plain = run_cli("evaluate", str(tmp_path)).stdout
+    assert f"not scored, folders without a label: {tmp_path / 'unsorted'}" in plain
+
+
 def test_evaluate_explains_a_folder_without_classes(tmp_path: Path) -> None:
     result = run_cli("evaluate", str(tmp_path))
     assert result.returncode == 2 and "class folders" in result.stderr
