@@ -12,6 +12,7 @@ given before the model's answer was seen: a test set that answer did not sway.
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -19,6 +20,9 @@ from pathlib import Path
 
 from potato_disease import history_csv
 from potato_disease.history import CaseRecord
+from potato_disease.labels import MODEL_CLASSES
+
+LOGGER = logging.getLogger(__name__)
 
 MANIFEST_NAME = "cases.csv"
 
@@ -29,8 +33,16 @@ def review_label(record: CaseRecord, blind: bool = False) -> str | None:
 
 
 def reviewed_cases(records: Iterable[CaseRecord], blind: bool = False) -> list[CaseRecord]:
-    """The cases that carry the agronomist's label, in the order given."""
-    return [record for record in records if review_label(record, blind)]
+    """The cases that carry the agronomist's label, in the order given (a label that is
+    none of the model's, which only a hand-edited database holds, is left out and logged)."""
+    reviewed = []
+    for record in records:
+        label = review_label(record, blind)
+        if label in MODEL_CLASSES:
+            reviewed.append(record)
+        elif label:
+            LOGGER.warning("Case #%d has an unknown label %r: left out", record.id, label)
+    return reviewed
 
 
 def photo_path(record: CaseRecord, blind: bool = False) -> str:
@@ -38,6 +50,8 @@ def photo_path(record: CaseRecord, blind: bool = False) -> str:
     label = review_label(record, blind)
     if not label:
         raise ValueError(f"Case #{record.id} has not been reviewed{' blind' if blind else ''}.")
+    if label not in MODEL_CLASSES:  # the database is read, not trusted: no "../" folders
+        raise ValueError(f"Case #{record.id} has an unknown label {label!r}; it was not exported.")
     return f"{label}/case-{record.id:06d}.jpg"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from potato_disease import history, reviewed_photos
 from potato_disease.config import settings_from_env
@@ -123,6 +123,25 @@ def test_unreviewed_cases_have_no_photo_path(engine, three_cases):
         reviewed_photos.photo_path(record)
     assert reviewed_photos.to_zip([record])  # just the manifest
     assert reviewed_photos.label_counts([record]) == {}
+
+
+def test_a_label_edited_into_the_database_writes_nothing_outside_the_folder(
+    engine, three_cases, tmp_path, caplog
+):
+    with engine.begin() as connection:  # what only someone editing the database can do
+        connection.execute(
+            update(history.Case)
+            .where(history.Case.id == three_cases["confirmed"])
+            .values(confirmed_label="../escaped")
+        )
+    records = history.list_cases(engine)
+    assert reviewed_photos.write_folder(records, tmp_path / "set") == 1  # the other one
+    assert not (tmp_path / "escaped").exists()
+    assert "unknown label '../escaped': left out" in caplog.text
+    names = zipfile.ZipFile(io.BytesIO(reviewed_photos.to_zip(records))).namelist()
+    assert not [name for name in names if ".." in name]
+    with pytest.raises(ValueError, match="unknown label"):
+        reviewed_photos.photo_path(history.get_case(engine, three_cases["confirmed"]))
 
 
 def test_a_blind_export_files_blind_reviews_under_the_label_given_blind(engine, tmp_path):
