@@ -3,6 +3,7 @@
 import streamlit as st
 
 from potato_disease.markdown_safety import escape_markdown
+from potato_disease.presentation import counted
 from potato_disease.resources import get_diagnoser
 from potato_disease.ui.access import through_the_router
 from potato_disease.ui.camera import camera_photos
@@ -16,7 +17,13 @@ from potato_disease.ui.diagnosis_view import (
     show_verdict,
 )
 from potato_disease.ui.kept_photos import forget_uploads, uploads_kept_across_pages
-from potato_disease.ui.uploads import diagnose_uploads, show_combined, show_summary
+from potato_disease.ui.uploads import (
+    MAX_PHOTOS_AT_ONCE,
+    diagnose_uploads,
+    show_combined,
+    show_summary,
+    within_photo_limit,
+)
 from potato_disease.ui.weather_view import show_weather_where_taken
 
 through_the_router("pages/diagnose.py")  # before anything: see its docstring
@@ -33,7 +40,14 @@ uploaded_files = st.file_uploader(
 files = uploads_kept_across_pages(uploaded_files)
 with st.expander("Or take photos with the camera"):
     camera_shots = camera_photos()
-photos = [*files, *camera_shots]
+photos, waiting = within_photo_limit([*files, *camera_shots])
+if waiting:
+    st.warning(
+        f"The first {MAX_PHOTOS_AT_ONCE} photos are diagnosed below; "
+        f"{counted(waiting, 'more photo')} {'waits' if waiting == 1 else 'wait'}. "
+        "Save these, then remove them from the upload box to diagnose the rest.",
+        icon=":material/photo_library:",
+    )
 show_heatmap = st.toggle("Show where the model looked (heatmap)", value=True)
 blind = st.toggle(
     "Blind review: give your own diagnosis before seeing the model's",

@@ -23,6 +23,12 @@ except ImportError:  # pragma: no cover - optional dependency
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 MIN_SIDE = 32
+# The largest side anything here works at (the model sees 192 px, the photo check 224,
+# the page shows 1,280): a phone's 48-megapixel photo would otherwise take 150 MB or more
+# of memory per upload. JPEGs are decoded straight at a reduced scale.
+WORKING_SIDE = 2048
+# Photo formats only: each other decoder Pillow carries is code an upload could reach.
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF", "BMP", "GIF")
 
 
 class ImageError(ValueError):
@@ -70,19 +76,21 @@ def decode_image(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=PHOTO_FORMATS)
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageTooLargeError(
                     f"The image is {width} x {height} pixels, more than this app accepts "
                     f"({max_pixels / 1e6:.0f} megapixels). Please resize it."
                 )
-            image.load()
             if min(image.size) < MIN_SIDE:
                 raise ImageTooSmallError(
-                    f"The image is only {image.size[0]} x {image.size[1]} pixels. "
+                    f"The image is only {width} x {height} pixels. "
                     f"Please send a photo at least {MIN_SIDE} pixels on each side."
                 )
+            image.draft(None, (WORKING_SIDE, WORKING_SIDE))  # JPEG: decode at 1/2, 1/4, 1/8
+            image.load()
+            image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BILINEAR)
             return to_rgb(ImageOps.exif_transpose(image))
     except ImageError:
         raise
@@ -115,10 +123,16 @@ def load_image(path: str | Path, **limits: int) -> Image.Image:
 def to_rgb(image: Image.Image) -> Image.Image:
     """Convert any Pillow mode (greyscale, palette, alpha, CMYK, 16-bit) to 8-bit RGB."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if array.max() > 255 else 255.0
-        array = np.clip(array / peak * 255.0, 0, 255).astype(np.uint8)
-        return Image.fromarray(array, mode="L").convert("RGB")
+        # In the image's own integer or float32 type: a float64 copy of a small file that
+        # decodes to 40 megapixels would take 320 MB.
+        array = np.asarray(image)
+        if array.max() <= 255:
+            scaled = np.clip(array, 0, 255).astype(np.uint8)
+        elif array.dtype.kind in "iu":
+            scaled = (np.clip(array, 0, 65535) // 257).astype(np.uint8)  # 65535 -> 255
+        else:
+            scaled = np.clip(array / np.float32(257), 0, 255).astype(np.uint8)
+        return Image.fromarray(scaled, mode="L").convert("RGB")
     if image.mode == "P":
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA"):

@@ -105,6 +105,22 @@ def test_every_colour_mode_and_format_becomes_8bit_rgb(image: Image.Image, forma
     assert decoded.mode == "RGB" and decoded.size == image.size
 
 
+def test_a_large_photo_is_decoded_at_the_working_size_upright() -> None:
+    """A phone's 48-megapixel photo is decoded small (JPEG at a reduced DCT scale), and
+    its EXIF orientation still applies."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    data = encode(leafish((8000, 6000)), "JPEG", exif=exif)
+    decoded = imaging.decode_image(data, max_pixels=50_000_000)
+    assert decoded.size == (1536, imaging.WORKING_SIDE) and decoded.mode == "RGB"
+
+
+@pytest.mark.parametrize("format", ["PPM", "TGA", "ICO"])
+def test_formats_that_are_not_photo_formats_are_not_opened(format: str) -> None:
+    with pytest.raises(imaging.NotAnImageError, match="JPEG, PNG, WebP or HEIC"):
+        imaging.decode_image(encode(leafish(), format))
+
+
 def test_sixteen_bit_greyscale_keeps_its_range() -> None:
     array = np.full((40, 40), 65535, dtype=np.uint16)
     array[:20] = 32768

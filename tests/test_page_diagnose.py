@@ -19,6 +19,7 @@ from potato_disease.history import NewCase, file_sha256, list_cases, save_case
 from potato_disease.imaging import load_image
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.photo_exif import photo_location
+from potato_disease.ui import uploads
 from tests.conftest import ROOT, encode, phone_exif, refuse_alerts, sample_photos
 from tests.fake_open_meteo import FakeOpenMeteo
 
@@ -167,6 +168,20 @@ def test_bad_files_get_a_clear_message_and_good_ones_still_work(
     assert summary["Photo"].tolist() == ["notes.jpg", "broken.jpg", leaf.name]
     assert summary["Answer"].tolist()[:2] == ["Could not be read"] * 2
     assert any(m.value.startswith("2 × Could not be read · 1 × ") for m in at.markdown)
+
+
+def test_photos_past_the_limit_wait_and_the_page_says_so(
+    app_data: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(uploads, "MAX_PHOTOS_AT_ONCE", 2)
+    leaves = sample_photos(data_dir, "field-java", "healthy", 3)
+    at = uploaded(*leaves)
+    assert not at.exception
+    assert "The first 2 photos are diagnosed below; 1 more photo waits." in at.warning[0].value
+    assert [h.value for h in at.subheader][:3] == [
+        "2 photos",
+        *(escape_markdown(leaf.name) for leaf in leaves[:2]),
+    ]
 
 
 def test_a_non_leaf_photo_is_refused_with_photo_advice(app_data: Path, data_dir: Path) -> None:

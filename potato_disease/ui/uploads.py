@@ -3,6 +3,7 @@ and, for photos of one plot, combined and saved together."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,17 @@ from potato_disease.ui.diagnosis_view import (
 from potato_disease.ui.kept_photos import PhotoFile
 
 CACHE_KEY = "diagnoses"
+# A plot walk's worth. Each photo is kept (its upload, a display copy) for the session, and
+# the page shows each one with its advice: more at once would crowd both.
+MAX_PHOTOS_AT_ONCE = 30
+# Decoding a large photo takes tens of megabytes for a moment: at most two at a time in the
+# whole server, whatever the number of people diagnosing.
+_DECODING = threading.BoundedSemaphore(2)
+
+
+def within_photo_limit(photos: Sequence[PhotoFile]) -> tuple[list[PhotoFile], int]:
+    """The photos diagnosed now (the first ``MAX_PHOTOS_AT_ONCE``), and how many wait."""
+    return list(photos[:MAX_PHOTOS_AT_ONCE]), max(len(photos) - MAX_PHOTOS_AT_ONCE, 0)
 
 
 @dataclass(frozen=True)
@@ -82,16 +94,18 @@ def diagnose_upload(photo: PhotoFile, diagnoser: Diagnoser) -> DiagnosedUpload:
     """One photo decoded and diagnosed; a display copy is kept, not the full-size decode."""
     data = photo.getvalue()
     digest = file_sha256(data)
+    settings = get_settings()
     try:
-        image = imaging.decode_image(data)
+        with _DECODING:
+            image = imaging.decode_image(
+                data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
+            )
     except imaging.ImageError as error:
         return DiagnosedUpload(photo.file_id, photo.name, digest, error=str(error))
     started = time.perf_counter()
     diagnosis = diagnoser.diagnose(image, with_heatmap=True)
     milliseconds = (time.perf_counter() - started) * 1000
-    record_diagnosis(
-        get_settings().metrics_namespace, diagnosis, milliseconds, diagnoser.model_version
-    )
+    record_diagnosis(settings.metrics_namespace, diagnosis, milliseconds, diagnoser.model_version)
     return DiagnosedUpload(
         photo.file_id,
         photo.name,
