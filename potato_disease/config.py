@@ -29,7 +29,7 @@ class Settings:
     model_dir: Path = DEFAULT_MODEL_DIR
     data_dir: Path = DEFAULT_DATA_DIR
     app_data_dir: Path = PROJECT_ROOT / "app-data"
-    database_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)  # may hold a password
     max_upload_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     inference_threads: int = 2

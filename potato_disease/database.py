@@ -39,6 +39,13 @@ class Base(DeclarativeBase):
     """Declarative base of every table the app stores."""
 
 
+def url_without_secrets(url: URL) -> str:
+    """The database address to show or log: its password hidden, also when it is given
+    as a query parameter (``?password=...``, ``sslpassword=...``)."""
+    query = {key: "***" if "password" in key.lower() else value for key, value in url.query.items()}
+    return url.set(query=query).render_as_string(hide_password=True)
+
+
 def database_url(settings: Settings) -> URL:
     """The URL to connect to: ``settings.database_url``, else the SQLite file."""
     if settings.database_url:
@@ -82,7 +89,7 @@ def make_engine(settings: Settings) -> Engine:
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
-    logger.info("Using database %s", engine.url.render_as_string(hide_password=True))
+    logger.info("Using database %s", url_without_secrets(engine.url))
     return engine
 
 

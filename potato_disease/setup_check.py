@@ -15,7 +15,13 @@ from typing import Any
 
 from potato_disease import aws, history
 from potato_disease.config import Settings
-from potato_disease.database import DatabaseError, database_url, init_db, make_engine
+from potato_disease.database import (
+    DatabaseError,
+    database_url,
+    init_db,
+    make_engine,
+    url_without_secrets,
+)
 from potato_disease.diagnosis import Diagnoser
 from potato_disease.model_files import ModelFilesError
 from potato_disease.photo_exif import Location
@@ -70,7 +76,7 @@ def check_history(settings: Settings) -> CheckResult:
         return CheckResult("history", False, True, f"cannot be reached ({type(error).__name__})")
     finally:
         engine.dispose()
-    where = database_url(settings).render_as_string(hide_password=True)
+    where = url_without_secrets(database_url(settings))
     return CheckResult("history", True, True, f"{cases} cases in {where}")
 
 

@@ -546,6 +546,7 @@ def test_dockerignore_keeps_out_what_the_image_does_not_need():
     lines = (ROOT / ".dockerignore").read_text().splitlines()
     assert lines[lines.index("*") :].count("*") == 1, "an allowlist starting with '*'"
     assert "model/*.keras" in lines
+    assert ".streamlit/secrets.toml" in lines  # .streamlit/ is let in for its config.toml
     for kept_out in ("!tests", "!tests/", "!.git", "!.venv", "!docs", "!training", "!cache"):
         assert kept_out not in lines
 
@@ -688,6 +689,8 @@ def test_source_bundle_has_the_model_when_one_is_there(bundle):
         ("README.md", True),
         ("nested/potato_disease/x.py", True),
         (".platform/nginx/conf.d/streamlit.conf", False),
+        (".streamlit/config.toml", False),
+        (".streamlit/secrets.toml", True),
     ],
 )
 def test_ebignore_rules(path, ignored):

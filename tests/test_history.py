@@ -1008,13 +1008,22 @@ def test_the_default_database_is_a_sqlite_file_in_the_app_data_dir(tmp_path):
     assert (url.drivername, url.database) == ("sqlite+pysqlite", str(tmp_path / "history.sqlite3"))
 
 
-def test_the_database_password_is_never_logged(caplog):
-    url = "postgres://agronomist:s3cret-pass@127.0.0.1:1/app"
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://agronomist:s3cret-pass@127.0.0.1:1/app",
+        "postgresql://agronomist@127.0.0.1:1/app?password=s3cret-pass&sslmode=require",
+        "postgresql://agronomist@127.0.0.1:1/app?sslpassword=s3cret-pass",
+    ],
+)
+def test_the_database_password_is_never_logged_nor_shown(caplog, url):
+    settings = settings_from_env({}, database_url=url)
     with caplog.at_level(logging.DEBUG, logger="potato_disease"):
-        engine = make_engine(settings_from_env({}, database_url=url))  # connects lazily
+        engine = make_engine(settings)  # connects lazily
     engine.dispose()
     assert "127.0.0.1" in caplog.text
     assert "s3cret-pass" not in caplog.text
+    assert "s3cret-pass" not in repr(settings)
 
 
 # The page ---------------------------------------------------------------------------
