@@ -70,6 +70,12 @@ class FailureLedger:
             self._failures[address] = times
 
 
+def sent_in_plain_text(forwarded_proto: str | None) -> bool:
+    """Whether the proxy in front (the load balancer's ``X-Forwarded-Proto``) received this
+    request over plain HTTP: then passwords cross the network readable."""
+    return (forwarded_proto or "").split(",")[0].strip().lower() == "http"
+
+
 def client_address(forwarded_for: str | None, peer: str | None, proxy_hops: int) -> str:
     """The client's address: with ``proxy_hops`` proxies in front that each append to
     X-Forwarded-For (on Elastic Beanstalk: the load balancer, then nginx), the entry that

@@ -129,6 +129,35 @@ def test_password_matches(attempt: str, expected: bool) -> None:
     assert access.password_matches(attempt, "abc") is expected
 
 
+@pytest.mark.parametrize(
+    ("forwarded_proto", "plain"),
+    [("http", True), ("HTTP", True), ("http, https", True), ("https", False), (None, False)],
+)
+def test_plain_http_is_told_by_the_load_balancers_header(forwarded_proto, plain) -> None:
+    assert access.sent_in_plain_text(forwarded_proto) is plain
+
+
+@pytest.mark.parametrize(("forwarded_proto", "warned"), [("http", True), ("https", False)])
+def test_the_password_screen_warns_when_the_connection_is_plain_http(
+    monkeypatch: pytest.MonkeyPatch, forwarded_proto: str, warned: bool
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from potato_disease.config import get_settings
+    from potato_disease.ui import access as access_screen
+
+    monkeypatch.setenv("APP_PASSWORD", "field-day")
+    monkeypatch.setattr(access_screen, "forwarded_proto", lambda: forwarded_proto)
+    get_settings.cache_clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        assert not at.exception
+        warnings = [w.value for w in at.warning]
+        assert any("connection is not encrypted" in w for w in warnings) is warned
+    finally:
+        get_settings.cache_clear()
+
+
 def test_app_asks_for_the_password_first(monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit.testing.v1 import AppTest
 

@@ -382,6 +382,30 @@ def test_https_listener_is_documented_but_optional():
     assert "https.config.example" in (ROOT / "docs" / "deploy.md").read_text()
 
 
+def test_the_http_to_https_redirect_in_the_example_is_a_valid_listener():
+    """Its commented Resources, uncommented as docs/deploy.md says, pass cfn-lint."""
+    cfnlint_api = pytest.importorskip("cfnlint.api", reason="cfn-lint is not installed")
+    lines = (EXTENSIONS / "https.config.example").read_text().splitlines()
+    start = lines.index("# Resources:")
+    block = yaml.safe_load("\n".join(line[2:] for line in lines[start:]))
+    listener = block["Resources"]["AWSEBV2LoadBalancerListener"]
+    [action] = listener["Properties"]["DefaultActions"]
+    assert action["RedirectConfig"]["Protocol"] == "HTTPS"
+    assert action["RedirectConfig"]["StatusCode"] == "HTTP_301"
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "AWSEBV2LoadBalancer": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {"Subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
+            },
+            **block["Resources"],
+        },
+    }
+    matches = cfnlint_api.lint_all(json.dumps(template))
+    assert not [str(m) for m in matches if m.rule.id.startswith("E")]
+
+
 # --- settings and secrets --------------------------------------------------------------
 
 
@@ -711,3 +735,25 @@ def load_script(name: str) -> Any:
     sys.modules[loader.name] = module  # dataclasses look their module up there
     loader.exec_module(module)
     return module
+
+
+def json_blocks(markdown: str) -> list[Any]:
+    """Every ```json block of a Markdown text, parsed."""
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", markdown, re.DOTALL)]
+
+
+def test_the_instance_policy_in_the_guide_is_valid_and_writes_only_log_bundles():
+    policies = [
+        block
+        for block in json_blocks((ROOT / "docs" / "deploy.md").read_text())
+        if any(s.get("Sid") == "ReadTheThreeSecrets" for s in block.get("Statement", []))
+    ]
+    assert len(policies) == 1
+    writes = [
+        statement
+        for statement in policies[0]["Statement"]
+        if "s3:PutObject" in json.dumps(statement["Action"])
+    ]
+    assert [w["Resource"] for w in writes] == [
+        "arn:aws:s3:::elasticbeanstalk-REGION-ACCOUNT_ID/resources/environments/logs/*"
+    ]

@@ -7,7 +7,13 @@ import logging
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from potato_disease.access import FailureLedger, client_address, is_granted, try_password
+from potato_disease.access import (
+    FailureLedger,
+    client_address,
+    is_granted,
+    sent_in_plain_text,
+    try_password,
+)
 from potato_disease.config import get_settings
 
 logger = logging.getLogger(__name__)
@@ -33,12 +39,23 @@ def this_client() -> str:
     )
 
 
+def forwarded_proto() -> str | None:
+    """The protocol the load balancer says the browser used, if there is one in front."""
+    return text_or_none(st.context.headers.get("X-Forwarded-Proto"))
+
+
 def require_password() -> None:
     """Stop the run behind a password form unless access is granted."""
     password = get_settings().app_password
     if is_granted(password, st.session_state):
         return
     st.title("Potato leaf diagnosis")
+    if sent_in_plain_text(forwarded_proto()):
+        st.warning(
+            "This connection is not encrypted: the password and what you enter cross the "
+            "network readable. Ask whoever runs this app to turn on HTTPS.",
+            icon=":material/lock_open:",
+        )
     with st.form("access"):
         attempt = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Enter")
