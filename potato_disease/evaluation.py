@@ -3,6 +3,7 @@ and bootstrap intervals of the first three."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -83,6 +84,7 @@ def summarize(truth: Sequence[str], diagnoses: Sequence[Diagnosis]) -> dict[str,
             balanced_accuracy=balanced_accuracy(matrix, present),
             ece=expected_calibration_error(confidence, correct_top),
             leaves_refused=float(np.mean([not d.is_leaf for d in leaf_diagnoses])),
+            by_answer=reliability_by_answer(leaf_truth, leaf_diagnoses),
         )
     if (~leaf).any():
         result.update(
@@ -96,6 +98,42 @@ def summarize(truth: Sequence[str], diagnoses: Sequence[Diagnosis]) -> dict[str,
         "rows_true_columns_predicted": matrix.tolist(),
     }
     return result
+
+
+def reliability_by_answer(
+    truth: Sequence[str], diagnoses: Sequence[Diagnosis]
+) -> dict[str, dict[str, Any]]:
+    """Per answer given (refusals aside): how often it was given, how often it was right,
+    the mean confidence it came with, and what the photos it got wrong really showed. A
+    calibrated answer is right about as often as its mean confidence says, whatever the
+    overall ECE."""
+    reliability: dict[str, dict[str, Any]] = {}
+    for label in DISEASE_LABELS:
+        given = [(d.confidence, t) for d, t in zip(diagnoses, truth) if d.label == label]
+        if given:
+            wrong = Counter(t for _, t in given if t != label)
+            reliability[label] = {
+                "answers": len(given),
+                "right": len(given) - sum(wrong.values()),
+                "mean_confidence": float(np.mean([confidence for confidence, _ in given])),
+                "wrong_ones_were": dict(wrong.most_common()),
+            }
+    return reliability
+
+
+OVERCONFIDENT_BY = 0.10  # an answer right this much less often than its mean confidence
+MIN_ANSWERS = 20  # fewer answers than this say too little about one answer
+
+
+def overconfident_answers(by_answer: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The answers (of :func:`reliability_by_answer`) given often enough that were right
+    clearly less often than their mean confidence said."""
+    return {
+        label: figures
+        for label, figures in by_answer.items()
+        if figures["answers"] >= MIN_ANSWERS
+        and figures["right"] / figures["answers"] < figures["mean_confidence"] - OVERCONFIDENT_BY
+    }
 
 
 INTERVAL_RESAMPLES = 1000

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from potato_disease.combination import CombinedDiagnosis
 from potato_disease.diagnosis import UNSURE_BELOW, Diagnosis
+from potato_disease.evaluation import overconfident_answers
 from potato_disease.labels import DISPLAY_NAMES, HEALTHY, LATE_BLIGHT
 from potato_disease.photo_quality import BLURRED
 
@@ -215,6 +217,29 @@ def disagreement_verdict(combined: CombinedDiagnosis) -> Verdict:
         f"{detail} A plot with diseased leaves is not a healthy plot.",
         "warning",
         True,
+    )
+
+
+def track_record_note(label: str, metadata: Mapping[str, Any]) -> str | None:
+    """For an answer the model gives with more confidence than it earns on field photos
+    (``evaluation.overconfident_answers`` of the model's validation audit): how often it
+    was right there, and what the photos it got wrong really showed. None otherwise."""
+    audit = metadata.get("validation_audit") or {}
+    figures = overconfident_answers(audit.get("field_by_answer") or {}).get(label)
+    if figures is None:
+        return None
+    others = listed_words(
+        [
+            f"{DISPLAY_NAMES[truth].lower()} ({count})"
+            for truth, count in figures.get("wrong_ones_were", {}).items()
+        ]
+    )
+    return (
+        f"On field photos kept out of its training, a {DISPLAY_NAMES[label].lower()} answer "
+        f"was right for {figures['right']} of {figures['answers']}, though it came with "
+        f"{as_percent(figures['mean_confidence'])} on average"
+        + (f"; the others showed {others}" if others else "")
+        + ". Look at the lower leaves and both sides of a few leaves before relying on it."
     )
 
 

@@ -59,6 +59,48 @@ def test_summary_counts_a_refused_leaf_as_an_error_and_reports_refusals() -> Non
     assert summary["balanced_accuracy"] == 0.5
 
 
+def test_reliability_by_answer_shows_an_answer_more_sure_than_right() -> None:
+    truth = ["healthy", "virus", "pest", "late_blight", "late_blight"]
+    diagnoses = [
+        diagnosis("healthy", confidence=0.9),
+        diagnosis("healthy", confidence=0.8),  # a virus called healthy
+        diagnosis("healthy", confidence=0.7),  # a pest called healthy
+        diagnosis("late_blight", confidence=0.95),
+        diagnosis(NOT_LEAF, leaf_label="late_blight"),  # refusals are no answer
+    ]
+    by_answer = evaluation.summarize(truth, diagnoses)["by_answer"]
+    assert by_answer == {
+        "healthy": {
+            "answers": 3,
+            "right": 1,
+            "mean_confidence": pytest.approx(0.8),
+            "wrong_ones_were": {"virus": 1, "pest": 1},
+        },
+        "late_blight": {
+            "answers": 1,
+            "right": 1,
+            "mean_confidence": pytest.approx(0.95),
+            "wrong_ones_were": {},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("answers", "right", "confidence", "flagged"),
+    [
+        (30, 20, 0.82, True),  # 67% right at 82%
+        (30, 22, 0.82, False),  # 73% right at 82%: within 10 points
+        (19, 5, 0.9, False),  # too few answers to say
+        (20, 10, 0.61, True),
+    ],
+)
+def test_an_answer_is_called_overconfident_only_when_clearly_and_often(
+    answers: int, right: int, confidence: float, flagged: bool
+) -> None:
+    by_answer = {"healthy": {"answers": answers, "right": right, "mean_confidence": confidence}}
+    assert bool(evaluation.overconfident_answers(by_answer)) is flagged
+
+
 def test_bootstrap_intervals_hold_the_estimate_and_widen_with_bursts() -> None:
     truth = ["healthy"] * 50 + ["late_blight"] * 50
     predicted = ["healthy"] * 40 + ["late_blight"] * 10 + ["late_blight"] * 45 + ["healthy"] * 5

@@ -53,6 +53,52 @@ def test_the_plain_words_come_from_the_figures() -> None:
     assert "refused 5.0% of the field leaf photos as not a potato leaf." in unmeasured
 
 
+def audit_figures() -> dict:
+    unmated = field_figures() | {"macro_f1": 0.7, "balanced_accuracy": 0.72}
+    return {
+        "criterion": {"orb_keypoints": 400, "min_inliers": 10, "candidates_per_descriptor": 15},
+        "field_validation_photos": 24,
+        "with_a_same_scene_training_photo": 4,
+        "with_a_same_scene_training_photo_by_label": {"bacteria": 3, "virus": 1},
+        "field_without_same_scene_photos": unmated,
+        "field_with_same_scene_photos": {"leaf_photos": 4, "accuracy": 1.0},
+        "field_by_answer": {
+            "healthy": {"answers": 30, "right": 20, "mean_confidence": 0.82},
+            "virus": {"answers": 30, "right": 24, "mean_confidence": 0.85},  # within 10 points
+            "nematode": {"answers": 5, "right": 2, "mean_confidence": 0.9},  # too few to say
+        },
+        "chained_groups": [
+            {
+                "photos": 61,
+                "side": "validation",
+                "by_source_and_label": {"plantvillage/healthy": 60, "plantvillage/late_blight": 1},
+            }
+        ],
+    }
+
+
+def test_the_plain_words_give_the_sterner_figure_and_answers_surer_than_right() -> None:
+    metadata = {"validation": {"field-java": field_figures()}, "validation_audit": audit_figures()}
+    text = model_card.in_plain_words(metadata)
+    assert "**Without the 4 of them that show a plant also photographed for training**: " in text
+    assert "75.0% (60.0% to 90.0%), the sterner figure." in text
+    assert "**When it says healthy** on a field photo it is right for 66.7% (20 of 30)" in text
+    assert "though it says 82.0% on average" in text
+    assert "says virus" not in text and "says nematode" not in text
+
+
+def test_the_audit_section_reports_the_check_and_each_answer() -> None:
+    section = model_card.audit_section(audit_figures())
+    assert "finds\n4 of the 24\nvalidation field photos" in section
+    assert "(bacteria 3, virus 1)" in section and "On those 4 it was right for 100.0%" in section
+    assert "**Without them** (20 field leaves): accuracy\n75.0%" in section
+    assert "| healthy | 30 | 20 (66.7%) | 82.0% |" in section
+    assert "61 photos on the validation side (plantvillage/healthy 60, plantvillage/late_bl" in (
+        section
+    )
+    assert "Not measured" in model_card.audit_section(None)
+
+
 def test_the_shipped_card_is_the_one_its_metadata_makes() -> None:
     model = PROJECT_ROOT / "model"
     metadata = json.loads((model / "metadata.json").read_text("utf-8"))

@@ -12,7 +12,7 @@ import streamlit as st
 from PIL import Image, ImageFilter
 from streamlit.testing.v1 import AppTest
 
-from potato_disease.config import get_settings
+from potato_disease.config import PROJECT_ROOT, get_settings
 from potato_disease.database import init_db, make_engine
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.history import NewCase, file_sha256, list_cases, save_case
@@ -168,6 +168,21 @@ def test_bad_files_get_a_clear_message_and_good_ones_still_work(
     assert summary["Photo"].tolist() == ["notes.jpg", "broken.jpg", leaf.name]
     assert summary["Answer"].tolist()[:2] == ["Could not be read"] * 2
     assert any(m.value.startswith("2 × Could not be read · 1 × ") for m in at.markdown)
+
+
+def test_a_healthy_answer_comes_with_its_field_track_record(app_data: Path, data_dir: Path) -> None:
+    """The shipped model's healthy answers on field photos were right less often than
+    their confidence said (model card): the page says so with such an answer, only."""
+    leaf = sample_photos(data_dir, "plantvillage", "healthy", 1)[0]
+    at = uploaded(leaf)
+    assert not at.exception
+    notes = [i.value for i in at.info if "kept out of its training" in i.value]
+    assert len(notes) == 1 and notes[0].startswith("On field photos kept out of its training, a ")
+    shipped = json.loads((PROJECT_ROOT / "model" / "metadata.json").read_text())
+    healthy = shipped["validation_audit"]["field_by_answer"]["healthy"]
+    assert f"healthy answer was right for {healthy['right']} of {healthy['answers']}" in notes[0]
+    blight = uploaded(sample_photos(data_dir, "plantvillage", "late_blight", 1)[0])
+    assert not [i.value for i in blight.info if "kept out of its training" in i.value]
 
 
 def test_photos_past_the_limit_wait_and_the_page_says_so(

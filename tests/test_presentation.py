@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from potato_disease import presentation
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.labels import DISEASE_LABELS, NOT_LEAF
 from potato_disease.photo_quality import BLURRED, GLARE
@@ -104,3 +105,24 @@ def test_a_nearly_certain_verdict_does_not_say_100_percent() -> None:
     probabilities = {label: 0.0001 for label in DISEASE_LABELS} | {"late_blight": 0.9994}
     said = verdict(Diagnosis("late_blight", 0.9994, probabilities, True))
     assert said.headline == "Late blight (>99% confidence)"
+
+
+def test_the_track_record_note_names_an_overconfident_answer_and_its_misses() -> None:
+    by_answer = {
+        "healthy": {
+            "answers": 30,
+            "right": 20,
+            "mean_confidence": 0.822,
+            "wrong_ones_were": {"virus": 4, "early_blight": 3, "pest": 3},
+        },
+        "virus": {"answers": 58, "right": 52, "mean_confidence": 0.79, "wrong_ones_were": {}},
+    }
+    metadata = {"validation_audit": {"field_by_answer": by_answer}}
+    note = presentation.track_record_note("healthy", metadata)
+    assert note is not None and note.startswith(
+        "On field photos kept out of its training, a healthy answer was right for 20 of 30, "
+        "though it came with 82% on average; the others showed viral disease (4), early "
+        "blight (3) and insect pest damage (3)."
+    )
+    assert presentation.track_record_note("virus", metadata) is None  # earned its confidence
+    assert presentation.track_record_note("healthy", {}) is None  # a model never audited

@@ -322,3 +322,22 @@ def test_stage1_can_train_more_blocks_on_the_same_split(tmp_path) -> None:
         "activations_192px_b15_v0_n15_random.npz",  # clean views only, for the split
         "activations_192px_b15_v1_n15_random.npz",
     ]
+
+
+def test_provenance_names_the_photos_by_content_and_the_code_and_libraries(tmp_path):
+    from training import provenance
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.jpg").write_bytes(b"one")
+    (tmp_path / "a" / "y.jpg").write_bytes(b"two")
+    first = provenance.provenance(sorted((tmp_path / "a").iterdir()), tmp_path)
+    assert first["photos"] == 2 and first["git_commit"] is None  # not a git checkout
+    assert first["libraries"]["numpy"] and "tensorflow" in first["libraries"]
+    moved = tmp_path / "b" / "a"
+    moved.mkdir(parents=True)
+    for name in ("y.jpg", "x.jpg"):
+        (moved / name).write_bytes((tmp_path / "a" / name).read_bytes())
+    same = provenance.manifest_sha256((moved / "x.jpg", moved / "y.jpg"))
+    assert same == first["photo_manifest_sha256"]  # same photos elsewhere, any order
+    (moved / "y.jpg").write_bytes(b"changed")
+    assert provenance.manifest_sha256(moved.iterdir()) != same

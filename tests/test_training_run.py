@@ -132,6 +132,21 @@ def test_two_stage_run_packs_fine_tunes_and_exports(tmp_path: Path, data_dir: Pa
     checked = json.loads((output / "metadata.json").read_text())
     assert checked == again and checked["combination"] is not None
 
+    # The validation audit adds its figures and section, and keeps the rest.
+    run_module("training.validation_audit", "--model", str(output), "--data", str(data_dir),
+               "--pack", str(pack), "--limit", "3")  # fmt: skip
+    audited = json.loads((output / "metadata.json").read_text())
+    audit = audited.pop("validation_audit")
+    assert audited == checked
+    field = audit["field_validation_photos"]
+    assert field == checked["validation"]["field-java"]["photos"]
+    assert 0 <= audit["with_a_same_scene_training_photo"] <= field
+    kept = audit["field_without_same_scene_photos"]
+    assert kept["photos"] == field - audit["with_a_same_scene_training_photo"]
+    answers = audit["field_by_answer"].values()
+    assert sum(a["answers"] for a in answers) <= field
+    assert "## How far to trust the field figures" in (output / "README.md").read_text()
+
 
 def run_module(module: str, *arguments: str) -> None:
     """Run ``python -m module arguments`` and fail with its error output if it fails."""

@@ -43,7 +43,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-from potato_disease.config import get_settings
+from potato_disease.config import PROJECT_ROOT, get_settings
 from potato_disease.labels import MODEL_CLASSES, NOT_LEAF
 from potato_disease.model_files import METADATA
 from training import artwork, augment, export, features, finetune, split, synthetic
@@ -58,6 +58,7 @@ from training.model import (
     load_imagenet_backbone,
 )
 from training.photo_pack import DEFAULT_PACK, load_split
+from training.provenance import provenance
 
 log = logging.getLogger("training")
 
@@ -66,6 +67,7 @@ INPUT_SIZE = 192  # 224 misses the 15 ms / photo target on 2 cores; 160 loses le
 SPLIT_BLOCK = 15  # blocks 0-14 frozen; block 15, the head conv and the classifier train
 AUGMENTED_VIEWS = 5  # per photo, on top of the clean view
 SYNTHETIC_NOT_LEAF = 350
+SYNTHETIC_SOURCE = "synthetic"  # the procedural non-leaf pictures' source name
 EPOCHS = 6  # training accuracy reaches 100% by epoch 7 of 12: stop earlier
 BATCH_SIZE = 64
 LEARNING_RATE = 1e-3
@@ -103,7 +105,7 @@ def load_photos(records: list[Record], synthetic_count: int, seed: int) -> Photo
     generated = synthetic.synthetic_images(synthetic_count, 224, seed)
     images += generated
     labels += [MODEL_CLASSES.index(NOT_LEAF)] * len(generated)
-    sources += ["synthetic"] * len(generated)
+    sources += [SYNTHETIC_SOURCE] * len(generated)
     return Photos(images, np.array(labels), sources)
 
 
@@ -394,6 +396,7 @@ def main() -> None:
         "validation_photos": len(validation),
         "near_duplicate_groups": int(groups.max() + 1),
     }
+    report["provenance"] = provenance([record.path for record in records], PROJECT_ROOT)
     report["training"] = training
     report["export_seconds"] = round(time.time() - started, 1)
     export.write_metadata(args.output, report)

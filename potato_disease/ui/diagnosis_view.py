@@ -34,8 +34,8 @@ from potato_disease.local_time import local_day, minute_text
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.outbreaks import NEARBY_M, counts_as_late_blight, fields_near
 from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif, coarse
-from potato_disease.presentation import verdict
-from potato_disease.resources import get_engine
+from potato_disease.presentation import track_record_note, verdict
+from potato_disease.resources import get_diagnoser, get_engine
 from potato_disease.ui.alert_view import alert_the_team, remember_outcome, show_outcome
 from potato_disease.ui.reviewer import review_basis_input, reviewer_name, signature_note
 
@@ -63,6 +63,9 @@ def show_verdict(
     getattr(st, said.tone)(f"**{said.headline}**")
     if said.detail:
         st.write(said.detail)
+    track_record = None if said.unsure else track_record_note(diagnosis.label, model_metadata())
+    if track_record:
+        st.info(track_record, icon=":material/fact_check:")
     for warning in photo_warnings:
         st.warning(warning, icon=":material/photo_camera:")
     left, right = st.columns(2)
@@ -77,6 +80,11 @@ def show_verdict(
         )
     if diagnosis.is_leaf:
         show_probabilities(diagnosis.probabilities)
+
+
+def model_metadata() -> Mapping[str, Any]:
+    """The serving model's metadata (its measured figures among them)."""
+    return get_diagnoser().files.metadata
 
 
 def show_probabilities(
