@@ -332,7 +332,7 @@ def test_provenance_names_the_photos_by_content_and_the_code_and_libraries(tmp_p
     (tmp_path / "a" / "y.jpg").write_bytes(b"two")
     first = provenance.provenance(sorted((tmp_path / "a").iterdir()), tmp_path)
     assert first["photos"] == 2 and first["git_commit"] is None  # not a git checkout
-    assert first["libraries"]["numpy"] and "tensorflow" in first["libraries"]
+    assert first["libraries"]["numpy"] and "tensorflow-cpu" in first["libraries"]
     moved = tmp_path / "b" / "a"
     moved.mkdir(parents=True)
     for name in ("y.jpg", "x.jpg"):

@@ -10,7 +10,7 @@ from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
-LIBRARIES = ("tensorflow", "keras", "ai-edge-litert", "numpy", "scikit-learn", "scikit-image")
+LIBRARIES = ("tensorflow-cpu", "keras", "ai-edge-litert", "numpy", "scikit-learn", "scikit-image")
 
 
 def manifest_sha256(paths: Iterable[Path]) -> str:
