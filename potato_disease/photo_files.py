@@ -88,8 +88,6 @@ def scan_labelled_folder(folder: Path) -> LabelledFolder:
         *((d.name, _class_dirs(d), d) for d in subsources),
         (folder.name, own_classes, folder),
     ]:
-        if not class_dirs:
-            continue
         photos = _read_classes(class_dirs, scan.empty_class_folders)
         scan.other_files.extend(_other_files(class_dirs))
         if photos:
@@ -109,11 +107,12 @@ def _read_classes(class_dirs: list[Path], empty: list[Path]) -> list[tuple[Path,
     """(photo, label) under each class folder; folders with no photo are added to ``empty``."""
     photos = []
     for class_dir in class_dirs:
-        found = [(path, folder_label(class_dir.name)) for path in expand_paths([class_dir])]
+        label = folder_label(class_dir.name) or ""  # class folders have labels
+        found = [(path, label) for path in expand_paths([class_dir])]
         photos += found
         if not found:
             empty.append(class_dir)
-    return photos  # type: ignore[return-value]
+    return photos
 
 
 def _other_files(class_dirs: list[Path]) -> list[Path]:

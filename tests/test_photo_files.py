@@ -63,6 +63,19 @@ def test_scan_reads_every_spelling_and_lists_what_it_leaves_out(tmp_path):
     }
 
 
+def test_a_folder_of_sources_lists_what_lies_beside_them(tmp_path):
+    touch(tmp_path, "farm-a/healthy/a.jpg", "unsorted/b.jpg", "loose.jpg", "farm-a/c.jpg")
+    scan = scan_labelled_folder(tmp_path)
+    assert list(scan.sources) == ["farm-a"]
+    assert scan.left_out() == {
+        "folders_without_a_label": [str(tmp_path / "unsorted")],
+        "photos_outside_class_folders": [
+            str(tmp_path / "farm-a/c.jpg"),
+            str(tmp_path / "loose.jpg"),
+        ],
+    }
+
+
 def test_class_folders_beside_sources_are_a_source_of_their_own(tmp_path):
     touch(tmp_path, "early_blight/a.jpg", "batch2/healthy/b.jpg", "not-leaf/tuber/c.jpg")
     scan = scan_labelled_folder(tmp_path)
