@@ -21,7 +21,7 @@ import numpy as np
 
 from potato_disease import evaluation
 from potato_disease.config import PROJECT_ROOT
-from potato_disease.diagnosis import Diagnoser
+from potato_disease.diagnosis import Diagnoser, Diagnosis
 from potato_disease.labels import MODEL_CLASSES
 from training import export, features, same_scene, train
 from training.combined_photos import FIELD_SOURCE
@@ -30,7 +30,9 @@ from training.provenance import provenance
 log = logging.getLogger(__name__)
 
 
-def candidate_descriptors(photos: train.Photos, indices: np.ndarray, pretrained: bool) -> list:
+def candidate_descriptors(
+    photos: train.Photos, indices: np.ndarray, pretrained: bool
+) -> list[np.ndarray]:
     """Pooled and 3x3-grid frozen-block activations (the split's own features) of the
     photos at ``indices``, in full-length arrays (other rows zero)."""
     model = train.starting_model(pretrained)
@@ -58,12 +60,15 @@ def candidate_descriptors(photos: train.Photos, indices: np.ndarray, pretrained:
 CHAINED_GROUP = 10  # photos: more than bursts of one plant make
 
 
-def chained_groups(photos: train.Photos, validation: np.ndarray, groups: np.ndarray) -> list:
+def chained_groups(
+    photos: train.Photos, validation: np.ndarray, groups: np.ndarray
+) -> list[dict[str, Any]]:
     """Near-duplicate groups of real photos larger than a burst: links of similar photos
     can chain a whole class into one group, which then falls wholly on one side."""
     in_validation = np.zeros(len(groups), bool)
     in_validation[validation] = True
     real = np.array([source != train.SYNTHETIC_SOURCE for source in photos.sources])
+    strata = photos.strata
     found = []
     for group, size in Counter(groups[real].tolist()).most_common():
         if size < CHAINED_GROUP:
@@ -73,9 +78,7 @@ def chained_groups(photos: train.Photos, validation: np.ndarray, groups: np.ndar
             {
                 "photos": int(size),
                 "side": "validation" if in_validation[members].all() else "training",
-                "by_source_and_label": dict(
-                    Counter(photos.strata[i] for i in members).most_common()
-                ),
+                "by_source_and_label": dict(Counter(strata[i] for i in members).most_common()),
             }
         )
     return found
@@ -86,7 +89,7 @@ def audit(
     train_indices: np.ndarray,
     validation: np.ndarray,
     groups: np.ndarray,
-    diagnoses: list,
+    diagnoses: list[Diagnosis],
     pretrained: bool,
 ) -> dict[str, Any]:
     """The figures of :mod:`training.validation_audit` (``diagnoses`` are of ``validation``)."""
