@@ -192,9 +192,10 @@ def artwork_section(report: dict[str, Any] | None) -> str:
     return f"""A larger set: the held-out part of the pictures from the {report["source"]}
 (`training/artwork.py`: every second wallpaper, whole and in corner crops, and the Tux
 Paint stamp categories not used for training, on white, a plain colour or a wallpaper
-crop), {report["views"]} pictures the model never saw: {percent(report["refused"])}
-refused. The stamps are of kinds never trained on; the wallpapers come from the same
-packages as the training half's, so they are less of a stranger than the figure suggests.
+crop), {report["views"]} pictures the model never saw:
+{percent(report["refused"])} refused. The stamps are of kinds never trained on; the
+wallpapers come from the same packages as the training half's, so they are less of a
+stranger than the figure suggests.
 
 | category | pictures | refused |
 | --- | ---: | ---: |
@@ -440,7 +441,8 @@ def audit_section(audit: dict[str, Any] | None) -> str:
 the same plant shot again with the hand or the framing moved can slip through. A
 second, geometric test (`training/same_scene.py`: {criterion["min_inliers"]} or more
 ORB keypoints that one projective transform carries onto a training photo's, among
-its {criterion["candidates_per_descriptor"]} nearest by activations) finds
+its {criterion["candidates_per_descriptor"]} nearest by the network's features, pooled
+whole and over a 3 x 3 grid) finds
 {audit["with_a_same_scene_training_photo"]} of the {audit["field_validation_photos"]}
 validation field photos showing the same scene as a training photo ({by_label}).
 {mated_line}

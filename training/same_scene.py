@@ -6,8 +6,8 @@ framing moved, can fall under its threshold and land on both sides. Here a pair 
 same scene when their ORB keypoints match under one projective transform: at least
 ``MIN_INLIERS`` RANSAC inliers. Geometry is what tells the same leaves from different
 leaves that merely look alike, which activations cannot. Only the training photos
-closest to each validation photo by activations are tried (``CANDIDATES`` per
-descriptor), which keeps this to minutes on 2 cores.
+closest to each validation photo by the network's features are tried (``CANDIDATES``
+per descriptor), which keeps this to minutes on 2 cores.
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ import numpy as np
 from potato_disease import evaluation
 from potato_disease.config import PROJECT_ROOT
 from potato_disease.diagnosis import Diagnoser, Diagnosis
+from potato_disease.imaging import to_model_input
 from potato_disease.labels import MODEL_CLASSES
-from training import export, features, same_scene, train
+from training import export, same_scene, train
 from training.combined_photos import FIELD_SOURCE
 from training.provenance import provenance
 
@@ -31,16 +32,19 @@ log = logging.getLogger(__name__)
 
 
 def candidate_descriptors(
-    photos: train.Photos, indices: np.ndarray, pretrained: bool
+    photos: train.Photos, indices: np.ndarray, diagnoser: Diagnoser
 ) -> list[np.ndarray]:
-    """Pooled and 3x3-grid frozen-block activations (the split's own features) of the
-    photos at ``indices``, in full-length arrays (other rows zero)."""
-    model = train.starting_model(pretrained)
-    runner = features.BatchRunner(
-        features.to_litert(features.lower_model(model, train.SPLIT_BLOCK))
-    )
-    images = [photos.images[i] for i in indices]
-    maps = features.extract(images, runner, train.INPUT_SIZE).astype(np.float32)
+    """The served network's final feature map of the photos at ``indices``, pooled whole
+    and over a 3 x 3 grid (the grid keeps the layout of a scene), in full-length arrays
+    (other rows zero). They only choose which pairs the geometric test tries."""
+    maps = np.concatenate(
+        [
+            diagnoser.run(
+                np.stack([to_model_input(photos.images[i], diagnoser.input_size) for i in chunk])
+            ).feature_maps
+            for chunk in np.array_split(indices, max(1, len(indices) // 32))
+        ]
+    ).astype(np.float32)
     _, height, width, _ = maps.shape
     cells = [
         maps[:, r * height // 3 : (r + 1) * height // 3, c * width // 3 : (c + 1) * width // 3]
@@ -89,15 +93,15 @@ def audit(
     train_indices: np.ndarray,
     validation: np.ndarray,
     groups: np.ndarray,
+    diagnoser: Diagnoser,
     diagnoses: list[Diagnosis],
-    pretrained: bool,
 ) -> dict[str, Any]:
     """The figures of :mod:`training.validation_audit` (``diagnoses`` are of ``validation``)."""
     field_train = np.array([i for i in train_indices if photos.sources[i] == FIELD_SOURCE], int)
     field_rows = [n for n, i in enumerate(validation) if photos.sources[i] == FIELD_SOURCE]
     field_validation = validation[field_rows]
     descriptors = candidate_descriptors(
-        photos, np.concatenate([field_validation, field_train]), pretrained
+        photos, np.concatenate([field_validation, field_train]), diagnoser
     )
     inliers, _ = same_scene.same_scene_mates(
         photos.images, descriptors, field_validation, field_train
@@ -136,9 +140,10 @@ def main() -> None:
     """Audit the model directory given and keep the figures in its metadata and card."""
     args = train.exported_model_command_line(__doc__.splitlines()[0])
     metadata, photos, train_indices, validation, groups = train.read_exported_model(args)
-    diagnoses = Diagnoser(args.model).diagnose_many([photos.images[i] for i in validation])
+    diagnoser = Diagnoser(args.model)
+    diagnoses = diagnoser.diagnose_many([photos.images[i] for i in validation])
     metadata["validation_audit"] = audit(
-        photos, train_indices, validation, groups, diagnoses, metadata["training"]["pretrained"]
+        photos, train_indices, validation, groups, diagnoser, diagnoses
     )
     records = train.index_dataset(args.data, args.extra_data)
     records = train.limit_per_class(records, args.limit) if args.limit else records
