@@ -18,6 +18,7 @@ import yaml
 from potato_disease import monitoring
 from potato_disease.config import Settings, settings_from_env
 from potato_disease.diagnosis import Diagnosis
+from potato_disease.ui import uploads
 
 ROOT = Path(__file__).resolve().parent.parent
 EB_OPTIONS = json.loads((Path(__file__).parent / "data" / "eb_options.json").read_text())
@@ -757,3 +758,27 @@ def test_the_instance_policy_in_the_guide_is_valid_and_writes_only_log_bundles()
     assert [w["Resource"] for w in writes] == [
         "arn:aws:s3:::elasticbeanstalk-REGION-ACCOUNT_ID/resources/environments/logs/*"
     ]
+
+
+def test_the_upload_rate_limit_example_is_a_valid_web_acl_on_the_load_balancer():
+    """Optional (WAF costs money): a rate rule on Streamlit's upload path, per client."""
+    cfnlint_api = pytest.importorskip("cfnlint.api", reason="cfn-lint is not installed")
+    example = load_config(EXTENSIONS / "upload-rate-limit.config.example")
+    [rule] = example["Resources"]["PotatoUploadRateLimit"]["Properties"]["Rules"]
+    rate = rule["Statement"]["RateBasedStatement"]
+    match = rate["ScopeDownStatement"]["ByteMatchStatement"]
+    assert match["SearchString"] == "/_stcore/upload_file/" and rate["AggregateKeyType"] == "IP"
+    assert rate["Limit"] >= 3 * uploads.MAX_PHOTOS_AT_ONCE  # three plot walks at once pass
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "AWSEBV2LoadBalancer": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {"Subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
+            },
+            **example["Resources"],
+        },
+    }
+    matches = cfnlint_api.lint_all(json.dumps(template))
+    assert not [str(m) for m in matches if m.rule.id.startswith("E")]
+    assert "upload-rate-limit.config.example" in (ROOT / "docs" / "deploy.md").read_text()
