@@ -231,7 +231,9 @@ def track_record_note(label: str, metadata: Mapping[str, Any]) -> str | None:
     others = listed_words(
         [
             f"{DISPLAY_NAMES[truth].lower()} ({count})"
-            for truth, count in figures.get("wrong_ones_were", {}).items()
+            for truth, count in sorted(
+                figures.get("wrong_ones_were", {}).items(), key=lambda item: -item[1]
+            )
         ]
     )
     return (

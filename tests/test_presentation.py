@@ -113,7 +113,7 @@ def test_the_track_record_note_names_an_overconfident_answer_and_its_misses() ->
             "answers": 30,
             "right": 20,
             "mean_confidence": 0.822,
-            "wrong_ones_were": {"virus": 4, "early_blight": 3, "pest": 3},
+            "wrong_ones_were": {"early_blight": 3, "pest": 3, "virus": 4},  # as JSON sorts them
         },
         "virus": {"answers": 58, "right": 52, "mean_confidence": 0.79, "wrong_ones_were": {}},
     }
