@@ -383,6 +383,23 @@ def test_https_listener_is_documented_but_optional():
     assert "https.config.example" in (ROOT / "docs" / "deploy.md").read_text()
 
 
+def lint_errors_beside_the_load_balancer(cfnlint_api: Any, resources: dict) -> list[str]:
+    """cfn-lint's errors for ``resources`` in a stack beside a stand-in for the load
+    balancer Elastic Beanstalk creates (``AWSEBV2LoadBalancer``)."""
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "AWSEBV2LoadBalancer": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {"Subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
+            },
+            **resources,
+        },
+    }
+    matches = cfnlint_api.lint_all(json.dumps(template))
+    return [str(m) for m in matches if m.rule.id.startswith("E")]
+
+
 def test_the_http_to_https_redirect_in_the_example_is_a_valid_listener():
     """Its commented Resources, uncommented as docs/deploy.md says, pass cfn-lint."""
     cfnlint_api = pytest.importorskip("cfnlint.api", reason="cfn-lint is not installed")
@@ -393,18 +410,7 @@ def test_the_http_to_https_redirect_in_the_example_is_a_valid_listener():
     [action] = listener["Properties"]["DefaultActions"]
     assert action["RedirectConfig"]["Protocol"] == "HTTPS"
     assert action["RedirectConfig"]["StatusCode"] == "HTTP_301"
-    template = {
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Resources": {
-            "AWSEBV2LoadBalancer": {
-                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                "Properties": {"Subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
-            },
-            **block["Resources"],
-        },
-    }
-    matches = cfnlint_api.lint_all(json.dumps(template))
-    assert not [str(m) for m in matches if m.rule.id.startswith("E")]
+    assert not lint_errors_beside_the_load_balancer(cfnlint_api, block["Resources"])
 
 
 # --- settings and secrets --------------------------------------------------------------
@@ -769,16 +775,5 @@ def test_the_upload_rate_limit_example_is_a_valid_web_acl_on_the_load_balancer()
     match = rate["ScopeDownStatement"]["ByteMatchStatement"]
     assert match["SearchString"] == "/_stcore/upload_file/" and rate["AggregateKeyType"] == "IP"
     assert rate["Limit"] >= 3 * uploads.MAX_PHOTOS_AT_ONCE  # three plot walks at once pass
-    template = {
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Resources": {
-            "AWSEBV2LoadBalancer": {
-                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                "Properties": {"Subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
-            },
-            **example["Resources"],
-        },
-    }
-    matches = cfnlint_api.lint_all(json.dumps(template))
-    assert not [str(m) for m in matches if m.rule.id.startswith("E")]
+    assert not lint_errors_beside_the_load_balancer(cfnlint_api, example["Resources"])
     assert "upload-rate-limit.config.example" in (ROOT / "docs" / "deploy.md").read_text()
