@@ -39,13 +39,20 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
     """Files as given, and every image file under each directory, recursively, sorted."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(
-                p
-                for p in path.rglob("*")
-                if is_image_file(p) and not _hidden_below(p.relative_to(path))
-            )
+            yield from (file for file in visible_files(path) if is_image_file(file))
         else:
             yield path
+
+
+def visible_files(folder: Path) -> list[Path]:
+    """Every file under ``folder``, recursively and sorted, but hidden ones and those in
+    hidden folders."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
 
 
 def labelled_sources(folder: Path) -> dict[str, list[tuple[Path, str]]]:
@@ -88,8 +95,7 @@ def scan_labelled_folder(folder: Path) -> LabelledFolder:
         *((d.name, _class_dirs(d), d) for d in subsources),
         (folder.name, own_classes, folder),
     ]:
-        photos = _read_classes(class_dirs, scan.empty_class_folders)
-        scan.other_files.extend(_other_files(class_dirs))
+        photos = _read_classes(class_dirs, scan)
         if photos:
             scan.sources[name if name not in scan.sources else f"{name} (top)"] = photos
         scan.unlabelled_photos.extend(p for p in sorted(source_dir.iterdir()) if is_image_file(p))
@@ -103,29 +109,19 @@ def scan_labelled_folder(folder: Path) -> LabelledFolder:
     return scan
 
 
-def _read_classes(class_dirs: list[Path], empty: list[Path]) -> list[tuple[Path, str]]:
-    """(photo, label) under each class folder; folders with no photo are added to ``empty``."""
+def _read_classes(class_dirs: list[Path], scan: LabelledFolder) -> list[tuple[Path, str]]:
+    """(photo, label) under each class folder; empty class folders and files that are not
+    photos go into ``scan``'s lists of what was left out."""
     photos = []
     for class_dir in class_dirs:
         label = folder_label(class_dir.name) or ""  # class folders have labels
-        found = [(path, label) for path in expand_paths([class_dir])]
+        files = visible_files(class_dir)
+        found = [(path, label) for path in files if is_image_file(path)]
+        scan.other_files.extend(path for path in files if not is_image_file(path))
         photos += found
         if not found:
-            empty.append(class_dir)
+            scan.empty_class_folders.append(class_dir)
     return photos
-
-
-def _other_files(class_dirs: list[Path]) -> list[Path]:
-    """Visible files under the class folders that are not photos by their names."""
-    return [
-        path
-        for class_dir in class_dirs
-        for path in sorted(class_dir.rglob("*"))
-        if path.is_file()
-        and not is_image_file(path)
-        and not _hidden_below(path.relative_to(class_dir))
-        and not path.name.startswith(".")
-    ]
 
 
 def _class_dirs(folder: Path) -> list[Path]:
@@ -138,7 +134,3 @@ def _visible_dirs(folder: Path) -> list[Path]:
 
 def _holds_photos(folder: Path) -> bool:
     return next(iter(expand_paths([folder])), None) is not None
-
-
-def _hidden_below(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts[:-1])

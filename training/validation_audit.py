@@ -37,24 +37,20 @@ def candidate_descriptors(
     """The served network's final feature map of the photos at ``indices``, pooled whole
     and over a 3 x 3 grid (the grid keeps the layout of a scene), in full-length arrays
     (other rows zero). They only choose which pairs the geometric test tries."""
-    maps = np.concatenate(
-        [
-            diagnoser.run(
-                np.stack([to_model_input(photos.images[i], diagnoser.input_size) for i in chunk])
-            ).feature_maps
-            for chunk in np.array_split(indices, max(1, len(indices) // 32))
+    pooled, grid = [], []
+    for chunk in np.array_split(indices, max(1, len(indices) // 32)):
+        pixels = np.stack([to_model_input(photos.images[i], diagnoser.input_size) for i in chunk])
+        maps = diagnoser.run(pixels).feature_maps.astype(np.float32)
+        _, height, width, _ = maps.shape
+        cells = [
+            maps[:, r * height // 3 : (r + 1) * height // 3, c * width // 3 : (c + 1) * width // 3]
+            for r in range(3)
+            for c in range(3)
         ]
-    ).astype(np.float32)
-    _, height, width, _ = maps.shape
-    cells = [
-        maps[:, r * height // 3 : (r + 1) * height // 3, c * width // 3 : (c + 1) * width // 3]
-        for r in range(3)
-        for c in range(3)
-    ]
-    pooled = maps.mean(axis=(1, 2))
-    grid = np.concatenate([cell.mean(axis=(1, 2)) for cell in cells], axis=1)
+        pooled.append(maps.mean(axis=(1, 2)))
+        grid.append(np.concatenate([cell.mean(axis=(1, 2)) for cell in cells], axis=1))
     full = []
-    for descriptor in (pooled, grid):
+    for descriptor in (np.concatenate(pooled), np.concatenate(grid)):
         array = np.zeros((len(photos.images), descriptor.shape[1]), np.float32)
         array[indices] = descriptor
         full.append(array)
