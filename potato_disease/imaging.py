@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -152,9 +153,30 @@ def to_model_input(image: Image.Image, size: int) -> np.ndarray:
     return np.asarray(center_square(image, size), dtype=np.float32)
 
 
-def display_copy(image: Image.Image, side: int = 1280) -> Image.Image:
-    """A copy at most ``side`` pixels on its long side, for showing and keeping in a page
-    (a page of twenty 12-megapixel photos would otherwise hold 700 MB)."""
-    copy = image.copy()
+@dataclass(frozen=True)
+class DisplayPhoto:
+    """A photo as a page keeps it for showing: a JPEG, a tenth or less of the memory of
+    its pixels, which ``st.image`` sends to the browser as it is, without encoding again."""
+
+    jpeg: bytes = field(repr=False)
+    size: tuple[int, int]
+
+    def decoded(self) -> Image.Image:
+        """The photo as an RGB image (for saving a thumbnail, or for the assistant)."""
+        with Image.open(io.BytesIO(self.jpeg)) as photo:
+            return photo.convert("RGB")
+
+
+DISPLAY_JPEG_QUALITY = 90
+
+
+def display_copy(image: Image.Image, side: int = 1280) -> DisplayPhoto:
+    """A copy at most ``side`` pixels on its long side, kept as a JPEG, for showing and
+    keeping in a page: thirty 12-megapixel photos would hold a gigabyte as pixels, 110 MB
+    as 1,280-pixel copies, and 5.5 MB as these JPEGs (0.18 MB each for the phone-sized
+    photos of ``benchmarks/concurrent_sessions.py``)."""
+    copy = image.convert("RGB")  # a copy, whatever the mode
     copy.thumbnail((side, side))
-    return copy
+    buffer = io.BytesIO()
+    copy.save(buffer, format="JPEG", quality=DISPLAY_JPEG_QUALITY)
+    return DisplayPhoto(buffer.getvalue(), copy.size)

@@ -149,4 +149,16 @@ def test_display_copy_is_bounded_and_keeps_the_aspect() -> None:
     big = Image.new("RGB", (4000, 3000), (10, 120, 30))
     copy = imaging.display_copy(big)
     assert copy.size == (1280, 960) and big.size == (4000, 3000)
+    assert copy.decoded().size == (1280, 960)
     assert imaging.display_copy(Image.new("RGB", (300, 200))).size == (300, 200)
+
+
+def test_display_copy_is_kept_as_a_jpeg_far_smaller_than_its_pixels() -> None:
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 40, (768, 1024, 3), dtype=np.uint8)
+    photo = Image.fromarray(noise + np.array([60, 130, 40], dtype=np.uint8))
+    copy = imaging.display_copy(photo)
+    assert copy.jpeg.startswith(b"\xff\xd8") and copy.size == (1024, 768)
+    assert len(copy.jpeg) < 1024 * 768 * 3 / 4
+    shown = np.asarray(copy.decoded(), dtype=np.float32)
+    assert np.abs(shown.mean(axis=(0, 1)) - np.asarray(photo).mean(axis=(0, 1))).max() < 2

@@ -29,6 +29,7 @@ from potato_disease.history import (
     get_case,
     save_cases,
 )
+from potato_disease.imaging import DisplayPhoto
 from potato_disease.labels import DISPLAY_NAMES, LATE_BLIGHT, MODEL_CLASSES, NOT_LEAF
 from potato_disease.local_time import local_day, minute_text
 from potato_disease.markdown_safety import escape_markdown
@@ -55,7 +56,7 @@ PHOTO_TABS = (
 
 
 def show_verdict(
-    diagnosis: Diagnosis, image: Image.Image, show_heatmap: bool, photo_warnings: list[str]
+    diagnosis: Diagnosis, photo: DisplayPhoto, show_heatmap: bool, photo_warnings: list[str]
 ) -> None:
     """The diagnosis in plain words and photo-quality warnings, then the photo and its
     heatmap (answer first: on a phone the two pictures stack a screen high)."""
@@ -69,7 +70,7 @@ def show_verdict(
     for warning in photo_warnings:
         st.warning(warning, icon=":material/photo_camera:")
     left, right = st.columns(2)
-    left.image(image, caption="Your photo", width="stretch")
+    left.image(photo.jpeg, caption="Your photo", width="stretch")
     if show_heatmap and diagnosis.heatmap is not None:
         right.image(
             diagnosis.heatmap,
@@ -119,7 +120,7 @@ class BlindReview:
     label: str | None = None
 
 
-def blind_review(key: str, digest: str, image: Image.Image) -> BlindReview:
+def blind_review(key: str, digest: str, photo: DisplayPhoto) -> BlindReview:
     """Blind review: ask for the agronomist's diagnosis of the photo before the model's
     answer is shown. The label given is kept for the session. A photo already in the
     history (``digest``: SHA-256 of its file) is not asked about: it would not be saved."""
@@ -142,7 +143,7 @@ def blind_review(key: str, digest: str, image: Image.Image) -> BlindReview:
         return BlindReview(True)
     asking = st.empty()
     with asking.container():
-        st.image(image, caption="Your photo", width=360)
+        st.image(photo.jpeg, caption="Your photo", width=360)
         with st.form(f"blind-{key}"):
             label = st.selectbox(
                 "Your diagnosis, before you see the model's",
@@ -178,7 +179,7 @@ def save_form(
     key: str,
     digest: str,
     diagnosis: Diagnosis,
-    image: Image.Image,
+    photo: DisplayPhoto,
     photo_name: str,
     model_version: str,
     blind_label: str | None = None,
@@ -190,12 +191,12 @@ def save_form(
     stored apart and starts as the agronomist's label."""
     saved = saved_cases()
     if key in saved:
-        ask_assistant_button(key, diagnosis, image, exif.taken_at)
+        ask_assistant_button(key, diagnosis, photo, exif.taken_at)
         show_saved([saved[key]], f"Saved to history as case #{saved[key]}.")
         return
     earlier = photos_in_history().get(digest)
     if earlier is not None:
-        ask_assistant_button(key, diagnosis, image, exif.taken_at)
+        ask_assistant_button(key, diagnosis, photo, exif.taken_at)
         st.info(already_saved_message(earlier))
         return
     slot = st.empty()  # the form gives way to "Saved" once saved
@@ -216,12 +217,12 @@ def save_form(
             st.caption(f"Taken {taken}, by the photo's own clock.")
         submitted, asked = save_and_ask_buttons(key, "Save to history")
     if asked:
-        open_assistant(key, diagnosis, image, exif.taken_at)
+        open_assistant(key, diagnosis, photo, exif.taken_at)
     if not submitted:
         return
     case = NewCase.from_diagnosis(
         diagnosis,
-        image,
+        photo.decoded(),
         photo_name,
         blind_label=blind_label,
         model_version=model_version,
@@ -235,7 +236,7 @@ def save_form(
     saved[key] = photos_in_history()[digest] = ids[0]
     st.session_state["current_case"] = case_for_assistant(
         diagnosis,
-        image,
+        case.photo,
         details["field_name"],
         details["notes"],
         details["confirmed_label"],
@@ -243,7 +244,7 @@ def save_form(
         details["severity_percent"],
     )
     with slot.container():
-        ask_assistant_button(key, diagnosis, image, exif.taken_at)
+        ask_assistant_button(key, diagnosis, photo, exif.taken_at)
         show_saved(ids, f"Saved to history as case #{saved[key]}.")
 
 
@@ -519,13 +520,13 @@ def case_for_assistant(
 def ask_assistant_button(
     key: str,
     diagnosis: Diagnosis | CombinedDiagnosis,
-    image: Image.Image,
+    photo: DisplayPhoto,
     taken_at: datetime | None = None,
 ) -> None:
     """A button that opens the Assistant with this case as its context (once its save
     form is gone; the form has its own, which takes what was typed in it)."""
     if st.button(ASK_ASSISTANT, key=f"ask-{key}", icon=":material/chat:"):
-        open_assistant(key, diagnosis, image, taken_at)
+        open_assistant(key, diagnosis, photo, taken_at)
 
 
 ASK_ASSISTANT = "Ask the assistant about this"
@@ -534,13 +535,13 @@ ASK_ASSISTANT = "Ask the assistant about this"
 def open_assistant(
     key: str,
     diagnosis: Diagnosis | CombinedDiagnosis,
-    image: Image.Image,
+    photo: DisplayPhoto,
     taken_at: datetime | None = None,
 ) -> None:
     """Open the Assistant with this case, and what its save form holds, as its context."""
     st.session_state["current_case"] = case_for_assistant(
         diagnosis,
-        image,
+        photo.decoded(),
         st.session_state.get(f"field-{key}", ""),
         st.session_state.get(f"notes-{key}", ""),
         st.session_state.get(f"confirm-{key}"),

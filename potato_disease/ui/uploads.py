@@ -11,7 +11,6 @@ from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
-from PIL import Image
 
 from potato_disease import imaging
 from potato_disease.combination import CombinedDiagnosis, combine
@@ -66,7 +65,7 @@ class DiagnosedUpload:
     key: str
     name: str
     digest: str  # SHA-256 of the uploaded bytes: the same photo uploaded twice has one
-    image: Image.Image | None = None
+    image: imaging.DisplayPhoto | None = None
     diagnosis: Diagnosis | None = None
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
@@ -211,7 +210,7 @@ def save_plot_form(
     cases = [
         NewCase.from_diagnosis(
             upload.diagnosis,
-            upload.image,
+            upload.image.decoded(),
             upload.name,
             model_version=model_version,
             photo_sha256=upload.digest,
@@ -228,7 +227,7 @@ def save_plot_form(
     if not combined.photos_disagree:  # else there is no one answer to ask about
         st.session_state["current_case"] = case_for_assistant(
             combined,
-            leaves[0].image,
+            leaves[0].image.decoded(),
             details["field_name"],
             details["notes"],
             details["confirmed_label"],

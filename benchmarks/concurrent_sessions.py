@@ -1,0 +1,184 @@
+"""What one app process holds and how long people wait when several diagnose at once;
+prints the figures.
+
+Starts ``streamlit run app.py`` (a fresh SQLite history, weather off) and drives Debian's
+Chromium through Playwright: for each number of sessions, that many browser sessions each
+upload ``--photos`` phone-sized JPEGs (real leaf photos from the data folder, enlarged to
+``--side`` px with a little noise so they compress like phone photos) at the same moment,
+and each waits for its answers. It prints, per level, the seconds from upload to the last
+answer on each page, and the server process's resident memory (Linux ``/proc``): before,
+its peak while diagnosing, with the sessions open, and after they closed.
+
+The browsers run on the same 2 cores as the server, so the waits are an upper bound for
+the server alone; the memory figures are the server's only.
+
+Usage: ``python benchmarks/concurrent_sessions.py [--sessions 1 4 8] [--photos 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ANSWER_TIMEOUT_MS = 600_000
+MIB = 1024 * 1024
+
+
+def phone_sized_photos(count: int, side: int, folder: Path, seed: int = 0) -> list[Path]:
+    """``count`` field leaf photos enlarged to ``side`` px (4:3), with sensor-like noise,
+    saved as JPEG quality 90 in ``folder``."""
+    from potato_disease.config import get_settings
+
+    leaves = sorted((get_settings().data_dir / "field-java" / "late_blight").glob("*.jpg"))
+    if not leaves:
+        sys.exit("No field photos found: set POTATO_DATA_DIR to the potato-leaves folder.")
+    rng = np.random.default_rng(seed)
+    paths = []
+    for index, leaf in enumerate(leaves[:count]):
+        with Image.open(leaf) as photo:
+            big = photo.convert("RGB").resize((side, side * 3 // 4), Image.Resampling.BICUBIC)
+        noisy = np.asarray(big, dtype=np.int16) + rng.normal(0, 4, (side * 3 // 4, side, 3))
+        path = folder / f"phone-{index}.jpg"
+        Image.fromarray(noisy.clip(0, 255).astype(np.uint8)).save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+def resident_mib(pid: int) -> tuple[float, float]:
+    """The process's resident memory now and its peak since the last reset, in MiB."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def reset_peak(pid: int) -> None:
+    """Start the process's peak resident memory again from now (Linux 4.0 and later)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_app(app_data: Path) -> Iterator[tuple[str, int]]:
+    """The app on a free port with its history under ``app_data``: its URL and pid."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "APP_PASSWORD"))}
+    env |= {"DATABASE_URL": "", "APP_DATA_DIR": str(app_data), "WEATHER_URL": ""}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            sys.exit("The app did not become healthy within 60 s.")
+        yield url, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def diagnose_at_once(browser: object, url: str, photos: list[Path], sessions: int) -> list[float]:
+    """``sessions`` browser sessions upload ``photos`` together; each one's seconds from
+    the uploads to its last answer. The sessions are left open (closed by the caller)."""
+    pages = []
+    for _ in range(sessions):
+        page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        page.set_default_timeout(ANSWER_TIMEOUT_MS)
+        page.goto(url)
+        page.get_by_text("Diagnose a potato leaf").wait_for()
+        pages.append(page)
+    started = time.perf_counter()
+    for page in pages:
+        page.locator("input[type=file]").first.set_input_files([str(p) for p in photos])
+    waits = []
+    for page in pages:  # a page that finished earlier is found finished at once
+        page.get_by_role("button", name="Save to history").nth(len(photos) - 1).wait_for()
+        waits.append(time.perf_counter() - started)
+    return waits
+
+
+def close_sessions(browser: object) -> None:
+    """Close every browser session: the server sees their websockets go."""
+    for context in browser.contexts:
+        context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--photos", type=int, default=3, help="photos each session uploads")
+    parser.add_argument("--side", type=int, default=4000, help="photo width in pixels")
+    parser.add_argument("--settle", type=float, default=5, help="seconds after the sessions close")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        photos = phone_sized_photos(args.photos, args.side, folder)
+        megabytes = sum(p.stat().st_size for p in photos) / len(photos) / 1e6
+        print(f"{len(photos)} photos per session, {args.side} px wide, {megabytes:.1f} MB each")
+        with running_app(folder / "app-data") as (url, pid), sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            diagnose_at_once(browser, url, photos[:1], 1)  # loads the model: not timed
+            close_sessions(browser)
+            print(
+                "sessions | wait to last answer, s (median / max) | server MiB: before / peak"
+                f" / sessions open / closed ({args.settle:.0f} s later)"
+            )
+            for sessions in args.sessions:
+                before, _ = resident_mib(pid)
+                reset_peak(pid)
+                waits = diagnose_at_once(browser, url, photos, sessions)
+                held, peak = resident_mib(pid)
+                close_sessions(browser)
+                time.sleep(args.settle)
+                closed, _ = resident_mib(pid)
+                print(
+                    f"{sessions:8d} | {statistics.median(waits):6.1f} / {max(waits):6.1f}"
+                    f"{'':21}| {before:5.0f} / {peak:5.0f} / {held:5.0f} / {closed:5.0f}"
+                )
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()
