@@ -97,7 +97,8 @@ def running_app(app_data: Path) -> Iterator[tuple[str, int]]:
     env |= {"DATABASE_URL": "", "APP_DATA_DIR": str(app_data), "WEATHER_URL": ""}
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -3,17 +3,20 @@
 On Elastic Beanstalk the container's standard output is streamed to CloudWatch Logs
 (``.ebextensions/03-health-and-logs.config``), which turns each EMF line into metric
 values: no agent and no AWS call from the app. A line says what the model answered,
-whether the photo was refused or the answer unsure, and how long it took; never the
-photo, a field, a note or who asked. A rising share of refused or unsure photos is the
-first sign that photos differ from those the model was measured on (the alarm in
-``.ebextensions/06-alarms.config``).
+whether the photo was refused or the answer unsure, how long it took, and how much memory
+the app process holds after it; never the photo, a field, a note or who asked. A rising
+share of refused or unsure photos is the first sign that photos differ from those the
+model was measured on; a process near its instance's memory, that it needs a larger one
+(the alarms in ``.ebextensions/06-alarms.config``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from potato_disease.diagnosis import Diagnosis
@@ -92,6 +95,23 @@ def model_fallback_line(namespace: str, now: datetime | None = None) -> str:
     return _document(namespace, [["Service"]], {"ModelFallback": (1, "Count")}, {}, now)
 
 
+def memory_emf_line(namespace: str, megabytes: float, now: datetime | None = None) -> str:
+    """The app process's resident memory as an EMF document, by service:
+    ``ServerMemory`` in megabytes (the instance is at risk well before it is full)."""
+    metrics = {"ServerMemory": (round(megabytes, 1), "Megabytes")}
+    return _document(namespace, [["Service"]], metrics, {}, now)
+
+
+def resident_megabytes(statm: Path = Path("/proc/self/statm")) -> float | None:
+    """This process's resident memory in MiB, or None where the system does not say
+    (``/proc`` is Linux's, as in the container)."""
+    try:
+        pages = int(statm.read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def _write(line: str) -> None:
     """One line in one write: sessions run in threads."""
     sys.stdout.write(line + "\n")
@@ -101,10 +121,13 @@ def _write(line: str) -> None:
 def record_diagnosis(
     namespace: str | None, diagnosis: Diagnosis, milliseconds: float, model_version: str
 ) -> None:
-    """Write the diagnosis's metrics to standard output when a namespace is configured
-    (METRICS_NAMESPACE)."""
+    """Write the diagnosis's metrics, and the process's memory after it, to standard
+    output when a namespace is configured (METRICS_NAMESPACE)."""
     if namespace:
         _write(emf_line(namespace, diagnosis, milliseconds, model_version))
+        megabytes = resident_megabytes()
+        if megabytes is not None:
+            _write(memory_emf_line(namespace, megabytes))
 
 
 def record_weather_request(namespace: str | None, answered: bool, milliseconds: float) -> None:

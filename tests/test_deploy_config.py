@@ -250,6 +250,22 @@ def test_an_instance_serving_the_image_model_instead_of_s3_raises_an_alarm():
     assert alarm["Threshold"] == 1 and alarm["AlarmActions"] == [{"Ref": "PotatoAlarmTopic"}]
 
 
+def test_an_app_process_near_the_instances_memory_raises_an_alarm():
+    environment = "aws:elasticbeanstalk:application:environment"
+    namespace = merged_settings()[(environment, "METRICS_NAMESPACE")]
+    alarm = resources()["PotatoServerMemoryAlarm"]["Properties"]
+    document = json.loads(monitoring.memory_emf_line(namespace, 1500.0))
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert alarm["Namespace"] == directive["Namespace"] == namespace
+    assert document[alarm["MetricName"]] > alarm["Threshold"] and alarm["Statistic"] == "Maximum"
+    assert alarm["Dimensions"] == [{"Name": "Service", "Value": document["Service"]}]
+    assert directive["Dimensions"] == [["Service"]]  # not by answer: one metric, not eight
+    # Under the instance type's memory (t3.small: 2 GiB), with room for the system.
+    instance = merged_settings()[("aws:ec2:instances", "InstanceTypes")]
+    assert instance == "t3.small" and alarm["Threshold"] <= 0.7 * 2048
+    assert alarm["AlarmActions"] == [{"Ref": "PotatoAlarmTopic"}]
+
+
 @pytest.mark.parametrize(
     ("alarm_name", "counted", "total", "line"),
     [
@@ -305,7 +321,11 @@ def test_the_dashboard_graphs_the_metrics_the_app_writes():
     )
     written = {metric["Name"] for metric in diagnosis["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
     lines = [monitoring.call_emf_line(namespace, service, True, 5.0) for service in SERVICES]
-    for line in [*lines, monitoring.model_fallback_line(namespace)]:
+    for line in [
+        *lines,
+        monitoring.model_fallback_line(namespace),
+        monitoring.memory_emf_line(namespace, 300.0),
+    ]:
         metrics = json.loads(line)["_aws"]["CloudWatchMetrics"][0]["Metrics"]
         written |= {metric["Name"] for metric in metrics}
     graphed = [

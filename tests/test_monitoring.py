@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -12,9 +13,11 @@ from potato_disease.monitoring import (
     SERVICE,
     call_emf_line,
     emf_line,
+    memory_emf_line,
     record_alert,
     record_diagnosis,
     record_weather_request,
+    resident_megabytes,
 )
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -59,8 +62,23 @@ def test_nothing_is_written_without_a_namespace_and_one_line_with_one(capsys) ->
     record_diagnosis(None, diagnosis, 10.0, "v1")
     assert capsys.readouterr().out == ""
     record_diagnosis("PotatoDisease", diagnosis, 10.0, "v1")
-    (line,) = capsys.readouterr().out.splitlines()
+    line, memory = capsys.readouterr().out.splitlines()
     assert json.loads(line)["Answer"] == "virus"  # the JSON alone on its line
+    # This process's own memory (Linux), in a line of its own: more than the model takes.
+    assert 100 < json.loads(memory)["ServerMemory"] == pytest.approx(resident_megabytes(), 0.2)
+
+
+def test_resident_memory_is_read_from_proc_and_none_where_there_is_none(tmp_path) -> None:
+    statm = tmp_path / "statm"
+    statm.write_text("90000 25600 1200 1 0 60000 0\n")
+    assert resident_megabytes(statm) == 25600 * os.sysconf("SC_PAGE_SIZE") / 2**20
+    assert resident_megabytes(tmp_path / "missing") is None
+    statm.write_text("garbled")
+    assert resident_megabytes(statm) is None
+    document = json.loads(memory_emf_line("PotatoDisease", 412.345, NOW))
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert directive["Metrics"] == [{"Name": "ServerMemory", "Unit": "Megabytes"}]
+    assert document["ServerMemory"] == 412.3 and directive["Dimensions"] == [["Service"]]
 
 
 @pytest.mark.parametrize(("answered", "failures"), [(True, 0), (False, 1)])

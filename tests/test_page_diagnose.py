@@ -571,8 +571,10 @@ def test_each_diagnosis_writes_one_metrics_line_when_metrics_are_on(
     upload(at, leaf, tuber)
     assert not at.exception
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
-    documents = [json.loads(line) for line in lines]
+    documents = [json.loads(line) for line in lines if '"Answer"' in line]
     assert [(d["Answer"], d["Refused"]) for d in documents] == [("late_blight", 0), ("not_leaf", 1)]
+    memory = [json.loads(line)["ServerMemory"] for line in lines if '"Answer"' not in line]
+    assert len(memory) == 2 and all(megabytes > 100 for megabytes in memory)
     assert all(d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PotatoDisease" for d in documents)
     at.run()  # a rerun diagnoses nothing again, so it counts nothing again
     assert '{"_aws"' not in capsys.readouterr().out
