@@ -54,6 +54,8 @@ st.subheader("Privacy")
 st.markdown(PRIVACY)
 card = get_settings().model_dir / "README.md"
 if card.exists():
-    st.markdown(card.read_text(encoding="utf-8"))
+    # Folded: its wide tables are for those who look for them, not for every phone screen.
+    with st.expander("Model card: data, method, measured figures and known limits"):
+        st.markdown(card.read_text(encoding="utf-8"))
 else:
     st.info("The model card is not available in this installation.")

@@ -28,6 +28,12 @@ from potato_disease.ui.weather_view import show_weather_where_taken
 
 through_the_router("pages/diagnose.py")  # before anything: see its docstring
 
+
+def on_off(key: str, default: bool = False) -> str:
+    """How the toggle ``key`` is set, in a word."""
+    return "on" if st.session_state.get(key, default) else "off"
+
+
 st.title("Diagnose a potato leaf")
 st.caption("One leaf per photo, close up, in daylight. Several photos can be uploaded at once.")
 
@@ -48,12 +54,19 @@ if waiting:
         "Save these, then remove them from the upload box to diagnose the rest.",
         icon=":material/photo_library:",
     )
-show_heatmap = st.toggle("Show where the model looked (heatmap)", value=True)
-blind = st.toggle(
-    "Blind review: give your own diagnosis before seeing the model's",
-    help="Your first opinion is saved apart from any later change, so History can show "
-    "how often the model agrees with you without its answer swaying yours.",
-)
+# Folded, so that on a phone the answer comes within the first screen; the label says
+# how they are set. Explained in a caption, not a tooltip: on a phone, a tap on a
+# toggle's "?" flips the toggle.
+options = f"heatmap {on_off('show_heatmap', True)}, blind review {on_off('blind_review')}"
+with st.expander(f"Options: {options}", icon=":material/tune:"):
+    show_heatmap = st.toggle("Show where the model looked (heatmap)", True, key="show_heatmap")
+    blind = st.toggle(
+        "Blind review: give your own diagnosis before seeing the model's", key="blind_review"
+    )
+    st.caption(
+        "Your first opinion is saved apart from any later change, so History can show how "
+        "often the model agrees with you without its answer swaying yours."
+    )
 
 if not photos:
     st.info("Upload or take a photo of a potato leaf to begin.")
@@ -72,13 +85,16 @@ look_up_photos([upload.digest for upload in uploads if upload.diagnosis is not N
 
 if len(uploads) > 1 and not blind:  # the summary would give the answers away
     show_summary(uploads)
-    if st.toggle(
-        "Combine them into one answer: different leaves with the same symptoms, one plot",
-        help="Each photo counts as independent evidence, which makes the combined answer "
-        "more often right than one photo (About page, model card: 'Several photos of one "
+    combine = st.toggle(
+        "Combine them into one answer: different leaves with the same symptoms, one plot"
+    )
+    st.caption(
+        "Each photo counts as independent evidence, which makes the combined answer more "
+        "often right than one photo (About page, model card: 'Several photos of one "
         "plot'). Take one photo per leaf, from different plants: several shots of one leaf "
-        "are not independent and would make the answer overconfident.",
-    ):
+        "are not independent and would make the answer overconfident."
+    )
+    if combine:
         show_combined(uploads, diagnoser.model_version)
 
 weather_shown_for: set[object] = set()  # one blight weather section per place

@@ -11,9 +11,12 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-# Dark blue -> cyan -> yellow -> red: low to high attention, readable on green leaves.
+# Matplotlib's "inferno" at 0, 1/4, 1/2, 3/4 and 1: black -> purple -> red -> orange ->
+# pale yellow, brighter at every step, so "brightest = most evidence" reads the same to
+# colour-blind eyes and in greyscale (a rainbow's red top is darker than its yellow).
 _COLOUR_STOPS = np.array(
-    [[0, 0, 80], [0, 120, 255], [0, 230, 230], [255, 230, 0], [230, 0, 0]], dtype=np.float32
+    [[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]],
+    dtype=np.float32,
 )
 
 

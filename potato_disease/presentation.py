@@ -118,8 +118,15 @@ def answer_verdict(label: str, confidence: float, detail: str, unsure_detail: st
             "warning",
             True,
         )
-    tone = "success" if label == "healthy" else "warning"
+    # Late blight in red: it spreads through a field in days, so it is acted on today.
+    tone = {HEALTHY: "success", LATE_BLIGHT: "error"}.get(label, "warning")
     return Verdict(f"{name} ({as_percent(confidence)} confidence)", detail, tone, False)
+
+
+def probabilities_in_words(probabilities: Mapping[str, float]) -> str:
+    """Each label's probability, likeliest first: "Late blight >99% · Early blight <1%"."""
+    ordered = sorted(probabilities.items(), key=lambda item: -item[1])
+    return " · ".join(f"{DISPLAY_NAMES[label]} {as_percent(p)}" for label, p in ordered)
 
 
 def short_answer(diagnosis: Diagnosis | None, photo_warnings: Sequence[str] = ()) -> str:

@@ -24,7 +24,22 @@ def test_overlay_keeps_the_photo_size_and_marks_the_hot_area() -> None:
     activation[0, 0] = 1.0
     result = np.asarray(heatmap.overlay(photo, activation)).astype(int)
     assert result.shape == (120, 120, 3)
-    assert result[5, 5, 0] > result[110, 110, 0] + 50  # red where the model looked
+    brightness = result.mean(axis=2)
+    assert brightness[5, 5] > brightness[110, 110] + 50  # brightest where the model looked
+
+
+def test_more_evidence_is_always_brighter_whatever_the_colour_vision() -> None:
+    """Luminance rises along the whole scale, in colour and seen without red or green
+    cones (Viénot et al. 1999 protanopia and deuteranopia on linear RGB)."""
+    rgb = heatmap.colourise(np.linspace(0, 1, 101)).astype(float) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    protan = linear @ np.array([[0.11238, 0.11238, 0.00401], [0.88762, 0.88762, -0.00401],
+                                [0.0, 0.0, 1.0]])  # fmt: skip
+    deutan = linear @ np.array([[0.29275, 0.29275, -0.02234], [0.70725, 0.70725, 0.02234],
+                                [0.0, 0.0, 1.0]])  # fmt: skip
+    for seen in (linear, protan, deutan):
+        luminance = seen @ np.array([0.2126, 0.7152, 0.0722])
+        assert np.all(np.diff(luminance) > 0)
 
 
 def test_overlay_rejects_a_bad_opacity() -> None:

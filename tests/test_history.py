@@ -1086,6 +1086,10 @@ def test_page_shows_the_table_chart_and_download(page_settings, engine):
     assert not page.exception
     table = page.dataframe[0].value
     assert list(table["Field"]) == ["South", "North"]
+    # What a phone's three visible columns show: which case, where, and what the model said.
+    assert list(table.columns[:5]) == [
+        "Case", "Photo", "Field", "Model's diagnosis", "Agronomist's diagnosis"
+    ]  # fmt: skip
     assert list(table["Agronomist's diagnosis"]) == ["Not reviewed", "Not reviewed"]
     assert table["Photo"][0].startswith("data:image/jpeg;base64,")
     assert table["Model's diagnosis"][0] == "Insect pest damage (91%)"
@@ -1498,6 +1502,7 @@ def test_page_confirms_and_deletes_a_case(page_settings, engine):
     assert not page.exception
     assert history.get_case(engine, case_id).confirmed_label == "late_blight"
     assert "review saved" in page.success[0].value
+    assert page.toast[0].value == page.success[0].value  # seen where the form was, too
     photos_button = page.download_button[1]
     assert photos_button.label == "Download 1 reviewed photo (ZIP)"
     assert not photos_button.disabled

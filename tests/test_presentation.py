@@ -13,6 +13,7 @@ from potato_disease.presentation import (
     COULD_NOT_JUDGE,
     UNSURE_BELOW,
     as_percent,
+    probabilities_in_words,
     short_answer,
     summary_counts,
     summary_row,
@@ -126,3 +127,19 @@ def test_the_track_record_note_names_an_overconfident_answer_and_its_misses() ->
     )
     assert presentation.track_record_note("virus", metadata) is None  # earned its confidence
     assert presentation.track_record_note("healthy", {}) is None  # a model never audited
+
+
+@pytest.mark.parametrize(
+    ("label", "tone"),
+    [("healthy", "success"), ("late_blight", "error"), ("early_blight", "warning")],
+)
+def test_a_confident_late_blight_answer_stands_out_from_other_diseases(label, tone) -> None:
+    """Late blight in red (act today), other diseases in yellow, and an unsure answer
+    never in red: the colour only repeats what the headline says."""
+    assert verdict(make(label, 0.9)).tone == tone
+    assert verdict(make(label, UNSURE_BELOW - 0.05)).tone == "warning"
+
+
+def test_probabilities_are_said_in_words_likeliest_first_without_false_certainty() -> None:
+    said = probabilities_in_words({"healthy": 0.001, "late_blight": 0.996, "virus": 0.003})
+    assert said == "Late blight >99% · Viral disease <1% · Healthy <1%"

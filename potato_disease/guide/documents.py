@@ -54,9 +54,13 @@ class GuideEntry:
     sections: dict[str, str]
     sources: list[str]
 
+    def outline(self, heading: str) -> tuple[str, dict[str, str]]:
+        """One section's text before its first ``###`` subsection, and its subsections."""
+        return _split(self.sections[heading], level=3)
+
     def subsections(self, heading: str) -> dict[str, str]:
         """The ``###`` subsections of one section (empty when it has none)."""
-        return _split(self.sections[heading], level=3)[1]
+        return self.outline(heading)[1]
 
 
 def _split(text: str, level: int) -> tuple[str, dict[str, str]]:

@@ -9,6 +9,7 @@ from potato_disease.presentation import counted
 from potato_disease.ui.kept_photos import KeptPhoto
 
 SHOTS_KEY = "camera_shots"
+CAPTURE = "1080p"
 
 
 def shot_name(number: int) -> str:
@@ -21,7 +22,9 @@ def camera_photos() -> list[KeptPhoto]:
     session, then the one on screen, if any."""
     kept: list[KeptPhoto] = st.session_state.setdefault(SHOTS_KEY, [])
     # A new key after each kept photo gives an empty camera for the next one.
-    taken = st.camera_input("Take a photo", key=f"camera-{len(kept)}")
+    # Streamlit would capture at the widget's size on screen (324 x 243 on a phone), too
+    # small for lesions; 1080 px high is a few hundred kilobytes, seconds on mobile data.
+    taken = st.camera_input("Take a photo", key=f"camera-{len(kept)}", resolution=CAPTURE)
     current = (
         [KeptPhoto(taken.file_id, shot_name(len(kept) + 1), taken.getvalue())] if taken else []
     )

@@ -112,6 +112,7 @@ def review_form(engine: Engine, record: CaseRecord) -> str | None:
         if record.confirmed_label in review_options
         else 0,
         format_func=lambda name: label_name(name, "Not reviewed"),
+        placeholder="Not reviewed",  # None set through the session state reads as no choice
         key=f"history_review_{record.id}",
     )
     basis = review_basis_input(f"history_basis_{record.id}", record.review_basis)

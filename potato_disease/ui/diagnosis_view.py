@@ -16,7 +16,7 @@ from potato_disease.config import get_settings
 from potato_disease.database import DatabaseError
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.field_names import names_alike
-from potato_disease.guide import TREATMENT_SECTION, guide_entry
+from potato_disease.guide import TREATMENT_SECTION, GuideEntry, guide_entry
 from potato_disease.history import (
     FIELD_NAME_MAX_LENGTH,
     NOTES_MAX_LENGTH,
@@ -35,7 +35,7 @@ from potato_disease.local_time import local_day, minute_text
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.outbreaks import NEARBY_M, counts_as_late_blight, fields_near
 from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif, coarse
-from potato_disease.presentation import track_record_note, verdict
+from potato_disease.presentation import probabilities_in_words, track_record_note, verdict
 from potato_disease.resources import get_diagnoser, get_engine
 from potato_disease.ui.alert_view import alert_the_team, remember_outcome, show_outcome
 from potato_disease.ui.reviewer import review_basis_input, reviewer_name, signature_note
@@ -74,9 +74,11 @@ def show_verdict(
     if show_heatmap and diagnosis.heatmap is not None:
         right.image(
             diagnosis.heatmap,
-            caption="Where the model looked: red = most evidence"
+            caption="Where the model looked, in the centre square it reads: brightest = "
+            "most evidence"
             if diagnosis.is_leaf
-            else "Where the model saw something other than a potato leaf: red = most",
+            else "Where the model saw something other than a potato leaf, in the centre "
+            "square it reads: brightest = most",
             width="stretch",
         )
     if diagnosis.is_leaf:
@@ -91,8 +93,10 @@ def model_metadata() -> Mapping[str, Any]:
 def show_probabilities(
     probabilities: dict[str, float], title: str = "Probability of each answer"
 ) -> None:
-    """The calibrated probability of each leaf label, as bars in an expander."""
+    """The calibrated probability of each leaf label, in words, likeliest first (the
+    bars alone show no figures, and a screen reader cannot read them), then as bars."""
     with st.expander(f"{title} (calibrated)"):
+        st.markdown(probabilities_in_words(probabilities))
         st.bar_chart({DISPLAY_NAMES[k]: v for k, v in probabilities.items()}, horizontal=True)
 
 
@@ -107,9 +111,23 @@ def show_advice(label: str) -> None:
         opened = URGENT_TAB if label == LATE_BLIGHT else None
         for tab, (_, heading) in zip(st.tabs(names, default=opened), tabs):
             with tab:
-                st.markdown(entry.sections.get(heading, "_Not covered in the guide._"))
+                show_guide_section(entry, heading)
         with st.expander("Sources"):
             st.markdown("\n".join(f"- {source}" for source in entry.sources))
+
+
+def show_guide_section(entry: GuideEntry, heading: str) -> None:
+    """One section of a guide entry: its opening words, then each ``###`` subsection
+    folded (Cultural, Organic, Chemical would take three phone screens; one is wanted)."""
+    if heading not in entry.sections:
+        st.markdown("_Not covered in the guide._")
+        return
+    opening, subsections = entry.outline(heading)
+    if opening:
+        st.markdown(opening)
+    for name, body in subsections.items():
+        with st.expander(name):
+            st.markdown(body)
 
 
 @dataclass(frozen=True)
@@ -149,6 +167,7 @@ def blind_review(key: str, digest: str, photo: DisplayPhoto) -> BlindReview:
                 "Your diagnosis, before you see the model's",
                 options=[None, *MODEL_CLASSES],
                 format_func=lambda label: "Choose…" if label is None else DISPLAY_NAMES[label],
+                placeholder="Choose…",  # see case_detail_inputs
                 key=f"blind-label-{key}",
             )
             submitted = st.form_submit_button("Show the model's answer")
@@ -348,6 +367,9 @@ def case_detail_inputs(
         options=options,
         index=options.index(preset),
         format_func=lambda label: "Not checked yet" if label is None else DISPLAY_NAMES[label],
+        # Shown for None once keep_typed_details has set the value through the session
+        # state (Streamlit then reads None as no choice), so it reads the same as before.
+        placeholder="Not checked yet",
         key=f"confirm-{key}",
         help=diagnosis_help,
     )

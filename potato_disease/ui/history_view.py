@@ -214,6 +214,8 @@ def show_cases(
         {
             "Case": [record.id for record in records],
             "Photo": [record.thumbnail_data_url for record in records],
+            # Which field, and the two diagnoses, first: on a phone three columns show.
+            "Field": [record.field_name or "" for record in records],
             "Model's diagnosis": [
                 f"{label_name(record.model_label, '')} ({as_percent(record.model_confidence)})"
                 for record in records
@@ -223,7 +225,6 @@ def show_cases(
             ],
             "Reviewed by": [record.reviewed_by or "" for record in records],
             "Blind review": [label_name(record.blind_label, "") for record in records],
-            "Field": [record.field_name or "" for record in records],
             "Plot": [record.plot or "" for record in records],
             # Text, not datetimes: Streamlit writes "None" in an empty datetime cell.
             f"Taken ({zone_name})": [clock_text(record.taken_at, zone) for record in records],

@@ -54,6 +54,7 @@ def review_basis_input(key: str, current: str | None = None) -> ReviewBasis | No
         options,
         index=options.index(current) if current in options else 0,
         format_func=lambda basis: first_letter_up(basis_name(basis, "Not said")),
+        placeholder="Not said",  # None set through the session state reads as no choice
         key=key,
         help="A diagnosis checked on the plants (hand lens, stems, tubers) or by a lab "
         "is surer than one from the photo alone; History reports the model's agreement "

@@ -292,7 +292,9 @@ def test_blind_review_shows_the_answer_only_after_the_agronomists_own(
     app_url: str, browser: object, data_dir: Path
 ) -> None:
     page = open_app(browser, app_url, viewport={"width": 1280, "height": 1000})
+    page.get_by_text("Options: heatmap on, blind review off").click()
     page.get_by_text("Blind review: give your own diagnosis", exact=False).click()
+    page.get_by_text("Options: heatmap on, blind review on").wait_for()  # says so, folded
     leaf = sample_photos(data_dir, "plantvillage", "early_blight", 1)[0]
     page.locator("input[type=file]").first.set_input_files(str(leaf))
     page.get_by_role("button", name="Show the model's answer").wait_for()
@@ -328,6 +330,57 @@ def test_several_photos_of_one_plot_combined(app_url: str, browser: object, data
     ask_assistant(page, "3 photos combined", "Should I spray?")  # the combined answer's
     page.get_by_text("Your 3 photos, combined, were diagnosed as").wait_for()
     shot(page, "7-combined-assistant")
+
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+CONTRAST = """element => {
+    // The text's colour over the white page, faded by its own and its parents' opacity
+    // (Streamlit greys captions with opacity), against white: WCAG's contrast ratio.
+    let [r, g, b, alpha = 1] = getComputedStyle(element).color.match(/[\\d.]+/g).map(Number);
+    for (let node = element; node; node = node.parentElement) {
+        alpha *= Number(getComputedStyle(node).opacity);
+    }
+    const linear = c => ((c = (c * alpha + 255 * (1 - alpha)) / 255) <= 0.04045
+        ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    const luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+    return 1.05 / (luminance + 0.05);
+}"""
+
+
+def sideways_overflow(page: object) -> int:
+    """How many CSS pixels the page's content is wider than its scrolling main area
+    (0: nothing to scroll sideways to)."""
+    return page.locator('[data-testid="stMain"]').evaluate("e => e.scrollWidth - e.clientWidth")
+
+
+def test_on_a_phone_no_page_scrolls_sideways_and_grey_text_is_readable(
+    app_url: str, browser: object, data_dir: Path
+) -> None:
+    """WCAG 2.2 reflow (1.4.10) at 390 px and contrast (1.4.3) of the captions."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    page.get_by_text("Diagnose a potato leaf").wait_for()
+    leaf = sample_photos(data_dir, "field-java", "late_blight", 1)[0]
+    page.locator("input[type=file]").first.set_input_files(str(leaf))
+    page.get_by_role("button", name="Save to history").wait_for()
+    shot(page, "11-phone-diagnosis")
+    assert sideways_overflow(page) <= 0
+    caption = page.locator('[data-testid="stCaptionContainer"] p').first
+    assert caption.evaluate(CONTRAST) >= 4.5
+
+    page.goto(f"{app_url}/about")
+    page.get_by_text("Model card: data, method").click()  # its tables are the widest
+    page.get_by_text("Validation results", exact=False).first.wait_for()
+    shot(page, "12-phone-about")
+    assert sideways_overflow(page) <= 0
+    context.close()
 
 
 def take_photo(page: object, tries: int = 10) -> None:
