@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,15 +35,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, free_port  # noqa: E402
+
 ANSWER_TIMEOUT_MS = 600_000
 MIB = 1024 * 1024
 
@@ -81,12 +72,6 @@ def resident_mib(pid: int) -> tuple[float, float]:
 def reset_peak(pid: int) -> None:
     """Start the process's peak resident memory again from now (Linux 4.0 and later)."""
     Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

@@ -12,8 +12,6 @@ import csv
 import io
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -30,33 +28,14 @@ from potato_disease import history
 from potato_disease.config import settings_from_env
 from potato_disease.database import init_db, make_engine
 from tests.conftest import phone_exif, sample_photos
+from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, free_port
 from tests.fake_open_meteo import FakeOpenMeteo, forecast_answer, serve_fake_open_meteo
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "e2e"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    # A synthetic camera (a moving test pattern), allowed without asking.
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
 TIMEOUT_MS = 60_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
