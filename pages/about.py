@@ -42,6 +42,11 @@ PRIVACY = """
 - Delete a saved case at any time from the **History** page.
 """
 
+WIDE_TABLES_SCROLL = (
+    "<style>[data-testid='stExpanderDetails'] table"
+    "{display:block;max-width:100%;overflow-x:auto}</style>"
+)
+
 st.title("About this app")
 st.write(
     f"Potato leaf diagnosis, version {__version__}. A photo diagnosis is a first opinion: "
@@ -56,6 +61,8 @@ card = get_settings().model_dir / "README.md"
 if card.exists():
     # Folded: its wide tables are for those who look for them, not for every phone screen.
     with st.expander("Model card: data, method, measured figures and known limits"):
+        # Its tables scroll sideways in their own box, not the whole page on a phone.
+        st.html(WIDE_TABLES_SCROLL)
         st.markdown(card.read_text(encoding="utf-8"))
 else:
     st.info("The model card is not available in this installation.")

@@ -62,7 +62,8 @@ if waiting:
 # how they are set. Explained in a caption, not a tooltip: on a phone, a tap on a
 # toggle's "?" flips the toggle.
 options = f"heatmap {on_off('show_heatmap', True)}, blind review {on_off('blind_review')}"
-with st.expander(f"Options: {options}", icon=":material/tune:"):
+# Keyed: a new label would otherwise make it a new expander, shut after every change.
+with st.expander(f"Options: {options}", key="options_expander"):
     show_heatmap = st.toggle("Show where the model looked (heatmap)", True, key="show_heatmap")
     blind = st.toggle(
         "Blind review: give your own diagnosis before seeing the model's", key="blind_review"

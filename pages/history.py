@@ -47,7 +47,7 @@ st.caption(
 if st.session_state.history_notice:
     st.success(st.session_state.history_notice)
     # Also where the agronomist is: on a phone the review form is screens below the top.
-    st.toast(st.session_state.history_notice, icon=":material/check_circle:")
+    st.toast(st.session_state.history_notice, icon=":material/check_circle:", duration="long")
     st.session_state.history_notice = None
 show_outcome(REVIEW_ALERT, once=True)  # whether a review's late blight reached the team
 

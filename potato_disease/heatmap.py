@@ -36,11 +36,19 @@ def colourise(activation: np.ndarray) -> np.ndarray:
     return rgb.astype(np.uint8)
 
 
-def overlay(photo: Image.Image, activation: np.ndarray, opacity: float = 0.45) -> Image.Image:
-    """The photo with the activation map blended over it, upsampled smoothly."""
+# The photo under the map, in grey at half its brightness: its own light must not pass
+# for evidence (a sunlit patch looking "hotter" than a shaded lesion). The photo in
+# colour is shown beside the map.
+PHOTO_UNDER_MAP = 0.5
+
+
+def overlay(photo: Image.Image, activation: np.ndarray, opacity: float = 0.6) -> Image.Image:
+    """The activation map, upsampled smoothly, over a dimmed grey copy of the photo."""
     if not 0 <= opacity <= 1:
         raise ValueError(f"opacity must be between 0 and 1, got {opacity}")
     small = Image.fromarray((activation * 255).astype(np.uint8), mode="L")
     upsampled = np.asarray(small.resize(photo.size, Image.Resampling.BICUBIC)) / 255.0
     heat = Image.fromarray(colourise(upsampled))
-    return Image.blend(photo.convert("RGB"), heat, opacity)
+    grey = np.asarray(photo.convert("L"), dtype=np.float32) * PHOTO_UNDER_MAP
+    under = Image.fromarray(grey.astype(np.uint8)).convert("RGB")
+    return Image.blend(under, heat, opacity)

@@ -182,8 +182,9 @@ def legend_html(points: pd.DataFrame) -> str:
     (only this module's own names and numbers: nothing a user typed)."""
     counts = points["diagnosis"].value_counts()
     return " &nbsp; ".join(
-        f'<span style="color:{LABEL_COLOURS[label]};{DARK_RIM}">&#9679;</span> '
-        f"{html.escape(DISPLAY_NAMES[label])} ({counts[DISPLAY_NAMES[label]]})"
+        f'<span style="white-space:nowrap"><span style="color:{LABEL_COLOURS[label]};'
+        f'{DARK_RIM}">&#9679;</span> '
+        f"{html.escape(DISPLAY_NAMES[label])} ({counts[DISPLAY_NAMES[label]]})</span>"
         for label in MODEL_CLASSES
         if DISPLAY_NAMES[label] in counts
     )

@@ -42,6 +42,17 @@ def test_more_evidence_is_always_brighter_whatever_the_colour_vision() -> None:
         assert np.all(np.diff(luminance) > 0)
 
 
+def test_more_evidence_outshines_a_brighter_part_of_the_photo() -> None:
+    """A shaded lesion the model relied on reads brighter than a sunlit patch it
+    relied on half as much."""
+    photo = np.zeros((120, 120, 3), dtype=np.uint8)
+    photo[:, :60] = 255  # sunlit left half, black right half
+    activation = np.zeros((6, 6))
+    activation[:, :3], activation[:, 3:] = 0.5, 1.0
+    result = np.asarray(heatmap.overlay(Image.fromarray(photo), activation)).mean(axis=2)
+    assert result[:, 90:].mean() > result[:, :30].mean() + 10
+
+
 def test_overlay_rejects_a_bad_opacity() -> None:
     with pytest.raises(ValueError, match="opacity"):
         heatmap.overlay(Image.new("RGB", (8, 8)), np.zeros((2, 2)), opacity=2)

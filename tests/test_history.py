@@ -1344,12 +1344,12 @@ def test_page_warns_of_recent_late_blight_and_the_fields_near_it(page_settings, 
     )
     page = run_page()
     assert not page.exception
-    (alert,) = [w.value for w in page.warning if "Late blight in the last 14 days" in w.value]
+    (alert,) = [w.value for w in page.error if "Late blight in the last 14 days" in w.value]
     assert f"- **{escape_markdown('<b>North</b>')}**: 1 case, last seen {now:%Y-%m-%d}." in alert
     assert "Fields within 5 km: West." in alert
     assert "Old" not in alert
     page.sidebar.selectbox[0].select("West").run()  # the alert does not follow the filters
-    assert any("Late blight in the last 14 days" in w.value for w in page.warning)
+    assert any("Late blight in the last 14 days" in w.value for w in page.error)
 
 
 FIELD_WEATHER = "Late blight weather at your fields"
@@ -1469,7 +1469,7 @@ def test_page_gives_no_late_blight_warning_without_recent_late_blight(page_setti
     history.save_case(engine, new_case(model_label="late_blight", confirmed_label="pest"))
     page = run_page()
     assert not page.exception
-    assert not any("Late blight in the last" in w.value for w in page.warning)
+    assert not any("Late blight in the last" in w.value for w in (*page.warning, *page.error))
 
 
 def test_page_compares_model_versions_on_reviewed_cases_once_there_are_two(page_settings, engine):

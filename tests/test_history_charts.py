@@ -79,6 +79,7 @@ def test_the_legend_counts_each_diagnosis_in_label_order() -> None:
     assert legend.index("Late blight (1)") < legend.index("Healthy (2)")
     assert legend.count("&#9679;") == 2
     assert legend.count("-webkit-text-stroke:1px #333333") == 2  # light colours need a rim
+    assert legend.count('<span style="white-space:nowrap">') == 2  # a mark keeps its name
     assert "Early blight" not in legend
 
 

@@ -39,6 +39,7 @@ from potato_disease.presentation import probabilities_in_words, track_record_not
 from potato_disease.resources import get_diagnoser, get_engine
 from potato_disease.ui.alert_view import alert_the_team, remember_outcome, show_outcome
 from potato_disease.ui.reviewer import review_basis_input, reviewer_name, signature_note
+from potato_disease.ui.typed_details import ASK_FORM_KEY_PREFIX
 
 ADVICE_TABS = (  # short names: a phone shows the first four across
     ("What it is", "What it is"),
@@ -112,7 +113,8 @@ def show_advice(label: str) -> None:
         for tab, (_, heading) in zip(st.tabs(names, default=opened), tabs):
             with tab:
                 show_guide_section(entry, heading)
-        with st.expander("Sources"):
+        st.divider()  # apart from the kinds of control folded above it
+        with st.expander("Sources of this card"):
             st.markdown("\n".join(f"- {source}" for source in entry.sources))
 
 
@@ -273,7 +275,7 @@ def save_and_ask_buttons(key: str, save_label: str) -> tuple[bool, bool]:
     save_column, ask_column = st.columns(2)
     submitted = save_column.form_submit_button(save_label)
     asked = ask_column.form_submit_button(
-        ASK_ASSISTANT, key=f"ask-form-{key}", icon=":material/chat:"
+        ASK_ASSISTANT, key=f"{ASK_FORM_KEY_PREFIX}{key}", icon=":material/chat:"
     )
     return submitted, asked
 
@@ -330,19 +332,6 @@ def ask_about_a_new_field_name(records: Sequence[CaseRecord], counts: Mapping[st
             "them under **Rename or merge a field** on the History page.",
             icon=":material/spellcheck:",
         )
-
-
-DETAIL_KEY_PREFIXES = (
-    "field-",
-    "plot-",
-    "notes-",
-    "confirm-",
-    "basis-",
-    "lat-",
-    "lon-",
-    "severity-",
-)
-"""The keys of :func:`case_detail_inputs`' widgets start so (then the photo's key)."""
 
 
 def case_detail_inputs(

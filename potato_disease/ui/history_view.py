@@ -90,7 +90,8 @@ def show_outbreaks(engine: Engine, field_locations: Mapping[str, Location]) -> l
     if found:
         days = outbreaks.RECENT.days
         lines = "\n".join(f"- {outbreak_line(outbreak)}" for outbreak in found)
-        st.warning(f"**Late blight in the last {days} days**\n\n{lines}\n\n{OUTBREAK_ADVICE}")
+        # In red, as on Diagnose: it is acted on today.
+        st.error(f"**Late blight in the last {days} days**\n\n{lines}\n\n{OUTBREAK_ADVICE}")
     return found
 
 

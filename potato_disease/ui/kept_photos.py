@@ -11,7 +11,6 @@ from typing import Protocol
 import streamlit as st
 
 from potato_disease.presentation import counted
-from potato_disease.ui.diagnosis_view import DETAIL_KEY_PREFIXES
 
 UPLOADS_KEY = "kept_uploads"
 
@@ -74,14 +73,3 @@ def uploads_kept_across_pages(uploaded: Sequence[PhotoFile] | None) -> list[Phot
             forget_uploads()
             st.rerun()
     return list(kept)
-
-
-def keep_typed_details() -> None:
-    """Keep what was typed in the Diagnose page's save forms while another page is open.
-
-    Streamlit drops a widget's value when a run does not draw the widget; a value set
-    through the session state is kept. So the router, on every run of every page, sets
-    those values to themselves (Streamlit's documented way to keep widgets across pages).
-    """
-    for key in [key for key in st.session_state if str(key).startswith(DETAIL_KEY_PREFIXES)]:
-        st.session_state[key] = st.session_state[key]

@@ -239,6 +239,26 @@ def test_the_diagnose_page_keeps_its_photo_and_form_through_a_visit_to_the_assis
     page.close()
 
 
+def test_what_is_typed_in_a_form_and_not_yet_saved_outlives_other_changes_on_the_page(
+    app_url: str, browser: object, data_dir: Path
+) -> None:
+    page = open_app(browser, app_url, viewport={"width": 1280, "height": 1000})
+    leaves = sample_photos(data_dir, "field-java", "pest", 2)
+    page.locator("input[type=file]").first.set_input_files([str(leaf) for leaf in leaves])
+    page.get_by_role("button", name="Save to history").nth(1).wait_for()
+    page.get_by_label("Field", exact=True).first.fill("E2E typed field")
+    page.get_by_label("Notes", exact=True).nth(1).fill("typed, not saved")
+    page.get_by_text("Options: heatmap on, blind review off").click()
+    page.get_by_text("Show where the model looked (heatmap)").click()  # a run of the page
+    page.get_by_text("Options: heatmap off, blind review off").wait_for()
+    page.get_by_text("Show where the model looked (heatmap)").click()  # and another
+    page.get_by_text("Options: heatmap on, blind review off").wait_for()
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.get_by_label("Field", exact=True).first).to_have_value("E2E typed field")
+    expect(page.get_by_label("Notes", exact=True).nth(1)).to_have_value("typed, not saved")
+    page.close()
+
+
 def test_a_text_file_named_jpg_gets_a_clear_message(
     app_url: str, browser: object, tmp_path: Path
 ) -> None:
@@ -353,10 +373,13 @@ def test_on_a_phone_no_page_scrolls_sideways_and_grey_text_is_readable(
     assert sideways_overflow(page) <= 0
     caption = page.locator('[data-testid="stCaptionContainer"] p').first
     assert caption.evaluate(CONTRAST) >= 4.5
+    chosen_tab = page.get_by_role("tab", name="What to do", selected=True).locator("p").first
+    assert chosen_tab.evaluate(CONTRAST) >= 4.5  # late blight opens it: in the theme's red
 
     page.goto(f"{app_url}/about")
     page.get_by_text("Model card: data, method").click()  # its tables are the widest
-    page.get_by_text("Validation results", exact=False).first.wait_for()
+    page.locator("[data-testid=stExpanderDetails] table").first.wait_for()
+    page.wait_for_timeout(1_000)  # the tables take a moment to be laid out at full width
     shot(page, "12-phone-about")
     assert sideways_overflow(page) <= 0
     context.close()
