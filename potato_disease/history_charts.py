@@ -29,6 +29,11 @@ LABEL_COLOURS: Final = {
 """One colour per diagnosis, the same in the chart, the map and the map's legend: the
 Okabe-Ito palette, told apart with the common colour-vision deficiencies too (healthy
 and late blight are not a red-green pair)."""
+# A dark rim on every dot, bar and legend mark: the light colours (orange, yellow)
+# alone stand out from white by less than the 3:1 WCAG asks of graphics.
+DARK_GREY = "#333333"
+DOT_RIM = [51, 51, 51]
+DARK_RIM = f"-webkit-text-stroke:1px {DARK_GREY}"
 
 POINT_RADIUS_PX: Final = 7  # on screen, whatever the zoom: a case stays visible
 CASE_LAYER: Final = "cases"  # the map's layer of case dots
@@ -57,7 +62,7 @@ def trend_chart(trend: Sequence[LabelCount], period: Period) -> alt.Chart:
     periods = all_periods([point.period_start for point in trend], period)
     return (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(stroke=DARK_GREY, strokeWidth=0.5)  # a rim: yellow alone fades on white
         .encode(
             x=alt.X(
                 "Period:O",
@@ -169,12 +174,6 @@ def case_map(points: pd.DataFrame) -> pdk.Deck:
         tooltip={"html": "<b>{diagnosis}</b><br/>{case}<br/>{place}"},
         map_style=None,  # Streamlit's own base map, light or dark with the theme
     )
-
-
-# A dark rim on every dot, on the map and in its legend: the light colours (orange, yellow)
-# alone stand out from a light map by less than WCAG's 3:1 for graphics.
-DOT_RIM = [51, 51, 51]
-DARK_RIM = "-webkit-text-stroke:1px #333333"
 
 
 def legend_html(points: pd.DataFrame) -> str:

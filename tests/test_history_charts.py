@@ -100,8 +100,10 @@ def test_the_map_frames_the_cases_and_the_chart_colours_each_diagnosis_alike() -
         LabelCount(date(2026, 11, 2), "late_blight", 2),
         LabelCount(date(2026, 11, 2), "healthy", 1),
     ]
-    scale = trend_chart(trend, "day").to_dict()["encoding"]["color"]["scale"]
+    chart = trend_chart(trend, "day").to_dict()
+    scale = chart["encoding"]["color"]["scale"]
     assert scale == {"domain": ["Late blight", "Healthy"], "range": ["#d55e00", "#009e73"]}
+    assert chart["mark"]["stroke"] == "#333333"  # every bar rimmed, the yellow one too
 
 
 def test_a_dot_chosen_on_the_map_names_its_case() -> None:
