@@ -194,7 +194,8 @@ def test_diagnose_save_find_in_history_and_ask(
     page.keyboard.type("Late blight")  # the selectbox filters its options as one types
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Save review", exact=True).click()
-    page.get_by_text("review saved").wait_for()
+    page.get_by_test_id("stAlertContentSuccess").get_by_text("review saved").wait_for()
+    page.get_by_test_id("stToastText").get_by_text("review saved").wait_for()  # where it was
     page.get_by_text("by E2E Ana").wait_for()  # the name given on Diagnose, pages ago
     page.get_by_text("Every case here has been reviewed").wait_for()  # the queue is empty
     with page.expect_download() as download:
