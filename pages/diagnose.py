@@ -12,6 +12,7 @@ from potato_disease.ui.diagnosis_view import (
     blind_review,
     look_up_photos,
     mark_answer_shown,
+    on_off,
     save_form,
     show_advice,
     show_verdict,
@@ -27,11 +28,6 @@ from potato_disease.ui.uploads import (
 from potato_disease.ui.weather_view import show_weather_where_taken
 
 through_the_router("pages/diagnose.py")  # before anything: see its docstring
-
-
-def on_off(key: str, default: bool = False) -> str:
-    """How the toggle ``key`` is set, in a word."""
-    return "on" if st.session_state.get(key, default) else "off"
 
 
 st.title("Diagnose a potato leaf")

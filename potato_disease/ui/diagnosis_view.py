@@ -184,6 +184,11 @@ def blind_review(key: str, digest: str, photo: DisplayPhoto) -> BlindReview:
     return BlindReview(True, label)
 
 
+def on_off(key: str, default: bool = False) -> str:
+    """How the toggle ``key`` is set now, in a word (``default`` before it is drawn)."""
+    return "on" if st.session_state.get(key, default) else "off"
+
+
 def mark_answer_shown(key: str) -> None:
     """Remember that the model's answer for this photo was shown (no blind review after)."""
     st.session_state.setdefault("answers_shown", set()).add(key)
