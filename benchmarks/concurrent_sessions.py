@@ -18,13 +18,11 @@ Usage: ``python benchmarks/concurrent_sessions.py [--sessions 1 4 8] [--photos 3
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +33,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, free_port  # noqa: E402
+from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, serving_app  # noqa: E402
 
 ANSWER_TIMEOUT_MS = 600_000
 MIB = 1024 * 1024
@@ -76,30 +74,10 @@ def reset_peak(pid: int) -> None:
 
 @contextmanager
 def running_app(app_data: Path) -> Iterator[tuple[str, int]]:
-    """The app on a free port with its history under ``app_data``: its URL and pid."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "APP_PASSWORD"))}
-    env |= {"DATABASE_URL": "", "APP_DATA_DIR": str(app_data), "WEATHER_URL": ""}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            sys.exit("The app did not become healthy within 60 s.")
-        yield url, server.pid
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    """The app with its history under ``app_data`` and weather off: its URL and pid."""
+    settings = {"APP_DATA_DIR": str(app_data), "WEATHER_URL": ""}
+    with serving_app(subprocess.DEVNULL, **settings) as (url, pid):
+        yield url, pid
 
 
 def diagnose_at_once(browser: object, url: str, photos: list[Path], sessions: int) -> list[float]:

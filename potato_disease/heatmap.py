@@ -49,6 +49,5 @@ def overlay(photo: Image.Image, activation: np.ndarray, opacity: float = 0.6) ->
     small = Image.fromarray((activation * 255).astype(np.uint8), mode="L")
     upsampled = np.asarray(small.resize(photo.size, Image.Resampling.BICUBIC)) / 255.0
     heat = Image.fromarray(colourise(upsampled))
-    grey = np.asarray(photo.convert("L"), dtype=np.float32) * PHOTO_UNDER_MAP
-    under = Image.fromarray(grey.astype(np.uint8)).convert("RGB")
-    return Image.blend(under, heat, opacity)
+    under = photo.convert("L").point(lambda value: int(value * PHOTO_UNDER_MAP))
+    return Image.blend(under.convert("RGB"), heat, opacity)

@@ -32,7 +32,6 @@ and late blight are not a red-green pair)."""
 # A dark rim on every dot, bar and legend mark: the light colours (orange, yellow)
 # alone stand out from white by less than the 3:1 WCAG asks of graphics.
 DARK_GREY = "#333333"
-DOT_RIM = [51, 51, 51]
 DARK_RIM = f"-webkit-text-stroke:1px {DARK_GREY}"
 
 POINT_RADIUS_PX: Final = 7  # on screen, whatever the zoom: a case stays visible
@@ -162,7 +161,7 @@ def case_map(points: pd.DataFrame) -> pdk.Deck:
         get_radius=POINT_RADIUS_PX,
         radius_units="'pixels'",  # quoted: pydeck reads a bare string as an expression
         stroked=True,
-        get_line_color=DOT_RIM,
+        get_line_color=_rgb(DARK_GREY),
         line_width_min_pixels=1,
         pickable=True,
     )

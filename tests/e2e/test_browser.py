@@ -10,12 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -28,7 +23,7 @@ from potato_disease import history
 from potato_disease.config import settings_from_env
 from potato_disease.database import init_db, make_engine
 from tests.conftest import phone_exif, sample_photos
-from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, free_port
+from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, serving_app
 from tests.fake_open_meteo import FakeOpenMeteo, forecast_answer, serve_fake_open_meteo
 
 pytestmark = pytest.mark.slow
@@ -48,48 +43,9 @@ def weather_service() -> Iterator[FakeOpenMeteo]:
 
 @contextlib.contextmanager
 def running_app(logs: Path, **settings: str) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port, with no Gemini key or password unless
-    ``settings`` (environment variables) give them; its URL once healthy."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "APP_PASSWORD"))}
-    env |= {"DATABASE_URL": ""} | settings
-    log = (logs / "streamlit.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("streamlit did not become healthy within 60 s")
+    """The app (:func:`serving_app`), its output in ``logs/streamlit.log``: its URL."""
+    with (logs / "streamlit.log").open("w") as log, serving_app(log, **settings) as (url, _):
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")
