@@ -80,8 +80,17 @@ def open_app(browser: object, app_url: str, **page_options: object) -> object:
     return page
 
 
+def wait_for_the_run_to_end(page: object) -> None:
+    """Wait until the app's script run has ended. Until then, elements of the previous
+    run stand where the new run has not drawn yet, so a click could land on one of them
+    (call it once something of the new run is seen)."""
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
+
+
 def ask_assistant(page: object, case_shown: str, question: str) -> None:
-    """Follow the first "Ask the assistant about this" on the page and ask."""
+    """Follow the first "Ask the assistant about this" on the page, once its run has
+    ended, and ask."""
+    wait_for_the_run_to_end(page)
     page.get_by_role("button", name="Ask the assistant about this").first.click()
     page.get_by_text(case_shown).wait_for()
     # The chat box by its placeholder: the sidebar's "Your name" is a textbox too.
@@ -179,6 +188,7 @@ def test_the_diagnose_page_keeps_its_photo_and_form_through_a_visit_to_the_assis
     page.get_by_role("tab", name="What to do", exact=True).first.wait_for()
     page.get_by_label("Field", exact=True).first.fill("E2E kept field")
     page.get_by_label("Notes", exact=True).first.fill("kept notes")
+    wait_for_the_run_to_end(page)
     page.get_by_role("button", name="Ask the assistant about this").first.click()
     page.get_by_text("Field: E2E kept field").wait_for()  # typed, never saved
     page.get_by_text("kept notes").first.wait_for()
