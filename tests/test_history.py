@@ -1167,6 +1167,12 @@ def test_past_the_tables_limit_the_downloads_and_figures_count_every_case(
     downloads = deferred_downloads(monkeypatch)
     page.sidebar.selectbox[0].select("North field").run()  # the field report is offered
     assert not page.exception
+    labels = [button.label.split(" (")[0] for button in page.download_button]
+    assert labels == [
+        "Download 502 cases", "Download 1 reviewed photo", "Download the report of North field"
+    ]  # fmt: skip
+    # A download changes nothing on the page, so it does not run the page again.
+    assert all(button.proto.ignore_rerun for button in page.download_button)
     rows = list(csv.DictReader(io.StringIO(built(downloads, "potato-history-").decode())))
     assert len(rows) == 502 and rows[-1]["id"] == str(oldest) and rows[-1]["notes"] == "first"
     archive = zipfile.ZipFile(io.BytesIO(built(downloads, "potato-reviewed-photos-")))

@@ -260,6 +260,7 @@ def show_cases(
         ),
         file_name=f"potato-history-{datetime.now(UTC):%Y-%m-%d}.csv",
         mime="text/csv",
+        on_click="ignore",  # a download changes nothing here: no rerun of the page
     )
     photos_column.download_button(
         f"Download {counted(summary.reviewed, 'reviewed photo')} (ZIP)",
@@ -270,6 +271,7 @@ def show_cases(
         ),
         file_name=f"potato-reviewed-photos-{datetime.now(UTC):%Y-%m-%d}.zip",
         mime="application/zip",
+        on_click="ignore",
         disabled=not summary.reviewed,
         help="The photos of these cases that an agronomist confirmed or corrected, in one "
         "folder per diagnosis: a test set of your own farms "
@@ -305,6 +307,7 @@ def field_report_download(
         "seen, the plot visits and how the model fared against the agronomist, over the "
         "cases the filters select (all of them, dates as filtered). Open it in a browser to "
         "print or save as PDF.",
+        on_click="ignore",
     )
 
 
@@ -517,6 +520,7 @@ def show_plot_visits(records: Sequence[CaseRecord]) -> None:
             file_name=visit_report.report_file_name(visit, get_settings().zone),
             mime="text/html",
             icon=":material/description:",
+            on_click="ignore",
         )
 
 
