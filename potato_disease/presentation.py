@@ -123,9 +123,14 @@ def answer_verdict(label: str, confidence: float, detail: str, unsure_detail: st
     return Verdict(f"{name} ({as_percent(confidence)} confidence)", detail, tone, False)
 
 
+def likeliest_first(probabilities: Mapping[str, float]) -> list[tuple[str, float]]:
+    """The (label, probability) pairs, likeliest first (ties in the order given)."""
+    return sorted(probabilities.items(), key=lambda item: -item[1])
+
+
 def probabilities_in_words(probabilities: Mapping[str, float]) -> str:
     """Each label's probability, likeliest first: "Late blight >99% · Early blight <1%"."""
-    ordered = sorted(probabilities.items(), key=lambda item: -item[1])
+    ordered = likeliest_first(probabilities)
     return " · ".join(f"{DISPLAY_NAMES[label]} {as_percent(p)}" for label, p in ordered)
 
 

@@ -13,6 +13,7 @@ from potato_disease.presentation import (
     COULD_NOT_JUDGE,
     UNSURE_BELOW,
     as_percent,
+    likeliest_first,
     probabilities_in_words,
     short_answer,
     summary_counts,
@@ -143,3 +144,8 @@ def test_a_confident_late_blight_answer_stands_out_from_other_diseases(label, to
 def test_probabilities_are_said_in_words_likeliest_first_without_false_certainty() -> None:
     said = probabilities_in_words({"healthy": 0.001, "late_blight": 0.996, "virus": 0.003})
     assert said == "Late blight >99% · Viral disease <1% · Healthy <1%"
+
+
+def test_likeliest_first_orders_by_probability_and_keeps_the_given_order_of_ties() -> None:
+    ordered = likeliest_first({"healthy": 0.1, "virus": 0.1, "late_blight": 0.7, "pest": 0.1})
+    assert ordered == [("late_blight", 0.7), ("healthy", 0.1), ("virus", 0.1), ("pest", 0.1)]

@@ -35,7 +35,12 @@ from potato_disease.local_time import local_day, minute_text
 from potato_disease.markdown_safety import escape_markdown
 from potato_disease.outbreaks import NEARBY_M, counts_as_late_blight, fields_near
 from potato_disease.photo_exif import NOTHING_KNOWN, Location, PhotoExif, coarse
-from potato_disease.presentation import probabilities_in_words, track_record_note, verdict
+from potato_disease.presentation import (
+    likeliest_first,
+    probabilities_in_words,
+    track_record_note,
+    verdict,
+)
 from potato_disease.resources import get_diagnoser, get_engine
 from potato_disease.ui.alert_view import alert_the_team, remember_outcome, show_outcome
 from potato_disease.ui.reviewer import review_basis_input, reviewer_name, signature_note
@@ -94,11 +99,21 @@ def model_metadata() -> Mapping[str, Any]:
 def show_probabilities(
     probabilities: dict[str, float], title: str = "Probability of each answer"
 ) -> None:
-    """The calibrated probability of each leaf label, in words, likeliest first (the
-    bars alone show no figures, and a screen reader cannot read them), then as bars."""
+    """The calibrated probability of each leaf label, in words (the bars alone show no
+    figures, and a screen reader cannot read them), then as bars: likeliest first."""
+    ordered = likeliest_first(probabilities)
     with st.expander(f"{title} (calibrated)"):
         st.markdown(probabilities_in_words(probabilities))
-        st.bar_chart({DISPLAY_NAMES[k]: v for k, v in probabilities.items()}, horizontal=True)
+        st.bar_chart(
+            {
+                "Answer": [DISPLAY_NAMES[label] for label, _ in ordered],
+                "Probability": [probability for _, probability in ordered],
+            },
+            x="Answer",
+            y="Probability",
+            horizontal=True,
+            sort=False,  # as given: likeliest first, not alphabetical
+        )
 
 
 def show_advice(label: str) -> None:
