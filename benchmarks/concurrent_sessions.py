@@ -5,14 +5,16 @@ Starts ``streamlit run app.py`` (a fresh SQLite history, weather off) and drives
 Chromium through Playwright: for each number of sessions, that many browser sessions each
 upload ``--photos`` phone-sized JPEGs (real leaf photos from the data folder, enlarged to
 ``--side`` px with a little noise so they compress like phone photos) at the same moment,
-and each waits for its answers. It prints, per level, the seconds from upload to the last
+and each waits for its answers. The page makes them smaller before sending, as it does
+on a phone, unless ``--as-taken`` (what a browser that cannot sends: HEIC photos, photos
+dropped on the upload box). It prints, per level, the seconds from upload to the last
 answer on each page, and the server process's resident memory (Linux ``/proc``): before,
 its peak while diagnosing, with the sessions open, and after they closed.
 
 The browsers run on the same 2 cores as the server, so the waits are an upper bound for
 the server alone; the memory figures are the server's only.
 
-Usage: ``python benchmarks/concurrent_sessions.py [--sessions 1 4 8] [--photos 3]``
+Usage: ``python benchmarks/concurrent_sessions.py [--sessions 1 4 8] [--photos 3] [--as-taken]``
 """
 
 from __future__ import annotations
@@ -80,15 +82,26 @@ def running_app(app_data: Path) -> Iterator[tuple[str, int]]:
         yield url, pid
 
 
-def diagnose_at_once(browser: object, url: str, photos: list[Path], sessions: int) -> list[float]:
-    """``sessions`` browser sessions upload ``photos`` together; each one's seconds from
-    the uploads to its last answer. The sessions are left open (closed by the caller)."""
+CANNOT_SHRINK = "window.createImageBitmap = undefined;"
+"""Run in a page first, this makes it a browser that cannot make photos smaller."""
+
+
+def diagnose_at_once(
+    browser: object, url: str, photos: list[Path], sessions: int, as_taken: bool = False
+) -> list[float]:
+    """``sessions`` browser sessions upload ``photos`` together (made smaller before
+    sending unless ``as_taken``); each one's seconds from the uploads to its last answer.
+    The sessions are left open (closed by the caller)."""
     pages = []
     for _ in range(sessions):
         page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
         page.set_default_timeout(ANSWER_TIMEOUT_MS)
+        if as_taken:
+            page.add_init_script(CANNOT_SHRINK)
         page.goto(url)
         page.get_by_text("Diagnose a potato leaf").wait_for()
+        if not as_taken:
+            page.locator(".status[data-listening]").wait_for(state="attached")
         pages.append(page)
     started = time.perf_counter()
     for page in pages:
@@ -112,6 +125,9 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=3, help="photos each session uploads")
     parser.add_argument("--side", type=int, default=4000, help="photo width in pixels")
     parser.add_argument("--settle", type=float, default=5, help="seconds after the sessions close")
+    parser.add_argument(
+        "--as-taken", action="store_true", help="send the photos as taken, not made smaller"
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -120,7 +136,11 @@ def main() -> None:
         folder = Path(scratch)
         photos = phone_sized_photos(args.photos, args.side, folder)
         megabytes = sum(p.stat().st_size for p in photos) / len(photos) / 1e6
-        print(f"{len(photos)} photos per session, {args.side} px wide, {megabytes:.1f} MB each")
+        sent = "as taken" if args.as_taken else "made smaller in the browser"
+        print(
+            f"{len(photos)} photos per session, {args.side} px wide, {megabytes:.1f} MB each,"
+            f" sent {sent}"
+        )
         with running_app(folder / "app-data") as (url, pid), sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             diagnose_at_once(browser, url, photos[:1], 1)  # loads the model: not timed
@@ -132,7 +152,7 @@ def main() -> None:
             for sessions in args.sessions:
                 before, _ = resident_mib(pid)
                 reset_peak(pid)
-                waits = diagnose_at_once(browser, url, photos, sessions)
+                waits = diagnose_at_once(browser, url, photos, sessions, args.as_taken)
                 held, peak = resident_mib(pid)
                 close_sessions(browser)
                 time.sleep(args.settle)

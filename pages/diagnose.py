@@ -18,6 +18,7 @@ from potato_disease.ui.diagnosis_view import (
     show_verdict,
 )
 from potato_disease.ui.kept_photos import forget_uploads, uploads_kept_across_pages
+from potato_disease.ui.photo_shrinking import shrink_photos_before_sending
 from potato_disease.ui.uploads import (
     MAX_PHOTOS_AT_ONCE,
     diagnose_uploads,
@@ -29,12 +30,15 @@ from potato_disease.ui.weather_view import show_weather_where_taken
 
 through_the_router("pages/diagnose.py")  # before anything: see its docstring
 
+UPLOADER_KEY = "leaf_photos"
+
 
 st.title("Diagnose a potato leaf")
 st.caption(
     "One leaf per photo, close up, in daylight. Several photos can be uploaded at once. "
-    "On slow mobile data a phone's photo takes a while to send (5 MB: about 45 s at "
-    "1 Mbit/s); the camera below sends smaller ones, still ample for a diagnosis."
+    "Large JPEG photos are made smaller on this device before they are sent (1,600 px on "
+    "the longest side, ample for a diagnosis), so they go quickly on slow mobile data; "
+    "HEIC photos (an iPhone's usual format) go as they are."
 )
 
 uploaded_files = st.file_uploader(
@@ -42,7 +46,9 @@ uploaded_files = st.file_uploader(
     type=["jpg", "jpeg", "png", "webp", "heic", "heif"],
     accept_multiple_files=True,
     on_change=forget_uploads,  # the user's own change: what was kept goes
+    key=UPLOADER_KEY,
 )
+shrink_photos_before_sending(UPLOADER_KEY)
 files = uploads_kept_across_pages(uploaded_files)
 with st.expander("Or take photos with the camera"):
     camera_shots = camera_photos()

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
-from PIL import Image, ImageFilter
+from PIL import ExifTags, Image, ImageFilter
 
 from potato_disease import history
 from potato_disease.config import settings_from_env
@@ -71,10 +72,15 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-def open_app(browser: object, app_url: str, **page_options: object) -> object:
-    """A new browser page on the app's Diagnose page, once it has rendered."""
+def open_app(
+    browser: object, app_url: str, init_script: str | None = None, **page_options: object
+) -> object:
+    """A new browser page on the app's Diagnose page, once it has rendered (after
+    ``init_script`` has run in it, if given)."""
     page = browser.new_page(**page_options)
     page.set_default_timeout(TIMEOUT_MS)
+    if init_script is not None:
+        page.add_init_script(init_script)
     page.goto(app_url)
     page.get_by_text("Diagnose a potato leaf").wait_for()
     return page
@@ -163,6 +169,7 @@ def test_diagnose_save_find_in_history_and_ask(
     page.get_by_test_id("stToastText").get_by_text("review saved").wait_for()  # where it was
     page.get_by_text("by E2E Ana").wait_for()  # the name given on Diagnose, pages ago
     page.get_by_text("Every case here has been reviewed").wait_for()  # the queue is empty
+    wait_for_the_run_to_end(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download 1 reviewed photo (ZIP)").click()
     archive = zipfile.ZipFile(download.value.path())
@@ -402,6 +409,71 @@ def test_a_phone_photos_time_is_read_in_the_browsers_zone_and_its_place_can_be_c
     page.wait_for_timeout(1000)
     expect(latitude).to_have_value("")
     shot(page, "10-phone-photo")
+    page.close()
+
+
+RECORD_FILES_SENT = """
+window.filesSent = [];  // the size of each file the page sends, by XHR or fetch
+const sizes = (body) =>
+  body instanceof FormData ? [...body.values()].filter((v) => v instanceof File) : [];
+const send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.send = function (body) {
+  sizes(body).forEach((file) => window.filesSent.push(file.size));
+  return send.call(this, body);
+};
+const fetchFirst = window.fetch;
+window.fetch = (input, init) => {
+  sizes(init && init.body).forEach((file) => window.filesSent.push(file.size));
+  return fetchFirst(input, init);
+};
+"""
+
+
+def phone_sized(photo: Image.Image) -> Image.Image:
+    """``photo`` as a phone's 12-megapixel camera stores it when held upright: 3,000 x
+    4,000 px with sensor noise, turned on its side (EXIF orientation 6 puts it back)."""
+    upright = np.asarray(photo.resize((3000, 4000), Image.Resampling.BICUBIC), dtype=np.int16)
+    noise = np.random.default_rng(0).normal(0, 6, upright.shape).astype(np.int16)
+    noisy = Image.fromarray(np.clip(upright + noise, 0, 255).astype(np.uint8))
+    return noisy.transpose(Image.Transpose.ROTATE_90)
+
+
+def test_a_large_phone_photo_is_made_smaller_before_it_is_sent_with_its_exif(
+    app_url: str, browser: object, data_dir: Path, tmp_path: Path
+) -> None:
+    leaf = sample_photos(data_dir, "field-java", "late_blight", 1)[0]
+    exif = phone_exif((7, 15, 0), (110, 24, 0), taken="2026:11:20 09:14:05", offset="+07:00")
+    exif[ExifTags.Base.Orientation] = 6
+    photo = leaf_copy(leaf, tmp_path / "IMG_0001.jpg", phone_sized, exif=exif, quality=92)
+    page = open_app(browser, app_url, RECORD_FILES_SENT, viewport={"width": 390, "height": 844})
+    page.locator(".status[data-listening]").wait_for(state="attached")  # the shrinker
+    page.locator("input[type=file]").first.set_input_files(str(photo))
+
+    page.get_by_text("1 photo made smaller on this device before sending").wait_for()
+    page.get_by_text("Taken 2026-11-20 02:14 UTC, by the photo's own clock.").wait_for()
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.get_by_role("spinbutton", name="Latitude (optional)")).to_have_value("-7.25000")
+    wait_for_the_run_to_end(page)
+    sent = page.evaluate("window.filesSent")
+    assert len(sent) == 1 and sent[0] < photo.stat().st_size / 5, sent
+    shown = page.locator("[data-testid='stImage'] img").first  # the photo, upright
+    width, height = shown.evaluate("image => [image.naturalWidth, image.naturalHeight]")
+    assert width < height, (width, height)
+    shot(page, "12-phone-photo-made-smaller")
+    page.close()
+
+
+def test_a_large_file_the_browser_cannot_read_is_sent_as_it_is_and_refused_by_the_server(
+    app_url: str, browser: object, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "damaged.jpg"
+    damaged.write_bytes(b"\xff\xd8\xff" + np.random.default_rng(0).bytes(1_500_000))
+    page = open_app(browser, app_url, RECORD_FILES_SENT)
+    page.locator(".status[data-listening]").wait_for(state="attached")
+    page.locator("input[type=file]").first.set_input_files(str(damaged))
+    page.get_by_text("This file is not a photo we can read.").wait_for()
+    assert page.evaluate("window.filesSent") == [damaged.stat().st_size]  # not lost
+    assert page.get_by_text("made smaller on this device before sending").count() == 0
     page.close()
 
 

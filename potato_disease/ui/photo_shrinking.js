@@ -1,0 +1,175 @@
+// Large JPEG photos chosen in the Diagnose page's upload box are made smaller on the
+// device before Streamlit sends them: a phone's 12-megapixel photo (3-6 MB) becomes a
+// photo of `data.long_side` pixels on its longest side, a small part of the data, with
+// its EXIF (time taken, GPS) kept. The server keeps no more than 1,280 px of a photo and
+// the model sees 224, so nothing the diagnosis uses is lost.
+//
+// How: a listener on the document, in the capture phase, sees the upload box's `change`
+// event before Streamlit (React) does, holds it, puts the smaller files in the input
+// and sends the event again. Anything that goes wrong sends the photos as they were
+// taken: a photo is never lost to this. HEIC, PNG and WebP files, small JPEGs, and
+// browsers without DataTransfer or createImageBitmap go as they are.
+
+const EXIF_HEADER = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
+const ORIENTATION_TAG = 0x0112;
+const HEADER_BYTES = 256 * 1024; // SOI, APP0 and APP1 (at most 64 KiB) lie within
+
+function isJpeg(file) {
+  return file.type === "image/jpeg" || /\.jpe?g$/i.test(file.name);
+}
+
+function megabytes(bytes) {
+  return (bytes / 1e6).toFixed(1);
+}
+
+// The APP1 (EXIF) segment of a JPEG, marker included, or null.
+function exifSegment(header) {
+  const view = new DataView(header.buffer);
+  let offset = 2; // after SOI
+  while (offset + 4 <= view.byteLength && view.getUint8(offset) === 0xff) {
+    const marker = view.getUint8(offset + 1);
+    const length = view.getUint16(offset + 2); // counts its own two bytes
+    if (marker === 0xda || marker === 0xd9) return null; // image data: no EXIF before it
+    const end = offset + 2 + length;
+    const isExif =
+      marker === 0xe1 && EXIF_HEADER.every((byte, i) => view.getUint8(offset + 4 + i) === byte);
+    if (isExif) return end <= header.length ? header.slice(offset, end) : null;
+    offset = end;
+  }
+  return null;
+}
+
+// Set the EXIF orientation to 1 (upright): the pixels are drawn upright already.
+function markUpright(segment) {
+  const tiff = 10; // marker (2), length (2), "Exif\0\0" (6)
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
+  const little = view.getUint16(tiff) === 0x4949; // "II"
+  const ifd = tiff + view.getUint32(tiff + 4, little);
+  if (ifd + 2 > view.byteLength) return;
+  const entries = view.getUint16(ifd, little);
+  for (let i = 0; i < entries; i += 1) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > view.byteLength) return;
+    if (view.getUint16(entry, little) === ORIENTATION_TAG) {
+      view.setUint16(entry + 8, 1, little);
+      return;
+    }
+  }
+}
+
+function canvasJpeg(canvas, quality) {
+  return new Promise((resolve, reject) => {
+    canvas.toBlob(
+      (blob) => (blob ? resolve(blob) : reject(new Error("no JPEG from the canvas"))),
+      "image/jpeg",
+      quality,
+    );
+  });
+}
+
+// The photo at `longSide` px on its longest side, upright, with its EXIF; or the photo
+// itself where that would not be smaller.
+async function shrunk(file, longSide, quality) {
+  const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  try {
+    const scale = longSide / Math.max(bitmap.width, bitmap.height);
+    if (scale >= 1) return file;
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    const context = canvas.getContext("2d");
+    context.imageSmoothingEnabled = true;
+    context.imageSmoothingQuality = "high";
+    context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    const drawn = new Uint8Array(await (await canvasJpeg(canvas, quality)).arrayBuffer());
+    const header = new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
+    const exif = exifSegment(header);
+    const parts = [drawn.subarray(0, 2)]; // SOI, then the EXIF where readers look for it
+    if (exif) {
+      markUpright(exif);
+      parts.push(exif);
+    }
+    parts.push(drawn.subarray(2));
+    const smaller = new File(parts, file.name, {
+      type: "image/jpeg",
+      lastModified: file.lastModified,
+    });
+    return smaller.size < file.size ? smaller : file;
+  } finally {
+    bitmap.close();
+  }
+}
+
+async function shrinkEach(files, settings) {
+  const sent = [];
+  for (const file of files) {
+    // One at a time: a decoded 12-megapixel photo takes 48 MB of a phone's memory.
+    const worth = isJpeg(file) && file.size >= settings.min_bytes;
+    try {
+      sent.push(worth ? await shrunk(file, settings.long_side, settings.quality) : file);
+    } catch (error) {
+      console.warn("Photo sent as taken:", file.name, error);
+      sent.push(file);
+    }
+  }
+  return sent;
+}
+
+function summary(before, after) {
+  const changed = after.filter((file, i) => file !== before[i]);
+  if (changed.length === 0) return "";
+  const total = (files) => files.reduce((sum, file) => sum + file.size, 0);
+  const was = before.filter((file, i) => file !== after[i]);
+  const photos = changed.length === 1 ? "1 photo" : `${changed.length} photos`;
+  return (
+    `${photos} made smaller on this device before sending: ` +
+    `${megabytes(total(was))} MB → ${megabytes(total(changed))} MB.`
+  );
+}
+
+function canReplaceFiles() {
+  try {
+    return typeof createImageBitmap === "function" && new DataTransfer() !== null;
+  } catch {
+    return false;
+  }
+}
+
+export default function ({ parentElement, data }) {
+  const status = parentElement.querySelector(".status");
+  if (!canReplaceFiles()) return undefined;
+  const selector = `.st-key-${data.uploader_key} input[type="file"]`;
+  const resent = new WeakSet();
+
+  async function onChange(event) {
+    const input = event.target;
+    if (resent.has(event) || !(input instanceof HTMLInputElement)) return;
+    if (!input.matches(selector)) return;
+    status.textContent = ""; // what it said of the photos chosen before
+    const chosen = Array.from(input.files || []);
+    if (!chosen.some((file) => isJpeg(file) && file.size >= data.min_bytes)) return;
+    event.stopImmediatePropagation();
+    status.textContent = "Making the photos smaller before sending…";
+    let sent = chosen;
+    try {
+      sent = await shrinkEach(chosen, data);
+      const transfer = new DataTransfer();
+      sent.forEach((file) => transfer.items.add(file));
+      input.files = transfer.files;
+    } catch (error) {
+      console.warn("Photos sent as taken:", error);
+      sent = chosen;
+    }
+    status.textContent = summary(chosen, sent);
+    const again = new Event("change", { bubbles: true });
+    resent.add(again);
+    input.dispatchEvent(again);
+  }
+
+  document.addEventListener("change", onChange, true);
+  status.dataset.listening = "yes"; // for tests: photos chosen from now on are seen
+  return () => {
+    document.removeEventListener("change", onChange, true);
+    delete status.dataset.listening;
+  };
+}
