@@ -100,9 +100,10 @@ async function shrunk(file, longSide, quality) {
   }
 }
 
-async function shrinkEach(files, settings) {
+async function shrinkEach(files, settings, progress) {
   const sent = [];
   for (const file of files) {
+    progress(sent.length, files.length);
     // One at a time: a decoded 12-megapixel photo takes 48 MB of a phone's memory.
     const worth = isJpeg(file) && file.size >= settings.min_bytes;
     try {
@@ -135,6 +136,8 @@ function canReplaceFiles() {
   }
 }
 
+export { exifSegment, markUpright }; // for the browser tests
+
 export default function ({ parentElement, data }) {
   const status = parentElement.querySelector(".status");
   if (!canReplaceFiles()) return undefined;
@@ -149,10 +152,12 @@ export default function ({ parentElement, data }) {
     const chosen = Array.from(input.files || []);
     if (!chosen.some((file) => isJpeg(file) && file.size >= data.min_bytes)) return;
     event.stopImmediatePropagation();
-    status.textContent = "Making the photos smaller before sending…";
     let sent = chosen;
     try {
-      sent = await shrinkEach(chosen, data);
+      sent = await shrinkEach(chosen, data, (done, all) => {
+        const count = all === 1 ? "" : `: ${done} of ${all} done`;
+        status.textContent = `Making the photos smaller before sending${count}…`;
+      });
       const transfer = new DataTransfer();
       sent.forEach((file) => transfer.items.add(file));
       input.files = transfer.files;

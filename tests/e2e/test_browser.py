@@ -11,6 +11,7 @@ import contextlib
 import csv
 import io
 import re
+import struct
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -474,6 +475,47 @@ def test_a_large_file_the_browser_cannot_read_is_sent_as_it_is_and_refused_by_th
     page.get_by_text("This file is not a photo we can read.").wait_for()
     assert page.evaluate("window.filesSent") == [damaged.stat().st_size]  # not lost
     assert page.get_by_text("made smaller on this device before sending").count() == 0
+    page.close()
+
+
+SHRINKER_FUNCTIONS = """async ([source, header]) => {
+    const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    const { exifSegment, markUpright } = await import(url);
+    const segment = exifSegment(new Uint8Array(header));
+    if (segment === null) return null;
+    markUpright(segment);
+    return Array.from(segment);
+}"""
+
+
+def exif_app1(orientation: int, big_endian: bool) -> bytes:
+    """An EXIF APP1 segment whose first IFD holds an orientation and a GPS pointer."""
+    order = ">" if big_endian else "<"
+    entries = [(0x0112, 3, 1, struct.pack(f"{order}HH", orientation, 0))]
+    entries.append((0x8825, 4, 1, struct.pack(f"{order}I", 0)))
+    ifd = struct.pack(f"{order}H", len(entries))
+    ifd += b"".join(struct.pack(f"{order}HHI", *entry[:3]) + entry[3] for entry in entries)
+    tiff = (b"MM" if big_endian else b"II") + struct.pack(f"{order}HI", 42, 8) + ifd + bytes(4)
+    body = b"Exif\0\0" + tiff
+    return b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+
+
+@pytest.mark.parametrize("big_endian", [True, False], ids=["MM, as iPhones write", "II"])
+def test_the_shrinker_keeps_a_photos_exif_and_marks_it_upright(
+    browser: object, big_endian: bool
+) -> None:
+    """The orientation is set to 1 (the pixels are drawn upright), nothing else changes."""
+    jfif = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    image_data = b"\xff\xda\x00\x02" + bytes(64)
+    source = (ROOT / "potato_disease" / "ui" / "photo_shrinking.js").read_text()
+    page = browser.new_page()
+    for exif_first in (True, False):  # phones write EXIF first; some editors after JFIF
+        segments = [exif_app1(6, big_endian), jfif]
+        header = b"\xff\xd8" + b"".join(segments if exif_first else segments[::-1]) + image_data
+        marked = page.evaluate(SHRINKER_FUNCTIONS, [source, list(header)])
+        assert bytes(marked) == exif_app1(1, big_endian)
+    no_exif = b"\xff\xd8" + jfif + image_data
+    assert page.evaluate(SHRINKER_FUNCTIONS, [source, list(no_exif)]) is None
     page.close()
 
 
