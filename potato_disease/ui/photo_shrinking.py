@@ -1,6 +1,6 @@
 """Large JPEG photos made smaller in the browser before the upload box sends them: on
-slow mobile data a phone's photo takes most of a minute to send, and the server keeps no
-more than 1,280 px of it anyway (the code and its reasons: ``photo_shrinking.js``)."""
+slow mobile data a phone's 4 MB photo takes half a minute to send, and the server keeps
+no more than 1,280 px of it anyway (the code and its reasons: ``photo_shrinking.js``)."""
 
 from __future__ import annotations
 
