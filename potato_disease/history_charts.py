@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, timedelta, tzinfo
 from typing import Any, Final
@@ -36,6 +37,10 @@ DARK_RIM = f"-webkit-text-stroke:1px {DARK_GREY}"
 
 POINT_RADIUS_PX: Final = 7  # on screen, whatever the zoom: a case stays visible
 CASE_LAYER: Final = "cases"  # the map's layer of case dots
+MAP_HEIGHT_PX: Final = 500  # st.pydeck_chart's height, as the History page draws it
+NARROWEST_MAP_PX: Final = 340  # the map's width on a 390-pixel phone, page margins off
+MAX_ZOOM: Final = 16  # one case, or cases metres apart: not street level
+WORLD_PX_AT_ZOOM_0: Final = 512  # deck.gl's Web Mercator: the world's width at zoom 0
 
 
 def _rgb(colour: str) -> list[int]:
@@ -165,13 +170,41 @@ def case_map(points: pd.DataFrame) -> pdk.Deck:
         line_width_min_pixels=1,
         pickable=True,
     )
-    view = pdk.data_utils.compute_view(points[["longitude", "latitude"]], view_proportion=1)
-    view.zoom = min(view.zoom, 16)  # one case, or cases metres apart: not street level
     return pdk.Deck(
         layers=[layer],
-        initial_view_state=view,
+        initial_view_state=fitting_view(points["longitude"], points["latitude"]),
         tooltip={"html": "<b>{diagnosis}</b><br/>{case}<br/>{place}"},
         map_style=None,  # Streamlit's own base map, light or dark with the theme
+    )
+
+
+def mercator_y(latitude: float) -> float:
+    """Web Mercator's northing of a latitude, in radians of the world's 2π width."""
+    return math.log(math.tan(math.pi / 4 + math.radians(latitude) / 2))
+
+
+def fitting_view(
+    longitudes: Iterable[float],
+    latitudes: Iterable[float],
+    width_px: int = NARROWEST_MAP_PX,
+    height_px: int = MAP_HEIGHT_PX,
+) -> pdk.ViewState:
+    """The view that shows every point, dot and rim whole, on a map ``width_px`` by
+    ``height_px``: centred on their bounding box, as close as that allows (zoom
+    :data:`MAX_ZOOM` at most). pydeck's ``compute_view`` centres on the points' mean
+    and frames up to 512 px, so on a phone dots fell off the map's edges."""
+    longitudes, latitudes = list(longitudes), list(latitudes)
+    west, east = min(longitudes), max(longitudes)
+    south, north = mercator_y(min(latitudes)), mercator_y(max(latitudes))
+    margin = 2 * (POINT_RADIUS_PX + 2)
+    zooms = [float(MAX_ZOOM)]
+    spans = ((width_px, (east - west) / 360), (height_px, (north - south) / math.tau))
+    for screen_px, span in spans:  # each span a share of the world's width
+        if span > 0:
+            zooms.append(math.log2((screen_px - margin) / (WORLD_PX_AT_ZOOM_0 * span)))
+    centre_latitude = math.degrees(2 * math.atan(math.exp((north + south) / 2)) - math.pi / 2)
+    return pdk.ViewState(
+        latitude=centre_latitude, longitude=(west + east) / 2, zoom=max(0.0, min(zooms))
     )
 
 

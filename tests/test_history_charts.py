@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
+
+import pytest
 
 from potato_disease.history import CaseRecord, LabelCount
 from potato_disease.history_charts import (
     CASE_LAYER,
     LABEL_COLOURS,
+    MAP_HEIGHT_PX,
+    MAX_ZOOM,
+    NARROWEST_MAP_PX,
+    POINT_RADIUS_PX,
+    WORLD_PX_AT_ZOOM_0,
     all_periods,
     case_map,
     case_points,
+    fitting_view,
     legend_html,
+    mercator_y,
     selected_case,
     trend_chart,
 )
@@ -127,3 +137,43 @@ def test_the_chart_gives_every_period_its_place_even_without_cases() -> None:
     weeks = trend_chart(trend, "week").to_dict()["encoding"]["x"]["scale"]["domain"]
     assert weeks == ["2026-11-02", "2026-11-09", "2026-11-16"]
     assert all_periods([], "week") == []
+
+
+def on_screen(view: object, longitude: float, latitude: float, size: tuple[int, int]) -> tuple:
+    """Where a point falls on a map of ``size`` px showing ``view`` (Web Mercator)."""
+    scale = WORLD_PX_AT_ZOOM_0 * 2**view.zoom
+    x = (longitude - view.longitude) / 360 * scale + size[0] / 2
+    y = -(mercator_y(latitude) - mercator_y(view.latitude)) / math.tau * scale + size[1] / 2
+    return x, y
+
+
+@pytest.mark.parametrize(
+    "places",
+    [
+        [(110.40, -7.25), (110.43, -7.26), (110.55, -7.31), (110.41, -7.60)],  # Central Java
+        [(110.40, -7.25), (110.70, -7.26)],  # along a line east to west
+        [(5.10, 52.00), (5.12, 53.40), (5.11, 52.10), (5.11, 52.05)],  # north to south, far north
+        [(-71.50, -13.50), (-71.40, -13.52)],  # across the equator's other side
+    ],
+    ids=["java", "east-west", "netherlands", "peru"],
+)
+@pytest.mark.parametrize("size", [(NARROWEST_MAP_PX, MAP_HEIGHT_PX), (700, MAP_HEIGHT_PX)])
+def test_the_map_shows_every_case_whole_and_as_close_as_it_can(
+    places: list[tuple[float, float]], size: tuple[int, int]
+) -> None:
+    longitudes, latitudes = zip(*places, strict=True)
+    view = fitting_view(longitudes, latitudes, *size)
+    spots = [on_screen(view, lon, lat, size) for lon, lat in places]
+    edge = POINT_RADIUS_PX + 1  # the dot and its rim
+    assert all(edge <= x <= size[0] - edge and edge <= y <= size[1] - edge for x, y in spots)
+    used = max(
+        (max(x for x, _ in spots) - min(x for x, _ in spots)) / size[0],
+        (max(y for _, y in spots) - min(y for _, y in spots)) / size[1],
+    )
+    assert used > 0.9  # not zoomed out further than it needs
+
+
+def test_one_case_or_cases_metres_apart_are_not_shown_at_street_level() -> None:
+    assert fitting_view([110.4], [-7.25]).zoom == MAX_ZOOM
+    view = fitting_view([110.4, 110.40001], [-7.25, -7.25001])
+    assert view.zoom == MAX_ZOOM and -7.25001 < view.latitude < -7.25
