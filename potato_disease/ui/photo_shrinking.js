@@ -2,7 +2,8 @@
 // device before Streamlit sends them: a phone's 12-megapixel photo (3-6 MB) becomes a
 // photo of `data.long_side` pixels on its longest side, a small part of the data, with
 // its EXIF (time taken, GPS) kept. The server keeps no more than 1,280 px of a photo and
-// the model sees 224, so nothing the diagnosis uses is lost.
+// the model sees 192 (model/metadata.json, input_size), so nothing the diagnosis uses
+// is lost.
 //
 // How: a listener on the document, in the capture phase, sees the upload box's `change`
 // event before Streamlit (React) does, holds it, puts the smaller files in the input
