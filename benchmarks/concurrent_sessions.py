@@ -35,7 +35,12 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, serving_app  # noqa: E402
+from tests.e2e.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    serving_app,
+    wait_for_the_photo_shrinker,
+)
 
 ANSWER_TIMEOUT_MS = 600_000
 MIB = 1024 * 1024
@@ -101,7 +106,7 @@ def diagnose_at_once(
         page.goto(url)
         page.get_by_text("Diagnose a potato leaf").wait_for()
         if not as_taken:
-            page.locator(".status[data-listening]").wait_for(state="attached")
+            wait_for_the_photo_shrinker(page)
         pages.append(page)
     started = time.perf_counter()
     for page in pages:

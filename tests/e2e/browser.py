@@ -69,3 +69,9 @@ def serving_app(log: IO[str] | int, **settings: str) -> Iterator[tuple[str, int]
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def wait_for_the_photo_shrinker(page: object) -> None:
+    """Wait until the Diagnose page's photo shrinker listens (potato_disease/ui/
+    photo_shrinking.js): photos chosen from then on are made smaller before sending."""
+    page.locator(".status[data-listening]").wait_for(state="attached")

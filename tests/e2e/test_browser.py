@@ -25,7 +25,12 @@ from potato_disease import history
 from potato_disease.config import settings_from_env
 from potato_disease.database import init_db, make_engine
 from tests.conftest import phone_exif, sample_photos
-from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, serving_app
+from tests.e2e.browser import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    serving_app,
+    wait_for_the_photo_shrinker,
+)
 from tests.fake_open_meteo import FakeOpenMeteo, forecast_answer, serve_fake_open_meteo
 
 pytestmark = pytest.mark.slow
@@ -447,7 +452,7 @@ def test_a_large_phone_photo_is_made_smaller_before_it_is_sent_with_its_exif(
     exif[ExifTags.Base.Orientation] = 6
     photo = leaf_copy(leaf, tmp_path / "IMG_0001.jpg", phone_sized, exif=exif, quality=92)
     page = open_app(browser, app_url, RECORD_FILES_SENT, viewport={"width": 390, "height": 844})
-    page.locator(".status[data-listening]").wait_for(state="attached")  # the shrinker
+    wait_for_the_photo_shrinker(page)
     page.locator("input[type=file]").first.set_input_files(str(photo))
 
     page.get_by_text("1 photo made smaller on this device before sending").wait_for()
@@ -470,7 +475,7 @@ def test_a_large_file_the_browser_cannot_read_is_sent_as_it_is_and_refused_by_th
     damaged = tmp_path / "damaged.jpg"
     damaged.write_bytes(b"\xff\xd8\xff" + np.random.default_rng(0).bytes(1_500_000))
     page = open_app(browser, app_url, RECORD_FILES_SENT)
-    page.locator(".status[data-listening]").wait_for(state="attached")
+    wait_for_the_photo_shrinker(page)
     page.locator("input[type=file]").first.set_input_files(str(damaged))
     page.get_by_text("This file is not a photo we can read.").wait_for()
     assert page.evaluate("window.filesSent") == [damaged.stat().st_size]  # not lost
