@@ -6,8 +6,8 @@ Chromium through Playwright: for each number of sessions, that many browser sess
 upload ``--photos`` phone-sized JPEGs (real leaf photos from the data folder, enlarged to
 ``--side`` px with a little noise so they compress like phone photos) at the same moment,
 and each waits for its answers. The page makes them smaller before sending, as it does
-on a phone, unless ``--as-taken`` (what a browser that cannot sends: HEIC photos, photos
-dropped on the upload box). It prints, per level, the seconds from upload to the last
+on a phone, unless ``--as-taken`` (what a browser that cannot sends: HEIC photos, browsers
+without ``createImageBitmap``). It prints, per level, the seconds from upload to the last
 answer on each page, and the server process's resident memory (Linux ``/proc``): before,
 its peak while diagnosing, with the sessions open, and after they closed.
 

@@ -5,11 +5,13 @@
 // the model sees 192 (model/metadata.json, input_size), so nothing the diagnosis uses
 // is lost.
 //
-// How: a listener on the document, in the capture phase, sees the upload box's `change`
-// event before Streamlit (React) does, holds it, puts the smaller files in the input
-// and sends the event again. Anything that goes wrong sends the photos as they were
-// taken: a photo is never lost to this. HEIC, PNG and WebP files, small JPEGs, and
-// browsers without DataTransfer or createImageBitmap go as they are.
+// How: listeners on the document, in the capture phase, see the upload box's events
+// before Streamlit (React) does and hold them. Photos chosen with the file picker (a
+// `change` event) are put back into the input smaller, and the event is sent again;
+// photos dropped on the box (a `drop` event) are sent in a new drop event, smaller.
+// Anything that goes wrong sends the photos as they were taken: a photo is never lost
+// to this. HEIC, PNG and WebP files, small JPEGs, and browsers without DataTransfer or
+// createImageBitmap go as they are.
 
 const EXIF_HEADER = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
 const ORIENTATION_TAG = 0x0112;
@@ -129,6 +131,12 @@ function summary(before, after) {
   );
 }
 
+function transferOf(files) {
+  const transfer = new DataTransfer();
+  files.forEach((file) => transfer.items.add(file));
+  return transfer;
+}
+
 function canReplaceFiles() {
   try {
     return typeof createImageBitmap === "function" && new DataTransfer() !== null;
@@ -142,40 +150,81 @@ export { exifSegment, markUpright }; // for the browser tests
 export default function ({ parentElement, data }) {
   const status = parentElement.querySelector(".status");
   if (!canReplaceFiles()) return undefined;
-  const selector = `.st-key-${data.uploader_key} input[type="file"]`;
+  const box = `.st-key-${data.uploader_key}`;
+  const input = () => document.querySelector(`${box} input[type="file"]`);
   const resent = new WeakSet();
 
-  async function onChange(event) {
-    const input = event.target;
-    if (resent.has(event) || !(input instanceof HTMLInputElement)) return;
-    if (!input.matches(selector)) return;
+  // The photos in `event` to make smaller, or null where it is not the upload box's
+  // event or holds no large JPEG.
+  function photosToShrink(event, files) {
+    if (resent.has(event) || !(event.target instanceof Element)) return null;
+    if (!event.target.closest(box)) return null;
     status.textContent = ""; // what it said of the photos chosen before
-    const chosen = Array.from(input.files || []);
-    if (!chosen.some((file) => isJpeg(file) && file.size >= data.min_bytes)) return;
-    event.stopImmediatePropagation();
+    const chosen = Array.from(files || []);
+    return chosen.some((file) => isJpeg(file) && file.size >= data.min_bytes) ? chosen : null;
+  }
+
+  // `chosen` made smaller, each photo that can be; `chosen` itself on any error.
+  async function smaller(chosen) {
     let sent = chosen;
     try {
       sent = await shrinkEach(chosen, data, (done, all) => {
         const count = all === 1 ? "" : `: ${done} of ${all} done`;
         status.textContent = `Making the photos smaller before sending${count}…`;
       });
-      const transfer = new DataTransfer();
-      sent.forEach((file) => transfer.items.add(file));
-      input.files = transfer.files;
     } catch (error) {
       console.warn("Photos sent as taken:", error);
-      sent = chosen;
     }
     status.textContent = summary(chosen, sent);
-    const again = new Event("change", { bubbles: true });
-    resent.add(again);
-    input.dispatchEvent(again);
+    return sent;
+  }
+
+  function sendAgain(target, event) {
+    resent.add(event);
+    target.dispatchEvent(event);
+  }
+
+  async function onChange(event) {
+    const chosen = photosToShrink(event, event.target.files);
+    if (chosen === null || !(event.target instanceof HTMLInputElement)) return;
+    event.stopImmediatePropagation();
+    const picker = event.target;
+    try {
+      picker.files = transferOf(await smaller(chosen)).files;
+    } catch (error) {
+      console.warn("Photos sent as taken:", error); // the input holds them still
+      status.textContent = "";
+    }
+    sendAgain(picker, new Event("change", { bubbles: true }));
+  }
+
+  async function onDrop(event) {
+    // The dropped files are readable only while the event is handled: taken now.
+    const chosen = event.dataTransfer && photosToShrink(event, event.dataTransfer.files);
+    if (!chosen) return;
+    event.preventDefault(); // or the browser opens the photo in place of the app
+    event.stopImmediatePropagation();
+    const sent = await smaller(chosen);
+    const again = (files) =>
+      new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: transferOf(files) });
+    let drop;
+    try {
+      drop = again(sent);
+    } catch (error) {
+      console.warn("Photos sent as taken:", error);
+      status.textContent = "";
+      drop = again(chosen);
+    }
+    // To the box's input, which the page keeps: where it was dropped may be redrawn.
+    sendAgain(input() || event.target, drop);
   }
 
   document.addEventListener("change", onChange, true);
+  document.addEventListener("drop", onDrop, true);
   status.dataset.listening = "yes"; // for tests: photos chosen from now on are seen
   return () => {
     document.removeEventListener("change", onChange, true);
+    document.removeEventListener("drop", onDrop, true);
     delete status.dataset.listening;
   };
 }

@@ -7,6 +7,7 @@ Gemini key, then drives Debian's Chromium through Playwright. Screenshots go to
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
 import io
@@ -466,6 +467,61 @@ def test_a_large_phone_photo_is_made_smaller_before_it_is_sent_with_its_exif(
     width, height = shown.evaluate("image => [image.naturalWidth, image.naturalHeight]")
     assert width < height, (width, height)
     shot(page, "12-phone-photo-made-smaller")
+    page.close()
+
+
+DROP_FILES = """async ([box, files]) => {
+    const transfer = new DataTransfer();
+    for (const [name, type, base64] of files) {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        transfer.items.add(new File([bytes], name, { type }));
+    }
+    const zone = document.querySelector(`${box} [data-testid='stFileUploaderDropzone']`);
+    for (const type of ["dragenter", "dragover", "drop"]) {  // as a drag from the desktop
+        const init = { bubbles: true, cancelable: true, dataTransfer: transfer };
+        zone.dispatchEvent(new DragEvent(type, init));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+}"""
+
+
+def drop_files(page: object, files: list[tuple[Path, str]]) -> None:
+    """Drop ``files`` (path, MIME type) on the Diagnose page's upload box, as a drag from
+    the computer's file manager does."""
+    encoded = [
+        [path.name, kind, base64.b64encode(path.read_bytes()).decode()] for path, kind in files
+    ]
+    page.evaluate(DROP_FILES, [".st-key-leaf_photos", encoded])
+
+
+def test_photos_dropped_on_the_upload_box_are_made_smaller_too_and_none_is_lost(
+    app_url: str, browser: object, data_dir: Path, tmp_path: Path
+) -> None:
+    late_blight = sample_photos(data_dir, "field-java", "late_blight", 2)[1]
+    exif = phone_exif((7, 15, 0), (110, 24, 0), taken="2026:11:20 09:14:05", offset="+07:00")
+    exif[ExifTags.Base.Orientation] = 6
+    large = leaf_copy(late_blight, tmp_path / "DSC_0042.jpg", phone_sized, exif=exif, quality=92)
+    healthy = sample_photos(data_dir, "field-java", "healthy", 1)[0]
+    png = leaf_copy(healthy, tmp_path / "scan.png")  # goes as it is: the browser's PNG is larger
+    damaged = tmp_path / "damaged.jpg"  # the browser cannot read it: goes as it is
+    damaged.write_bytes(b"\xff\xd8\xff" + np.random.default_rng(0).bytes(1_500_000))
+    page = open_app(browser, app_url, RECORD_FILES_SENT)
+    wait_for_the_photo_shrinker(page)
+    drop_files(page, [(large, "image/jpeg"), (damaged, "image/jpeg"), (png, "image/png")])
+
+    page.get_by_text("1 photo made smaller on this device before sending").wait_for()
+    page.get_by_role("heading", name="DSC_0042.jpg").wait_for()
+    page.get_by_role("heading", name="scan.png").wait_for()
+    page.get_by_text("This file is not a photo we can read.").wait_for()
+    wait_for_the_run_to_end(page)
+    sent = page.evaluate("window.filesSent")
+    as_taken = [damaged.stat().st_size, png.stat().st_size]
+    made_smaller = [size for size in sent if size not in as_taken]  # sent in no set order
+    assert sorted(sent) == sorted(as_taken + made_smaller), sent
+    assert len(made_smaller) == 1 and made_smaller[0] < large.stat().st_size / 5, sent
+    shown = page.locator("[data-testid='stImage'] img").first  # the large photo, upright
+    width, height = shown.evaluate("image => [image.naturalWidth, image.naturalHeight]")
+    assert width < height, (width, height)
     page.close()
 
 
