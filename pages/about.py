@@ -5,6 +5,7 @@ import streamlit as st
 from potato_disease import __version__
 from potato_disease.config import get_settings
 from potato_disease.database import storage_description
+from potato_disease.markdown_outline import headings_down
 from potato_disease.ui.access import through_the_router
 
 through_the_router("pages/about.py")  # before anything: see its docstring
@@ -55,7 +56,7 @@ st.write(
 )
 
 st.caption(f"The history is stored in {storage_description(get_settings())}.")
-st.subheader("Privacy")
+st.header("Privacy")
 st.markdown(PRIVACY)
 card = get_settings().model_dir / "README.md"
 if card.exists():
@@ -63,6 +64,7 @@ if card.exists():
     with st.expander("Model card: data, method, measured figures and known limits"):
         # Its tables scroll sideways in their own box, not the whole page on a phone.
         st.html(WIDE_TABLES_SCROLL)
-        st.markdown(card.read_text(encoding="utf-8"))
+        # Its own h1 title one level down: the page has one h1, and headings stay in order.
+        st.markdown(headings_down(card.read_text(encoding="utf-8")))
 else:
     st.info("The model card is not available in this installation.")

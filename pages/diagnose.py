@@ -107,7 +107,7 @@ if len(uploads) > 1 and not blind:  # the summary would give the answers away
 weather_shown_for: set[object] = set()  # one blight weather section per place
 for upload in uploads:
     st.divider()
-    st.subheader(escape_markdown(upload.name))
+    st.header(escape_markdown(upload.name))
     if upload.diagnosis is None or upload.image is None:
         st.error(upload.error)
         continue

@@ -1302,7 +1302,7 @@ def test_page_shows_no_map_when_no_case_has_a_location(page_settings, engine):
     page = run_page()
     assert not page.exception
     assert not page.get("deck_gl_json_chart")
-    assert "Where they were found" not in [block.value for block in page.subheader]
+    assert "Where they were found" not in [block.value for block in page.header]
 
 
 def test_page_corrects_a_cases_field_plot_notes_and_location(page_settings, engine):
@@ -1613,7 +1613,7 @@ def test_a_queue_the_database_cannot_give_is_said_and_the_page_goes_on(
     page = run_page()
     assert not page.exception
     assert any(w.value.startswith("The cases to review cannot be read") for w in page.warning)
-    assert "Review a case" in [block.value for block in page.subheader]
+    assert "Review a case" in [block.value for block in page.header]
 
 
 def test_page_queues_the_closest_calls_first_and_saves_a_review_in_one_step(page_settings, engine):
@@ -1792,7 +1792,7 @@ def test_page_combines_the_cases_of_one_plot_visit(page_settings, engine):
     history.save_case(engine, new_case(created_at=at(4), plot="B1"))  # alone: no visit
     page = run_page()
     assert not page.exception
-    assert "Plot visits" in [header.value for header in page.subheader]
+    assert "Plot visits" in [header.value for header in page.header]
     visits = page.dataframe[-1].value
     assert list(visits["Plot"]) == ["A3"] and list(visits["Cases"]) == [3]
     assert list(visits["Severity (%)"]) == [30]
@@ -1829,10 +1829,10 @@ def test_page_draws_the_disease_progress_of_the_field_chosen(page_settings, engi
         ],
     )
     page = run_page()
-    assert "Disease progress" not in [block.value for block in page.subheader]  # no field yet
+    assert "Disease progress" not in [block.value for block in page.header]  # no field yet
     page.sidebar.selectbox[0].select("North field").run()
     assert not page.exception
-    assert "Disease progress" in [block.value for block in page.subheader]
+    assert "Disease progress" in [block.value for block in page.header]
     progress = next(t.value for t in page.dataframe if "AUDPC (%·days)" in t.value.columns)
     assert progress.drop(columns="Relative AUDPC").to_dict("list") == {
         "Plot": ["A1", "B2"],

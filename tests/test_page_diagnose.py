@@ -216,7 +216,7 @@ def test_bad_files_get_a_clear_message_and_good_ones_still_work(
     assert any("not a photo we can read" in e for e in errors)
     assert any("damaged or incomplete" in e for e in errors)
     names = ["notes.jpg", "broken.jpg", leaf.name]  # shown as written, not as Markdown
-    assert [h.value for h in at.subheader] == ["3 photos", *map(escape_markdown, names)]
+    assert [h.value for h in at.header] == ["3 photos", *map(escape_markdown, names)]
     assert any(b.label == "Save to history" for b in at.button)
     summary = at.dataframe[0].value
     assert summary["Photo"].tolist() == ["notes.jpg", "broken.jpg", leaf.name]
@@ -247,7 +247,7 @@ def test_photos_past_the_limit_wait_and_the_page_says_so(
     at = uploaded(*leaves)
     assert not at.exception
     assert "The first 2 photos are diagnosed below; 1 more photo waits." in at.warning[0].value
-    assert [h.value for h in at.subheader][:3] == [
+    assert [h.value for h in at.header][:3] == [
         "2 photos",
         *(escape_markdown(leaf.name) for leaf in leaves[:2]),
     ]
@@ -362,7 +362,7 @@ def test_photos_of_one_plot_are_combined_on_request(app_data: Path, data_dir: Pa
     def combined() -> list[str]:
         return [m.value for m in (*at.success, *at.warning, *at.error) if "Combined" in m.value]
 
-    assert at.subheader[0].value == "3 photos (1 uploaded twice)"
+    assert at.header[0].value == "3 photos (1 uploaded twice)"
     table = at.dataframe[0].value
     assert table["Answer"].tolist()[-1] == f"Same file as {leaves[0].name}"
     counts = next(m.value for m in at.markdown if " × " in m.value)

@@ -42,7 +42,7 @@ REVIEWED_CASE_KEY = "history_review_case"  # "Review a case"'s choice of case
 def review_case(engine: Engine, records: Sequence[CaseRecord]) -> None:
     """One case: its details, their correction, the agronomist's review, the assistant
     and deletion."""
-    st.subheader("Review a case")
+    st.header("Review a case")
     by_id = {record.id: record for record in records}
     if st.session_state.get(REVIEWED_CASE_KEY) not in by_id:  # filtered out, or deleted
         st.session_state.pop(REVIEWED_CASE_KEY, None)

@@ -121,7 +121,7 @@ def show_advice(label: str) -> None:
     entry = guide_entry(label)
     tabs = PHOTO_TABS if label == NOT_LEAF else ADVICE_TABS
     with st.container(border=True):
-        st.markdown(f"#### {entry.title}")
+        st.markdown(f"### {entry.title}")
         st.write(entry.summary)
         names = [name for name, _ in tabs]
         opened = URGENT_TAB if label == LATE_BLIGHT else None

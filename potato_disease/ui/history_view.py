@@ -137,7 +137,7 @@ def outbreak_line(outbreak: Outbreak) -> str:
 
 def show_trend(engine: Engine, case_filter: CaseFilter) -> None:
     """Cases per day or week, by diagnosis."""
-    st.subheader("Cases over time")
+    st.header("Cases over time")
     period = st.radio("Count per", history.PERIODS, horizontal=True, format_func=str.capitalize)
     try:
         trend = history.cases_by_label_over_time(engine, case_filter, period)
@@ -150,7 +150,7 @@ def show_map(records: Sequence[CaseRecord]) -> None:
     """Where the located cases were found, when any is located."""
     points = history_charts.case_points(records, get_settings().zone)
     if not points.empty:
-        st.subheader("Where they were found")
+        st.header("Where they were found")
         st.pydeck_chart(
             history_charts.case_map(points),
             on_select=open_case_chosen_on_map,
@@ -203,7 +203,7 @@ def show_cases(
     """The table of the listed cases (``records``, after the ``offset`` newest), and
     every filtered case's CSV and reviewed photos as a ZIP."""
     zone_name, zone = get_settings().time_zone, get_settings().zone
-    st.subheader("Cases")
+    st.header("Cases")
     if len(records) < summary.cases:
         st.caption(
             "The table, the map, the plot visits and *Review a case* list cases "
@@ -314,7 +314,7 @@ def field_report_download(
 def show_agreement(engine: Engine, case_filter: CaseFilter) -> None:
     """How often the model agreed with the agronomist's reviews of every filtered case,
     blind ones apart."""
-    st.subheader("The model against the agronomist")
+    st.header("The model against the agronomist")
     try:
         records = list(
             history.iter_cases(engine, case_filter, reviewed_only=True, with_thumbnails=False)
@@ -442,7 +442,7 @@ def show_disease_progress(engine: Engine, case_filter: CaseFilter) -> None:
         stop_on_database_error(error)
     if not any(progress.days for progress in plots):
         return
-    st.subheader("Disease progress")
+    st.header("Disease progress")
     st.altair_chart(history_charts.progress_chart(plots), width="stretch")
     st.dataframe(
         pd.DataFrame(
@@ -464,7 +464,7 @@ def show_plot_visits(records: Sequence[CaseRecord]) -> None:
     visits = plot_visits.plot_visits(records)
     zone_name = get_settings().time_zone
     if visits:
-        st.subheader("Plot visits")
+        st.header("Plot visits")
         st.caption(
             "Cases of the same field and plot, each taken (else saved) within "
             f"{plot_visits.VISIT_GAP.total_seconds() / 3600:.0f} hours of the one before, "

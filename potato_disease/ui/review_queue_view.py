@@ -49,7 +49,7 @@ def show_review_queue(engine: Engine, case_filter: history.CaseFilter) -> None:
     """The first few unreviewed cases the filters select (all of them, not only the
     newest shown above), least sure first, each with a one-step review; then the reviewed
     photos of the whole history per label."""
-    st.subheader("Cases to review first")
+    st.header("Cases to review first")
     skipped: set[int] = st.session_state.setdefault(SKIPPED_KEY, set())
     try:
         queue = review_queue.review_queue(history.unreviewed_cases(engine, case_filter), skipped)

@@ -130,7 +130,7 @@ def show_summary(uploads: list[DiagnosedUpload]) -> None:
     first_of = first_by_file(uploads)
     distinct = list(first_of.values())
     repeats = len(uploads) - len(distinct)
-    st.subheader(
+    st.header(
         f"{counted(len(distinct), 'photo')}" + (f" ({repeats} uploaded twice)" if repeats else "")
     )
     st.write(summary_counts([short_answer(u.diagnosis, u.warnings) for u in distinct]))

@@ -154,6 +154,7 @@ def test_diagnose_save_find_in_history_and_ask(
     page.get_by_text("offline", exact=False).first.wait_for()
     page.get_by_text("fungicide", exact=False).first.wait_for()
     shot(page, "3-assistant")
+    assert_headings_in_order(page)
 
     page.get_by_role("link", name="History").click()
     page.get_by_role("heading", name="Cases over time").wait_for()
@@ -166,6 +167,7 @@ def test_diagnose_save_find_in_history_and_ask(
     page.get_by_role("heading", name="Cases to review first").wait_for()
     page.get_by_text("1 case here awaits the agronomist's diagnosis").wait_for()
     page.get_by_role("button", name="Save review of #1").wait_for()
+    assert_headings_in_order(page)
 
     # The agronomist confirms it; the reviewed photo then downloads as a labelled set.
     page.get_by_role("combobox", name="Agronomist's diagnosis", exact=False).click()
@@ -332,6 +334,20 @@ CONTRAST = """element => {
 }"""
 
 
+HEADING_LEVELS = """() => Array.from(document.querySelectorAll("h1, h2, h3, h4, h5, h6"))
+    .filter((heading) => !heading.closest("[data-testid='stSidebar']"))
+    .map((heading) => Number(heading.tagName[1]))"""
+
+
+def assert_headings_in_order(page: object) -> None:
+    """WCAG 1.3.1 as axe's heading-order rule reads it: the page (its sidebar apart) has
+    one h1, first, and no heading is more than one level below the one before it."""
+    wait_for_the_run_to_end(page)
+    levels = page.evaluate(HEADING_LEVELS)
+    assert levels[0] == 1 and levels.count(1) == 1, levels
+    assert all(level <= before + 1 for before, level in zip(levels, levels[1:])), levels
+
+
 def sideways_overflow(page: object) -> int:
     """How many CSS pixels the page's content is wider than its scrolling main area
     (0: nothing to scroll sideways to)."""
@@ -352,6 +368,7 @@ def test_on_a_phone_no_page_scrolls_sideways_and_grey_text_is_readable(
     page.get_by_role("button", name="Save to history").wait_for()
     shot(page, "11-phone-diagnosis")
     assert sideways_overflow(page) <= 0
+    assert_headings_in_order(page)
     caption = page.locator('[data-testid="stCaptionContainer"] p').first
     assert caption.evaluate(CONTRAST) >= 4.5
     chosen_tab = page.get_by_role("tab", name="What to do", selected=True).locator("p").first
@@ -363,6 +380,7 @@ def test_on_a_phone_no_page_scrolls_sideways_and_grey_text_is_readable(
     page.wait_for_timeout(1_000)  # the tables take a moment to be laid out at full width
     shot(page, "12-phone-about")
     assert sideways_overflow(page) <= 0
+    assert_headings_in_order(page)  # the model card's own headings among the page's
     context.close()
 
 
