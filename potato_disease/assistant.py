@@ -33,6 +33,7 @@ MAX_QUESTION_CHARACTERS = 2000
 MAX_NOTES_CHARACTERS = 1000
 HISTORY_TURNS = 12  # older turns cost tokens and rarely matter to a follow-up question
 GUIDE_SECTIONS = 3  # enough context for one question without drowning it
+OFFLINE_SECTIONS = 5  # an offline answer quotes the best and names the rest, to ask about
 TEMPERATURE = 0.3  # factual advice: little variety wanted
 
 SYSTEM_INSTRUCTION = """\
@@ -70,6 +71,10 @@ LABEL_REMINDER = (
     "Before using any product, check the local label and registration: approved products, "
     "doses and intervals differ between countries."
 )
+OFFLINE_QUOTE_WORDS = 200
+"""About how many of the guide's words an offline answer quotes: always the best passage
+(108 words at the median), then the next ones while they fit; the rest are named, to ask
+about. Three passages in full came to 350-520 words, three screens of a phone."""
 NO_KEY_REASON = "the online assistant (Gemini) is not set up on this server"
 NO_WEATHER_KNOWN = (
     "The guide has no weather forecasts. For the late blight weather where a photo was "
@@ -226,7 +231,9 @@ class Reply:
 
     ``mode`` starts as "gemini" when Gemini accepted the question, and becomes "offline"
     (with a ``notice`` saying why) if Gemini fails part-way and the guide takes over.
-    ``calls_used`` is the session's new Gemini call count, for the caller to keep.
+    ``sources`` are the guide sections it draws on: Gemini's context, or the sections an
+    offline answer quotes. ``calls_used`` is the session's new Gemini call count, for the
+    caller to keep.
     """
 
     chunks: Iterator[str]
@@ -314,11 +321,25 @@ def case_reminder(case: CaseContext) -> str:
     )
 
 
+def quoted_and_named(
+    sections: Sequence[GuideSection],
+) -> tuple[list[GuideSection], list[GuideSection]]:
+    """The best-ranked ``sections`` to quote, within :data:`OFFLINE_QUOTE_WORDS` (the
+    first always), and the rest, in rank order, to name."""
+    words = 0
+    for count, section in enumerate(sections):
+        words += len(section.text.split())
+        if count and words > OFFLINE_QUOTE_WORDS:
+            return list(sections[:count]), list(sections[count:])
+    return list(sections), []
+
+
 def offline_answer(
     sections: Sequence[GuideSection], case: CaseContext | None, weather: str | None = None
 ) -> Iterator[str]:
-    """An answer made of the guide sections found, quoted with their names, in pieces;
-    the ``case`` reminded first, with its blight weather, or else ``weather`` (asked for)."""
+    """An answer made of the guide sections found, the best quoted with their names and
+    the rest named (:func:`quoted_and_named`), in pieces; the ``case`` reminded first, with
+    its blight weather, or else ``weather`` (asked for)."""
     if case is not None:
         yield case_reminder(case) + "\n\n"
         weather = case.blight_weather or weather
@@ -327,10 +348,14 @@ def offline_answer(
     if not sections:
         yield NOTHING_FOUND
         return
+    quoted, named = quoted_and_named(sections)
     yield "Here is what the built-in guide says:\n\n"
-    for section in sections:
+    for section in quoted:
         yield f"**{section_name(section)}**\n\n{section.text}\n\n"
-    if any("FRAC" in section.text or "IRAC" in section.text for section in sections):
+    if named:
+        names = "; ".join(f"*{section_name(section)}*" for section in named)
+        yield f"Also in the guide, ask for them by name: {names}.\n\n"
+    if any("FRAC" in section.text or "IRAC" in section.text for section in quoted):
         yield LABEL_REMINDER
 
 
@@ -426,17 +451,18 @@ class Assistant:
     ) -> Reply:
         """Answer a question (ValueError if it is empty or too long); see :class:`Reply`."""
         question = clean_question(question)
-        sections = search_guide(question, case.focus_label if case else None, limit=GUIDE_SECTIONS)
+        found = search_guide(question, case.focus_label if case else None, limit=OFFLINE_SECTIONS)
+        sections = found[:GUIDE_SECTIONS]  # Gemini's context
         answered_before = any(turn.get("role") != "user" for turn in history)
         reminded_case = None if answered_before else case  # remind once, not every answer
         weather = weather_answer(question, case)
         if self.client is None:
-            return self._offline(sections, reminded_case, NO_KEY_REASON, calls_used, weather)
+            return self._offline(found, reminded_case, NO_KEY_REASON, calls_used, weather)
         if self.calls_left(calls_used) == 0:
             limit = self.settings.gemini_calls_per_session
             reason = f"this session has used all {limit} of its Gemini questions"
             return self._offline(
-                sections, reminded_case, reason, calls_used, weather, limit_reached=True
+                found, reminded_case, reason, calls_used, weather, limit_reached=True
             )
         calls_used += 1
         try:
@@ -452,9 +478,7 @@ class Assistant:
             first = next(stream, None)  # the request is sent here, so failures show up now
         except Exception as error:  # any failure of the call means answering offline
             _log_failure(error)
-            return self._offline(
-                sections, reminded_case, failure_reason(error), calls_used, weather
-            )
+            return self._offline(found, reminded_case, failure_reason(error), calls_used, weather)
         reply = Reply(iter(()), "gemini", None, sections, calls_used)
         reply.chunks = without_images(self._relay(reply, first, stream, reminded_case))
         return reply
@@ -469,7 +493,8 @@ class Assistant:
         limit_reached: bool = False,
     ) -> Reply:
         chunks = offline_answer(sections, case, weather)
-        return Reply(chunks, "offline", offline_notice(reason), sections, calls_used, limit_reached)
+        quoted, _ = quoted_and_named(sections)
+        return Reply(chunks, "offline", offline_notice(reason), quoted, calls_used, limit_reached)
 
     def _relay(
         self,

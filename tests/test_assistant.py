@@ -24,15 +24,18 @@ from potato_disease import config
 from potato_disease.assistant import (
     MAX_QUESTION_CHARACTERS,
     NOTHING_FOUND,
+    OFFLINE_QUOTE_WORDS,
     SYSTEM_INSTRUCTION,
     Assistant,
     CaseContext,
     build_prompt,
     case_reminder,
     offline_answer,
+    quoted_and_named,
     section_name,
 )
 from potato_disease.config import settings_from_env
+from potato_disease.guide import GuideSection
 from potato_disease.resources import get_gemini_client
 
 API_KEY = "test-key-7f3a9c"  # what a real key looks like does not matter: it must never leak
@@ -375,6 +378,30 @@ def test_the_session_call_limit_switches_to_the_guide(fake_gemini):
     assert assistant.calls_left(2) == 0
     assert len(fake_gemini.requests) == 1
     assert over.sources[0].text in read(over)
+
+
+def passage(words: int) -> GuideSection:
+    return GuideSection("late_blight", "Late blight", f"{words} words", " ".join(["word"] * words))
+
+
+def test_an_offline_answer_quotes_the_best_passages_that_fit_and_names_the_rest():
+    quoted, named = quoted_and_named([passage(n) for n in (150, 40, 100, 10)])
+    assert [s.heading for s in quoted] == ["150 words", "40 words"]  # in order, then full
+    assert [s.heading for s in named] == ["100 words", "10 words"]
+    quoted, named = quoted_and_named([passage(OFFLINE_QUOTE_WORDS + 100), passage(5)])
+    assert len(quoted) == 1 and len(named) == 1  # the best is quoted, however long
+
+
+def test_offline_answers_are_short_and_say_where_to_read_more():
+    assistant = Assistant(settings_from_env({}))
+    reply = assistant.answer("What fungicide should I use?", [], CaseContext("early_blight", 0.9))
+    text = read(reply)
+    chemical, *_ = reply.sources
+    assert chemical.heading == "What to do now: Chemical" and chemical.text in text
+    assert sum(len(section.text.split()) for section in reply.sources) <= OFFLINE_QUOTE_WORDS
+    also = text.split("Also in the guide, ask for them by name: ")[1]
+    assert "*Early blight — Resistance management*" in also
+    assert len(text.split()) < 300  # three passages in full were 498 words
 
 
 def test_unrelated_questions_get_a_short_offline_refusal():

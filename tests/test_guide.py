@@ -175,6 +175,12 @@ def test_sections_out_of_order_or_untitled_are_refused():
         ("How do I take a better photo?", None, "not_leaf", "good photo"),
         ("What does a healthy potato leaf look like?", None, "healthy", "What it is"),
         ("how fast does it spread", "late_blight", "late_blight", "spreads"),
+        # Asking for control, prevention or treatment finds what to do, not resistance.
+        ("How do I control late blight?", None, "late_blight", "What to do now"),
+        ("how do I prevent late blight", None, "late_blight", "What to do now"),
+        ("How do I control the beetles?", None, "pest", "What to do now"),
+        ("How can I get rid of aphids?", None, "pest", "What to do now"),
+        ("treatment for bacterial wilt", None, "bacteria", "What to do now"),
         # A disease named in the question wins over the diagnosed one.
         ("How does early blight spread?", "late_blight", "early_blight", "spreads"),
     ],

@@ -34,6 +34,10 @@ NEXT_STEPS = {label: TREATMENT_SECTION for label in DISEASE_LABELS} | {
 :data:`ACTION_WORDS` ("What should I do now?") is answered: the passages under this
 heading of that label's document. Any other such question ("What is it?") gets the
 passage under :data:`ABOUT_HEADING`."""
+HEADING_TOPICS = {TREATMENT_SECTION: "control treatment management prevention"}
+"""Words indexed as if in the heading of every passage under these headings: what people
+call the section when they ask for it ("How do I control late blight?"), which its own
+words ("What to do now", all stopwords) do not say."""
 ACTION_WORDS = frozenset({"do", "doing", "done", "now", "next", "should"})
 ABOUT_HEADING = "What it is"
 
@@ -89,6 +93,7 @@ SYNONYMS = {
         "treat": "control spray product",
         "cure": "control treat",
         "kill": "control spray",
+        "rid": "control",
         "organic": "copper biological",
         "confirm": "test laboratory",
         "test": "confirm laboratory",
@@ -118,7 +123,7 @@ TOPIC_NAMES = {
     "late_blight": "late blight, phytophthora, infestans, oomycete",
     "early_blight": "early blight, alternaria, target spot",
     "bacteria": "bacteria, bacterial, bacterium, blackleg, black leg, ralstonia, pectobacterium, "
-    "dickeya, clavibacter, brown rot, ring rot, soft rot",
+    "dickeya, clavibacter, brown rot, ring rot, soft rot, bacterial wilt",
     "virus": "virus, viral, pvy, plrv, pvx, mosaic, leafroll, leaf roll",
     "pest": "pest, insect, beetle, aphid, leafminer, leaf miner, moth, thrips, mite, bug, "
     "caterpillar, larva, flea beetle",
@@ -181,12 +186,18 @@ def passages(entry: GuideEntry) -> list[GuideSection]:
     return found
 
 
+def heading_topics(heading: str) -> str:
+    """The :data:`HEADING_TOPICS` words of a passage's heading ('What to do now: Organic'
+    is under 'What to do now'), or nothing."""
+    return HEADING_TOPICS.get(heading.split(":", 1)[0], "")
+
+
 @cache
 def _index() -> _Index:
     sections = tuple(section for entry in load_guide().values() for section in passages(entry))
     # Field weighting by repetition: a heading word counts as HEADING_WEIGHT body words.
     corpus = [
-        tokenize(section.heading) * HEADING_WEIGHT
+        tokenize(f"{section.heading} {heading_topics(section.heading)}") * HEADING_WEIGHT
         + tokenize(section.title) * TITLE_WEIGHT
         + tokenize(section.text)
         for section in sections

@@ -152,7 +152,7 @@ def test_diagnose_save_find_in_history_and_ask(
 
     ask_assistant(page, "Current case", "How do I control late blight?")
     page.get_by_text("offline", exact=False).first.wait_for()
-    page.get_by_text("fungicide", exact=False).first.wait_for()
+    page.get_by_text("Late blight — What to do now", exact=False).first.wait_for()
     shot(page, "3-assistant")
     assert_headings_in_order(page)
 
