@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
+import http.server
 import json
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import tomllib
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +24,14 @@ from potato_disease import monitoring
 from potato_disease.config import Settings, settings_from_env
 from potato_disease.diagnosis import Diagnosis
 from potato_disease.ui import uploads
+from tests.platform_nginx import (
+    NGINX_DIR,
+    PLATFORM_SERVER_BLOCK,
+    free_port,
+    nginx_program,
+    platform_nginx,
+    write_platform_config,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EB_OPTIONS = json.loads((Path(__file__).parent / "data" / "eb_options.json").read_text())
@@ -29,7 +42,6 @@ SECRET_NAMES = {"GEMINI_API_KEY", "APP_PASSWORD", "STREAMLIT_SERVER_COOKIE_SECRE
 SECRET_ARN = re.compile(
     r"arn:aws:secretsmanager:([a-z0-9-]+|REGION):(\d{12}|ACCOUNT_ID):secret:[\w/+=.@-]+"
 )
-NGINX_DIR = ROOT / ".platform" / "nginx" / "conf.d"
 SERVICES = ("Weather", "Alert")  # the calls monitoring.call_emf_line counts
 
 
@@ -614,60 +626,63 @@ def test_hadolint_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-PLATFORM_SERVER_BLOCK = """
-  map $http_upgrade $connection_upgrade {
-      default "upgrade";
-  }
-  server {
-    listen 127.0.0.1:8080 default_server;
-    location / {
-        proxy_pass          http://docker;
-        proxy_http_version  1.1;
-        proxy_set_header    Connection          $connection_upgrade;
-        proxy_set_header    Upgrade             $http_upgrade;
-        proxy_set_header    Host                $host;
-        proxy_set_header    X-Real-IP           $remote_addr;
-        proxy_set_header    X-Forwarded-For     $proxy_add_x_forwarded_for;
-    }
-    include conf.d/elasticbeanstalk/*.conf;
-  }
-"""
-"""The server block of the Docker platform's own /etc/nginx/nginx.conf on Amazon Linux
-2023 (as published from an instance, port changed): it has ``location /`` itself, with
-the websocket upgrade and X-Forwarded-For, and includes conf.d/elasticbeanstalk/*.conf
-inside the server block. A second ``location /`` there stops nginx, and the deploy."""
-
-
 def test_nothing_in_the_server_block_redefines_the_platforms_location():
     for path in (NGINX_DIR / "elasticbeanstalk").glob("*.conf"):
         assert not re.search(r"^\s*location\s+/\s*\{", path.read_text(), flags=re.MULTILINE), path
 
 
 def test_nginx_accepts_the_configuration(tmp_path):
-    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    nginx = nginx_program()
     if nginx is None:
         pytest.skip("nginx is not installed (apt-get install nginx to run this check)")
-    # The platform's nginx.conf: http includes conf.d/*.conf, then the server block
-    # above; the upstream "docker" is the platform's (the container's port).
-    shutil.copytree(NGINX_DIR, tmp_path / "conf.d")
-    (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
-        "events {}\nhttp {\n  access_log off;\n  include conf.d/*.conf;\n"
-        + "".join(
-            f"  {kind}_temp_path {tmp_path}/{kind};\n"
-            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        )
-        + "  upstream docker { server 127.0.0.1:8501; }\n"
-        + PLATFORM_SERVER_BLOCK
-        + "}\n"
-    )
+    config = write_platform_config(tmp_path, free_port(), free_port())
     result = subprocess.run(
-        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(config)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+class AppStandIn(http.server.SimpleHTTPRequestHandler):
+    """Serves the files of the folder ``directory`` is set to, as Streamlit serves its
+    own: uncompressed, whatever the browser accepts."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # quiet: the test reads what nginx passes on
+
+
+def fetch(url: str, **headers: str) -> tuple[dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return {k.lower(): v for k, v in response.headers.items()}, response.read()
+
+
+def test_streamlits_static_files_go_compressed_through_nginx_and_nothing_else_changes(
+    tmp_path,
+):
+    if nginx_program() is None:
+        pytest.skip("nginx is not installed (apt-get install nginx to run this check)")
+    served = tmp_path / "app"
+    script = "function draw(){return 'leaf';}\n" * 20_000  # 680 KB, as Streamlit's are
+    (served / "static" / "js").mkdir(parents=True)
+    (served / "static" / "js" / "index.js").write_text(script)
+    (served / "index.html").write_text("<html><body>" + "potato " * 2_000 + "</body></html>")
+    handler = functools.partial(AppStandIn, directory=str(served))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as app:
+        threading.Thread(target=app.serve_forever, daemon=True).start()
+        with platform_nginx(tmp_path / "nginx", app.server_address[1]) as url:
+            headers, body = fetch(f"{url}/static/js/index.js", **{"Accept-Encoding": "gzip"})
+            assert headers.get("content-encoding") == "gzip", headers
+            assert gzip.decompress(body).decode() == script and len(body) < len(script) / 10
+            assert "Accept-Encoding" in headers.get("vary", "")  # caches keep both apart
+            headers, body = fetch(f"{url}/static/js/index.js")  # a browser that cannot
+            assert "content-encoding" not in headers and body.decode() == script
+            headers, body = fetch(f"{url}/", **{"Accept-Encoding": "gzip"})
+            assert "content-encoding" not in headers  # the platform's location, as it was
+            assert body.startswith(b"<html>")
+        app.shutdown()
 
 
 # --- the source bundle --------------------------------------------------------------------
