@@ -63,9 +63,9 @@ for the app's own.
 """
 
 NOTHING_FOUND = (
-    "I could not find anything about that in the built-in guide. I can help with potato "
-    "leaf diseases and pests: their symptoms, how to confirm them in the field, the "
-    "conditions that favour them and what to do about them."
+    "I could not find anything about that in the built-in guide, which is written in "
+    "English. I can help with potato leaf diseases and pests: their symptoms, how to "
+    "confirm them in the field, the conditions that favour them and what to do about them."
 )
 LABEL_REMINDER = (
     "Before using any product, check the local label and registration: approved products, "

@@ -410,6 +410,13 @@ def test_unrelated_questions_get_a_short_offline_refusal():
     assert reply.sources == []
 
 
+def test_a_question_in_another_language_is_told_the_guide_is_in_english():
+    case = CaseContext("late_blight", 0.97)  # Gemini would answer in the question's language
+    question = "Bagaimana cara mengendalikan hawar daun kentang?"  # Indonesian, as in Java
+    reply = read(Assistant(settings_from_env({})).answer(question, [], case))
+    assert "the built-in guide, which is written in English" in reply
+
+
 def test_the_offline_answer_reminds_once_what_a_photo_diagnosis_means():
     assistant = Assistant(settings_from_env({}))
     first = read(assistant.answer("What now?", [], late_blight_case()))
