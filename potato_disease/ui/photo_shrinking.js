@@ -6,12 +6,13 @@
 // is lost.
 //
 // How: listeners on the document, in the capture phase, see the upload box's events
-// before Streamlit (React) does and hold them. Photos chosen with the file picker (a
-// `change` event) are put back into the input smaller, and the event is sent again;
-// photos dropped on the box (a `drop` event) are sent in a new drop event, smaller.
-// Anything that goes wrong sends the photos as they were taken: a photo is never lost
-// to this. HEIC, PNG and WebP files, small JPEGs, and browsers without DataTransfer or
-// createImageBitmap go as they are.
+// before Streamlit (React) does and hold them: photos chosen with the file picker (a
+// `change` event) or dropped on the box (a `drop` event). The photos, smaller, are put
+// into the box's file input and a `change` event is sent from it, which Streamlit's
+// uploader (react-dropzone) takes as it takes a drop. Anything that goes wrong sends the
+// photos as they were taken: a photo is never lost to this. HEIC, PNG and WebP files,
+// small JPEGs, drops that hold a folder, and browsers that cannot set an input's files
+// or lack createImageBitmap go as they are.
 
 const EXIF_HEADER = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
 const ORIENTATION_TAG = 0x0112;
@@ -139,10 +140,23 @@ function transferOf(files) {
 
 function canReplaceFiles() {
   try {
-    return typeof createImageBitmap === "function" && new DataTransfer() !== null;
+    const probe = document.createElement("input");
+    probe.type = "file";
+    probe.files = new DataTransfer().files; // throws where a page cannot set them
+    return typeof createImageBitmap === "function";
   } catch {
     return false;
   }
+}
+
+// Whether a drop holds a folder: its files list shows the folder as one empty file,
+// while the uploader reads the folder's photos through the items. Readable during the
+// event only.
+function dropsAFolder(transfer) {
+  return Array.from(transfer.items || []).some((item) => {
+    const entry = typeof item.webkitGetAsEntry === "function" ? item.webkitGetAsEntry() : null;
+    return entry !== null && entry.isDirectory;
+  });
 }
 
 export { exifSegment, markUpright }; // for the browser tests
@@ -151,7 +165,6 @@ export default function ({ parentElement, data }) {
   const status = parentElement.querySelector(".status");
   if (!canReplaceFiles()) return undefined;
   const box = `.st-key-${data.uploader_key}`;
-  const input = () => document.querySelector(`${box} input[type="file"]`);
   const resent = new WeakSet();
 
   // The photos in `event` to make smaller, or null where it is not the upload box's
@@ -164,8 +177,9 @@ export default function ({ parentElement, data }) {
     return chosen.some((file) => isJpeg(file) && file.size >= data.min_bytes) ? chosen : null;
   }
 
-  // `chosen` made smaller, each photo that can be; `chosen` itself on any error.
-  async function smaller(chosen) {
+  // `chosen`, each photo made smaller that can be, put into the box's file input and
+  // sent to the uploader; `chosen` as they are where that fails.
+  async function sendSmaller(chosen) {
     let sent = chosen;
     try {
       sent = await shrinkEach(chosen, data, (done, all) => {
@@ -175,48 +189,32 @@ export default function ({ parentElement, data }) {
     } catch (error) {
       console.warn("Photos sent as taken:", error);
     }
+    // Found now: the page may have redrawn the box while the photos were made smaller.
+    const input = document.querySelector(`${box} input[type="file"]`);
+    if (input === null) return; // the page has gone: nothing to send them to
+    input.files = transferOf(sent).files;
     status.textContent = summary(chosen, sent);
-    return sent;
+    const again = new Event("change", { bubbles: true });
+    resent.add(again);
+    input.dispatchEvent(again);
   }
 
-  function sendAgain(target, event) {
-    resent.add(event);
-    target.dispatchEvent(event);
-  }
-
-  async function onChange(event) {
+  function onChange(event) {
     const chosen = photosToShrink(event, event.target.files);
-    if (chosen === null || !(event.target instanceof HTMLInputElement)) return;
+    if (chosen === null) return;
     event.stopImmediatePropagation();
-    const picker = event.target;
-    try {
-      picker.files = transferOf(await smaller(chosen)).files;
-    } catch (error) {
-      console.warn("Photos sent as taken:", error); // the input holds them still
-      status.textContent = "";
-    }
-    sendAgain(picker, new Event("change", { bubbles: true }));
+    sendSmaller(chosen);
   }
 
-  async function onDrop(event) {
+  function onDrop(event) {
+    const transfer = event.dataTransfer;
+    if (!transfer || dropsAFolder(transfer)) return;
     // The dropped files are readable only while the event is handled: taken now.
-    const chosen = event.dataTransfer && photosToShrink(event, event.dataTransfer.files);
-    if (!chosen) return;
+    const chosen = photosToShrink(event, transfer.files);
+    if (chosen === null) return;
     event.preventDefault(); // or the browser opens the photo in place of the app
     event.stopImmediatePropagation();
-    const sent = await smaller(chosen);
-    const again = (files) =>
-      new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: transferOf(files) });
-    let drop;
-    try {
-      drop = again(sent);
-    } catch (error) {
-      console.warn("Photos sent as taken:", error);
-      status.textContent = "";
-      drop = again(chosen);
-    }
-    // To the box's input, which the page keeps: where it was dropped may be redrawn.
-    sendAgain(input() || event.target, drop);
+    sendSmaller(chosen);
   }
 
   document.addEventListener("change", onChange, true);
