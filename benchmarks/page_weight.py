@@ -1,6 +1,7 @@
 """What a browser downloads on a first visit to the Diagnose page, straight from
-Streamlit and through the deployment's nginx (the Elastic Beanstalk platform's server
-block with this app's ``.platform`` configuration); prints the figures.
+Streamlit and through the deployment's nginx (the Elastic Beanstalk Docker platform's
+server block as published, ``tests/platform_nginx.py``), with and without this app's
+``.platform/nginx/conf.d/elasticbeanstalk/static-files.conf``; prints the figures.
 
 Starts ``streamlit run app.py`` and nginx in front of it, then opens the page in a new
 Debian Chromium context (empty cache) each way, waits until the page has drawn and the
@@ -49,10 +50,18 @@ def report(name: str, entries: list[tuple[str, int, int, int]]) -> None:
         return f"{sum(entry[column] for entry in chosen) / 1e6:.2f} MB"
 
     print(
-        f"{name:<38} {megabytes(1)} over the network, {len(entries)} files "
+        f"{name:<45} {megabytes(1)} over the network, {len(entries)} files "
         f"({megabytes(3)} unpacked; Streamlit's /static/ files: {megabytes(2, static)} "
         f"as sent, {megabytes(3, static)} unpacked)"
     )
+
+
+OURS = ("static-files.conf",)
+"""This app's nginx configuration that compresses Streamlit's files."""
+
+
+def app_port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
 
 
 def main() -> None:
@@ -61,11 +70,16 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as folder,
         serving_app(subprocess.DEVNULL) as (app_url, _pid),
-        platform_nginx(Path(folder), int(app_url.rsplit(":", 1)[1])) as nginx_url,
+        platform_nginx(Path(folder) / "as-is", app_port(app_url), leave_out=OURS) as bare_url,
+        platform_nginx(Path(folder) / "ours", app_port(app_url)) as nginx_url,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        for name, url in (("straight from Streamlit", app_url), ("through nginx", nginx_url)):
+        for name, url in (
+            ("straight from Streamlit", app_url),
+            ("platform's nginx, without ours", bare_url),
+            ("platform's nginx, with ours", nginx_url),
+        ):
             context = browser.new_context()
             report(f"{name}, first visit", visit(context, url))
             report(f"{name}, second visit", visit(context, url))

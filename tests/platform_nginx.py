@@ -14,15 +14,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NGINX_DIR = ROOT / ".platform" / "nginx" / "conf.d"
 
+SERVER_GZIP = {
+    "docker": "gzip on;\n    gzip_comp_level 4;\n    gzip_types text/plain text/css "
+    "application/json application/x-javascript text/xml application/xml text/javascript;",
+    "off": "gzip off;\n    gzip_comp_level 4;\n    gzip_types text/plain text/css "
+    "application/json application/javascript application/x-javascript text/javascript;",
+}
+"""The gzip lines of the platform's server block, as published from instances: the Docker
+platform's compresses, but not ``application/javascript`` (Streamlit's JavaScript);
+other platforms' (Python, Node.js) have ``gzip off``. Which one Amazon Linux 2023's
+Docker platform has is not published; the configuration must work with either."""
+
 PLATFORM_SERVER_BLOCK = """
   map $http_upgrade $connection_upgrade {
       default "upgrade";
   }
   server {
     listen 127.0.0.1:LISTEN_PORT default_server;
-    gzip off;
-    gzip_comp_level 4;
-    gzip_types text/plain text/css application/json application/javascript text/javascript;
+    SERVER_GZIP
     location / {
         proxy_pass          http://docker;
         proxy_http_version  1.1;
@@ -35,9 +44,9 @@ PLATFORM_SERVER_BLOCK = """
     include conf.d/elasticbeanstalk/*.conf;
   }
 """
-"""The server block of the Elastic Beanstalk platforms' own /etc/nginx/nginx.conf on
-Amazon Linux 2023 (as published from instances; port made free): it has ``location /``
-itself, with the websocket upgrade and X-Forwarded-For, ``gzip off``, and includes
+"""The server block of the Elastic Beanstalk Docker platform's own /etc/nginx/nginx.conf
+(as published from instances; port made free, gzip lines from :data:`SERVER_GZIP`): it
+has ``location /`` itself, with the websocket upgrade and X-Forwarded-For, and includes
 conf.d/elasticbeanstalk/*.conf inside the server block. A second ``location /`` or
 ``gzip`` directive there stops nginx, and the deploy."""
 
@@ -47,11 +56,18 @@ def nginx_program() -> str | None:
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
 
 
-def write_platform_config(directory: Path, listen_port: int, app_port: int) -> Path:
+def write_platform_config(
+    directory: Path,
+    listen_port: int,
+    app_port: int,
+    server_gzip: str = "docker",
+    leave_out: tuple[str, ...] = (),
+) -> Path:
     """The platform's nginx.conf, listening on ``listen_port`` and passing to the app on
-    ``app_port`` (the platform's upstream "docker"), with this app's conf.d copied in:
-    its path. http includes conf.d/*.conf, then the server block."""
-    shutil.copytree(NGINX_DIR, directory / "conf.d")
+    ``app_port`` (the platform's upstream "docker"), its server block's gzip lines
+    ``SERVER_GZIP[server_gzip]``, with this app's conf.d copied in but for the files
+    named in ``leave_out``: its path. http includes conf.d/*.conf, then the server block."""
+    shutil.copytree(NGINX_DIR, directory / "conf.d", ignore=shutil.ignore_patterns(*leave_out))
     config = directory / "nginx.conf"
     config.write_text(
         f"pid {directory}/nginx.pid;\nerror_log {directory}/error.log;\n"
@@ -62,7 +78,9 @@ def write_platform_config(directory: Path, listen_port: int, app_port: int) -> P
             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         )
         + f"  upstream docker {{ server 127.0.0.1:{app_port}; }}\n"
-        + PLATFORM_SERVER_BLOCK.replace("LISTEN_PORT", str(listen_port))
+        + PLATFORM_SERVER_BLOCK.replace("LISTEN_PORT", str(listen_port)).replace(
+            "SERVER_GZIP", SERVER_GZIP[server_gzip]
+        )
         + "}\n"
     )
     return config
@@ -76,14 +94,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def platform_nginx(directory: Path, app_port: int) -> Iterator[str]:
-    """nginx running the platform's configuration in front of the app on ``app_port``:
-    its URL. RuntimeError if nginx is missing or does not listen within 10 s."""
+def platform_nginx(directory: Path, app_port: int, **settings: object) -> Iterator[str]:
+    """nginx running the platform's configuration (:func:`write_platform_config`, with
+    ``settings``) in front of the app on ``app_port``: its URL. RuntimeError if nginx is
+    missing or does not listen within 10 s."""
     program = nginx_program()
     if program is None:
         raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
     port = free_port()
-    config = write_platform_config(directory, port, app_port)
+    config = write_platform_config(directory, port, app_port, **settings)
     server = subprocess.Popen(
         [program, "-p", str(directory), "-c", str(config), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,

@@ -27,6 +27,7 @@ from potato_disease.ui import uploads
 from tests.platform_nginx import (
     NGINX_DIR,
     PLATFORM_SERVER_BLOCK,
+    SERVER_GZIP,
     free_port,
     nginx_program,
     platform_nginx,
@@ -631,11 +632,12 @@ def test_nothing_in_the_server_block_redefines_the_platforms_location():
         assert not re.search(r"^\s*location\s+/\s*\{", path.read_text(), flags=re.MULTILINE), path
 
 
-def test_nginx_accepts_the_configuration(tmp_path):
+@pytest.mark.parametrize("server_gzip", SERVER_GZIP)
+def test_nginx_accepts_the_configuration(tmp_path, server_gzip):
     nginx = nginx_program()
     if nginx is None:
         pytest.skip("nginx is not installed (apt-get install nginx to run this check)")
-    config = write_platform_config(tmp_path, free_port(), free_port())
+    config = write_platform_config(tmp_path, free_port(), free_port(), server_gzip)
     result = subprocess.run(
         [nginx, "-t", "-p", str(tmp_path), "-c", str(config)],
         capture_output=True,
@@ -647,7 +649,13 @@ def test_nginx_accepts_the_configuration(tmp_path):
 
 class AppStandIn(http.server.SimpleHTTPRequestHandler):
     """Serves the files of the folder ``directory`` is set to, as Streamlit serves its
-    own: uncompressed, whatever the browser accepts."""
+    own: uncompressed, whatever the browser accepts, JavaScript as application/javascript
+    (Python's own type for it, text/javascript, is one the Docker platform compresses)."""
+
+    extensions_map = {  # noqa: RUF012 (the base class's attribute, overridden as it is)
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "application/javascript",
+    }
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # quiet: the test reads what nginx passes on
@@ -659,8 +667,9 @@ def fetch(url: str, **headers: str) -> tuple[dict[str, str], bytes]:
         return {k.lower(): v for k, v in response.headers.items()}, response.read()
 
 
+@pytest.mark.parametrize("server_gzip", SERVER_GZIP)
 def test_streamlits_static_files_go_compressed_through_nginx_and_nothing_else_changes(
-    tmp_path,
+    tmp_path, server_gzip
 ):
     if nginx_program() is None:
         pytest.skip("nginx is not installed (apt-get install nginx to run this check)")
@@ -672,16 +681,21 @@ def test_streamlits_static_files_go_compressed_through_nginx_and_nothing_else_ch
     handler = functools.partial(AppStandIn, directory=str(served))
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as app:
         threading.Thread(target=app.serve_forever, daemon=True).start()
-        with platform_nginx(tmp_path / "nginx", app.server_address[1]) as url:
+        with platform_nginx(
+            tmp_path / "nginx", app.server_address[1], server_gzip=server_gzip
+        ) as url:
             headers, body = fetch(f"{url}/static/js/index.js", **{"Accept-Encoding": "gzip"})
             assert headers.get("content-encoding") == "gzip", headers
             assert gzip.decompress(body).decode() == script and len(body) < len(script) / 10
             assert "Accept-Encoding" in headers.get("vary", "")  # caches keep both apart
+            assert "max-age=31536000" in headers.get("strict-transport-security", "")
             headers, body = fetch(f"{url}/static/js/index.js")  # a browser that cannot
             assert "content-encoding" not in headers and body.decode() == script
+            # The page goes through the platform's own location, as it did before.
             headers, body = fetch(f"{url}/", **{"Accept-Encoding": "gzip"})
-            assert "content-encoding" not in headers  # the platform's location, as it was
-            assert body.startswith(b"<html>")
+            compressed = headers.get("content-encoding") == "gzip"
+            assert compressed == (server_gzip == "docker"), headers
+            assert (gzip.decompress(body) if compressed else body).startswith(b"<html>")
         app.shutdown()
 
 
