@@ -53,6 +53,8 @@ and explain resistance management.
 - If a photo is attached, say briefly what you see and whether it fits the diagnosis.
 - Be concise and practical: short paragraphs or bullet points, metric units. If you are \
 not sure, say so. Never invent products, doses or sources.
+- No Markdown headings: mark a title in bold. (The answer sits under the page's own \
+headings.)
 - Answer in the language of the question.
 - Only answer questions about potatoes, their diseases and pests, and growing them. \
 Decline anything else in one sentence.
@@ -526,4 +528,6 @@ class Assistant:
         reply.notice = offline_notice(reason)
         if answered:
             yield "\n\n---\n\n*Gemini's answer broke off; here is the built-in guide's.*\n\n"
-        yield from offline_answer(reply.sources, case)
+        sources = reply.sources
+        reply.sources, _ = quoted_and_named(sources)  # what the guide's answer quotes
+        yield from offline_answer(sources, case)
