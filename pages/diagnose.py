@@ -18,7 +18,7 @@ from potato_disease.ui.diagnosis_view import (
     show_verdict,
 )
 from potato_disease.ui.kept_photos import forget_uploads, uploads_kept_across_pages
-from potato_disease.ui.photo_shrinking import LONG_SIDE, shrink_photos_before_sending
+from potato_disease.ui.photo_shrinking import shrink_photos_before_sending
 from potato_disease.ui.uploads import (
     MAX_PHOTOS_AT_ONCE,
     diagnose_uploads,
@@ -35,10 +35,8 @@ UPLOADER_KEY = "leaf_photos"
 
 st.title("Diagnose a potato leaf")
 st.caption(
-    "One leaf per photo, close up, in daylight. Several photos can be uploaded at once. "
-    "Large JPEG photos are made smaller on this device before they are sent "
-    f"({LONG_SIDE:,} px on the longest side, ample for a diagnosis), so they go quickly on "
-    "slow mobile data; HEIC photos (an iPhone's usual format) go as they are."
+    "One leaf per photo, close up, in daylight. Several photos can be uploaded at once; "
+    "large JPEGs are made smaller on this device before they are sent."
 )
 
 uploaded_files = st.file_uploader(
