@@ -368,6 +368,8 @@ def test_on_a_phone_no_page_scrolls_sideways_and_grey_text_is_readable(
     page.get_by_role("button", name="Save to history").wait_for()
     shot(page, "11-phone-diagnosis")
     assert sideways_overflow(page) <= 0
+    verdict = page.get_by_text("Late blight (", exact=False).first.bounding_box()
+    assert verdict["y"] + verdict["height"] <= PHONE["viewport"]["height"]  # no scrolling
     assert_headings_in_order(page)
     caption = page.locator('[data-testid="stCaptionContainer"] p').first
     assert caption.evaluate(CONTRAST) >= 4.5
