@@ -22,8 +22,17 @@ st.session_state.setdefault("chat_turns", [])
 st.session_state.setdefault("gemini_calls_used", 0)
 
 
-def show_extras(turn: dict) -> None:
-    """The offline notice and the guide sections under an answer."""
+GUIDE_QUESTION = "guide_question"  # a guide section chosen to read next, asked on the rerun
+
+
+def ask_for(section: str) -> None:
+    """Ask, on the coming rerun, for a guide section by its name."""
+    st.session_state[GUIDE_QUESTION] = section
+
+
+def show_extras(turn: dict, latest: bool) -> None:
+    """The offline notice and the guide sections under an answer; under the latest, the
+    sections it left out, each a button that asks for it (a tap, not its name typed)."""
     if turn.get("limit_reached"):
         st.warning(turn["notice"])
     elif turn.get("notice"):
@@ -31,6 +40,16 @@ def show_extras(turn: dict) -> None:
     if turn.get("sources"):
         with st.expander("Guide sections used"):
             st.markdown("\n".join(f"- {name}" for name in turn["sources"]))
+    if latest and turn.get("further"):
+        st.caption("Also in the guide:")
+        for name in turn["further"]:
+            st.button(
+                name,
+                key=f"read-{name}",
+                on_click=ask_for,
+                args=(name,),
+                icon=":material/menu_book:",
+            )
 
 
 st.title("Ask the assistant")
@@ -88,15 +107,20 @@ if assistant.has_gemini:
     else:
         st.caption(f"Gemini questions left in this session: {calls_left}.")
 
-for turn in st.session_state["chat_turns"]:
+chosen_section = st.session_state.pop(GUIDE_QUESTION, None)
+question = (
+    st.chat_input(
+        "Ask about this leaf, a disease, or what to do", max_chars=MAX_QUESTION_CHARACTERS
+    )
+    or chosen_section
+)
+
+turns = st.session_state["chat_turns"]
+for number, turn in enumerate(turns, start=1):
     with st.chat_message(turn["role"]):
         said = turn["content"]
         st.markdown(said if turn["role"] == "assistant" else escape_markdown(said))
-        show_extras(turn)
-
-question = st.chat_input(
-    "Ask about this leaf, a disease, or what to do", max_chars=MAX_QUESTION_CHARACTERS
-)
+        show_extras(turn, latest=number == len(turns) and not question)
 
 if question:
     history = [{"role": t["role"], "content": t["content"]} for t in st.session_state["chat_turns"]]
@@ -122,6 +146,7 @@ if question:
                 "notice": reply.notice,
                 "limit_reached": reply.limit_reached,
                 "sources": [section_name(section) for section in reply.sources],
+                "further": [section_name(section) for section in reply.further],
             }
-            show_extras(answer_turn)
+            show_extras(answer_turn, latest=True)
             st.session_state["chat_turns"] += [{"role": "user", "content": question}, answer_turn]

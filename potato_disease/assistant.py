@@ -75,8 +75,8 @@ LABEL_REMINDER = (
 )
 OFFLINE_QUOTE_WORDS = 200
 """About how many of the guide's words an offline answer quotes: always the best passage
-(108 words at the median), then the next ones while they fit; the rest are named, to ask
-about. Three passages in full came to 350-520 words, three screens of a phone."""
+(108 words at the median), then the next ones while they fit; the rest are offered to
+read next. Three passages in full came to 350-520 words, three screens of a phone."""
 NO_KEY_REASON = "the online assistant (Gemini) is not set up on this server"
 NO_WEATHER_KNOWN = (
     "The guide has no weather forecasts. For the late blight weather where a photo was "
@@ -234,8 +234,9 @@ class Reply:
     ``mode`` starts as "gemini" when Gemini accepted the question, and becomes "offline"
     (with a ``notice`` saying why) if Gemini fails part-way and the guide takes over.
     ``sources`` are the guide sections it draws on: Gemini's context, or the sections an
-    offline answer quotes. ``calls_used`` is the session's new Gemini call count, for the
-    caller to keep.
+    offline answer quotes; ``further``, those an offline answer found but left out, to
+    offer next. ``calls_used`` is the session's new Gemini call count, for the caller to
+    keep.
     """
 
     chunks: Iterator[str]
@@ -244,6 +245,7 @@ class Reply:
     sources: list[GuideSection]
     calls_used: int
     limit_reached: bool = False
+    further: list[GuideSection] = field(default_factory=list)
 
 
 def section_name(section: GuideSection) -> str:
@@ -327,7 +329,7 @@ def quoted_and_named(
     sections: Sequence[GuideSection],
 ) -> tuple[list[GuideSection], list[GuideSection]]:
     """The best-ranked ``sections`` to quote, within :data:`OFFLINE_QUOTE_WORDS` (the
-    first always), and the rest, in rank order, to name."""
+    first always), and the rest, in rank order, to offer next."""
     words = 0
     for count, section in enumerate(sections):
         words += len(section.text.split())
@@ -339,9 +341,9 @@ def quoted_and_named(
 def offline_answer(
     sections: Sequence[GuideSection], case: CaseContext | None, weather: str | None = None
 ) -> Iterator[str]:
-    """An answer made of the guide sections found, the best quoted with their names and
-    the rest named (:func:`quoted_and_named`), in pieces; the ``case`` reminded first, with
-    its blight weather, or else ``weather`` (asked for)."""
+    """An answer made of the best guide sections found (:func:`quoted_and_named`; the
+    caller offers the rest), quoted with their names, in pieces; the ``case`` reminded
+    first, with its blight weather, or else ``weather`` (asked for)."""
     if case is not None:
         yield case_reminder(case) + "\n\n"
         weather = case.blight_weather or weather
@@ -350,13 +352,10 @@ def offline_answer(
     if not sections:
         yield NOTHING_FOUND
         return
-    quoted, named = quoted_and_named(sections)
+    quoted, _ = quoted_and_named(sections)
     yield "Here is what the built-in guide says:\n\n"
     for section in quoted:
         yield f"**{section_name(section)}**\n\n{section.text}\n\n"
-    if named:
-        names = "; ".join(f"*{section_name(section)}*" for section in named)
-        yield f"Also in the guide, ask for them by name: {names}.\n\n"
     if any("FRAC" in section.text or "IRAC" in section.text for section in quoted):
         yield LABEL_REMINDER
 
@@ -495,8 +494,9 @@ class Assistant:
         limit_reached: bool = False,
     ) -> Reply:
         chunks = offline_answer(sections, case, weather)
-        quoted, _ = quoted_and_named(sections)
-        return Reply(chunks, "offline", offline_notice(reason), quoted, calls_used, limit_reached)
+        quoted, further = quoted_and_named(sections)
+        notice = offline_notice(reason)
+        return Reply(chunks, "offline", notice, quoted, calls_used, limit_reached, further)
 
     def _relay(
         self,
@@ -529,5 +529,5 @@ class Assistant:
         if answered:
             yield "\n\n---\n\n*Gemini's answer broke off; here is the built-in guide's.*\n\n"
         sources = reply.sources
-        reply.sources, _ = quoted_and_named(sources)  # what the guide's answer quotes
+        reply.sources, reply.further = quoted_and_named(sources)  # as any offline answer
         yield from offline_answer(sources, case)

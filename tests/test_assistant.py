@@ -399,8 +399,8 @@ def test_offline_answers_are_short_and_say_where_to_read_more():
     chemical, *_ = reply.sources
     assert chemical.heading == "What to do now: Chemical" and chemical.text in text
     assert sum(len(section.text.split()) for section in reply.sources) <= OFFLINE_QUOTE_WORDS
-    also = text.split("Also in the guide, ask for them by name: ")[1]
-    assert "*Early blight — Resistance management*" in also
+    assert "Resistance management" in [section.heading for section in reply.further]
+    assert not any(section.text in text for section in reply.further)  # offered, not quoted
     assert len(text.split()) < 300  # three passages in full were 498 words
 
 
@@ -537,6 +537,24 @@ def test_page_answers_offline_without_a_key(page_environment):
     turns = app.session_state["chat_turns"]
     assert [turn["role"] for turn in turns] == ["user", "assistant"]
     assert turns[1]["sources"] and turns[1]["notice"]
+
+
+def test_page_offers_the_guide_sections_left_out_and_a_tap_reads_one(page_environment):
+    case = {"label": "late_blight", "confidence": 0.91}
+    app = run_page("How do I control late blight?", current_case=case)
+    offered = [button.label for button in app.button if (button.key or "").startswith("read-")]
+    assert "Late blight — What to do now: Chemical" in offered
+
+    next(button for button in app.button if button.label == offered[-1]).click().run()
+    assert not app.exception
+    assert [message.name for message in app.chat_message] == ["user", "assistant"] * 2
+    turns = app.session_state["chat_turns"]
+    assert turns[2]["content"] == offered[-1]  # asked by its name
+    assert turns[3]["sources"][0] == offered[-1]  # and read: that section comes first
+    still_offered = [
+        button.label for button in app.button if (button.key or "").startswith("read-")
+    ]
+    assert offered[-1] not in still_offered  # under the latest answer only
 
 
 def test_page_shows_the_case_and_clears_the_chat(page_environment):

@@ -153,6 +153,9 @@ def test_diagnose_save_find_in_history_and_ask(
     ask_assistant(page, "Current case", "How do I control late blight?")
     page.get_by_text("offline", exact=False).first.wait_for()
     page.get_by_text("Late blight — What to do now", exact=False).first.wait_for()
+    wait_for_the_run_to_end(page)
+    page.get_by_role("button", name="Late blight — What to do now: Chemical").click()  # read next
+    page.get_by_text("with their FRAC group codes", exact=False).first.wait_for()
     shot(page, "3-assistant")
     assert_headings_in_order(page)
 
