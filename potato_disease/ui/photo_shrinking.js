@@ -166,6 +166,14 @@ export default function ({ parentElement, data }) {
   if (!canReplaceFiles()) return undefined;
   const box = `.st-key-${data.uploader_key}`;
   const resent = new WeakSet();
+  // Photos chosen again before the last ones went wait their turn: one decoded photo in
+  // a phone's memory at a time, and they reach the uploader in the order chosen.
+  let queue = Promise.resolve();
+  const inTurn = (chosen) => {
+    queue = queue
+      .then(() => sendSmaller(chosen))
+      .catch((error) => console.warn("Photos not sent:", error)); // the next still go
+  };
 
   // The photos in `event` to make smaller, or null where it is not the upload box's
   // event or holds no large JPEG.
@@ -203,7 +211,7 @@ export default function ({ parentElement, data }) {
     const chosen = photosToShrink(event, event.target.files);
     if (chosen === null) return;
     event.stopImmediatePropagation();
-    sendSmaller(chosen);
+    inTurn(chosen);
   }
 
   function onDrop(event) {
@@ -214,7 +222,7 @@ export default function ({ parentElement, data }) {
     if (chosen === null) return;
     event.preventDefault(); // or the browser opens the photo in place of the app
     event.stopImmediatePropagation();
-    sendSmaller(chosen);
+    inTurn(chosen);
   }
 
   document.addEventListener("change", onChange, true);
