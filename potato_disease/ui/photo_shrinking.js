@@ -17,6 +17,12 @@
 const EXIF_HEADER = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
 const ORIENTATION_TAG = 0x0112;
 const HEADER_BYTES = 256 * 1024; // SOI, APP0 and APP1 (at most 64 KiB) lie within
+const SHRINK_TIMEOUT_MS = 20000; // a photo not made smaller by then goes as taken
+// Streamlit mounts the component again when the theme changes, without unmounting the
+// last one: the live one is kept here, and events it sends again are marked with RESENT
+// so that no listener, of this mount or another, holds them a second time.
+const LIVE = Symbol.for("potato_disease.photo_shrinker");
+const RESENT = Symbol.for("potato_disease.photo_shrinker.resent");
 
 function isJpeg(file) {
   return file.type === "image/jpeg" || /\.jpe?g$/i.test(file.name);
@@ -104,6 +110,14 @@ async function shrunk(file, longSide, quality) {
   }
 }
 
+function withinTime(promise, milliseconds) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not done in ${milliseconds} ms`)), milliseconds);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 async function shrinkEach(files, settings, progress) {
   const sent = [];
   for (const file of files) {
@@ -111,7 +125,8 @@ async function shrinkEach(files, settings, progress) {
     // One at a time: a decoded 12-megapixel photo takes 48 MB of a phone's memory.
     const worth = isJpeg(file) && file.size >= settings.min_bytes;
     try {
-      sent.push(worth ? await shrunk(file, settings.long_side, settings.quality) : file);
+      const smaller = () => shrunk(file, settings.long_side, settings.quality);
+      sent.push(worth ? await withinTime(smaller(), SHRINK_TIMEOUT_MS) : file);
     } catch (error) {
       console.warn("Photo sent as taken:", file.name, error);
       sent.push(file);
@@ -164,25 +179,33 @@ export { exifSegment, markUpright }; // for the browser tests
 export default function ({ parentElement, data }) {
   const status = parentElement.querySelector(".status");
   if (!canReplaceFiles()) return undefined;
+  if (typeof window[LIVE] === "function") window[LIVE](); // the last mount's listeners go
   const box = `.st-key-${data.uploader_key}`;
-  const resent = new WeakSet();
+
+  const worthShrinking = (file) => isJpeg(file) && file.size >= data.min_bytes;
   // Photos chosen again before the last ones went wait their turn: one decoded photo in
   // a phone's memory at a time, and they reach the uploader in the order chosen.
   let queue = Promise.resolve();
+  let pending = 0;
   const inTurn = (chosen) => {
+    pending += 1;
     queue = queue
       .then(() => sendSmaller(chosen))
-      .catch((error) => console.warn("Photos not sent:", error)); // the next still go
+      .catch((error) => console.warn("Photos not sent:", error)) // the next still go
+      .finally(() => {
+        pending -= 1;
+      });
   };
 
-  // The photos in `event` to make smaller, or null where it is not the upload box's
-  // event or holds no large JPEG.
-  function photosToShrink(event, files) {
-    if (resent.has(event) || !(event.target instanceof Element)) return null;
+  // The photos in `event` to hold and send in turn, or null where it is not the upload
+  // box's event, or holds no large JPEG while nothing waits before it.
+  function photosToHold(event, files) {
+    if (event[RESENT] || !(event.target instanceof Element)) return null;
     if (!event.target.closest(box)) return null;
-    status.textContent = ""; // what it said of the photos chosen before
+    if (pending === 0) status.textContent = ""; // what it said of the photos chosen before
     const chosen = Array.from(files || []);
-    return chosen.some((file) => isJpeg(file) && file.size >= data.min_bytes) ? chosen : null;
+    if (chosen.length === 0) return null;
+    return pending > 0 || chosen.some(worthShrinking) ? chosen : null;
   }
 
   // `chosen`, each photo made smaller that can be, put into the box's file input and
@@ -201,14 +224,15 @@ export default function ({ parentElement, data }) {
     const input = document.querySelector(`${box} input[type="file"]`);
     if (input === null) return; // the page has gone: nothing to send them to
     input.files = transferOf(sent).files;
-    status.textContent = summary(chosen, sent);
+    const said = summary(chosen, sent);
+    if (said || chosen.some(worthShrinking)) status.textContent = said; // not of a batch let by
     const again = new Event("change", { bubbles: true });
-    resent.add(again);
+    again[RESENT] = true;
     input.dispatchEvent(again);
   }
 
   function onChange(event) {
-    const chosen = photosToShrink(event, event.target.files);
+    const chosen = photosToHold(event, event.target.files);
     if (chosen === null) return;
     event.stopImmediatePropagation();
     inTurn(chosen);
@@ -218,7 +242,7 @@ export default function ({ parentElement, data }) {
     const transfer = event.dataTransfer;
     if (!transfer || dropsAFolder(transfer)) return;
     // The dropped files are readable only while the event is handled: taken now.
-    const chosen = photosToShrink(event, transfer.files);
+    const chosen = photosToHold(event, transfer.files);
     if (chosen === null) return;
     event.preventDefault(); // or the browser opens the photo in place of the app
     event.stopImmediatePropagation();
@@ -228,9 +252,12 @@ export default function ({ parentElement, data }) {
   document.addEventListener("change", onChange, true);
   document.addEventListener("drop", onDrop, true);
   status.dataset.listening = "yes"; // for tests: photos chosen from now on are seen
-  return () => {
+  function stopListening() {
     document.removeEventListener("change", onChange, true);
     document.removeEventListener("drop", onDrop, true);
     delete status.dataset.listening;
-  };
+    if (window[LIVE] === stopListening) delete window[LIVE];
+  }
+  window[LIVE] = stopListening;
+  return stopListening;
 }

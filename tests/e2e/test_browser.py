@@ -565,6 +565,11 @@ def test_a_large_file_the_browser_cannot_read_is_sent_as_it_is_and_refused_by_th
     damaged.write_bytes(b"\xff\xd8\xff" + np.random.default_rng(0).bytes(1_500_000))
     page = open_app(browser, app_url, RECORD_FILES_SENT)
     wait_for_the_photo_shrinker(page)
+    # A theme change mounts the shrinker again without unmounting it: two listeners, which
+    # once passed a photo they could not make smaller back and forth, never sending it.
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(2_000)
+    wait_for_the_photo_shrinker(page)
     page.locator("input[type=file]").first.set_input_files(str(damaged))
     page.get_by_text("This file is not a photo we can read.").wait_for()
     assert page.evaluate("window.filesSent") == [damaged.stat().st_size]  # not lost
