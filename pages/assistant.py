@@ -140,13 +140,18 @@ if question:
             st.error("Sorry, the assistant could not answer just now. Please try again.")
         else:
             st.session_state["gemini_calls_used"] = reply.calls_used
+            read = {
+                name for turn in st.session_state["chat_turns"] for name in turn.get("sources", [])
+            }
             answer_turn = {
                 "role": "assistant",
                 "content": text if isinstance(text, str) else "".join(map(str, text)),
                 "notice": reply.notice,
                 "limit_reached": reply.limit_reached,
                 "sources": [section_name(section) for section in reply.sources],
-                "further": [section_name(section) for section in reply.further],
+                "further": [  # offered to read next, unless read in this chat already
+                    name for name in map(section_name, reply.further) if name not in read
+                ],
             }
             show_extras(answer_turn, latest=True)
             st.session_state["chat_turns"] += [{"role": "user", "content": question}, answer_turn]

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from itertools import chain
 from typing import Any, Literal
 
@@ -21,7 +22,7 @@ from google.genai import errors, types
 
 from potato_disease.blight_weather import HUTTON_RULE
 from potato_disease.config import Settings
-from potato_disease.guide import GuideSection, asks_about_weather, search_guide
+from potato_disease.guide import GuideSection, all_sections, asks_about_weather, search_guide
 from potato_disease.labels import DISPLAY_NAMES, MODEL_CLASSES
 from potato_disease.markdown_safety import without_images
 from potato_disease.photo_exif import coarse
@@ -325,6 +326,18 @@ def case_reminder(case: CaseContext) -> str:
     )
 
 
+@cache
+def _sections_by_name() -> dict[str, GuideSection]:
+    return {section_name(section): section for section in all_sections()}
+
+
+def named_section(question: str) -> GuideSection | None:
+    """The guide section a question is the exact name of ('Late blight — What to do now',
+    as the Assistant page's buttons ask for one), or None. Searched for, such a name
+    often finds another section first: 'what to do now' is all stopwords."""
+    return _sections_by_name().get(question)
+
+
 def quoted_and_named(
     sections: Sequence[GuideSection],
 ) -> tuple[list[GuideSection], list[GuideSection]]:
@@ -453,6 +466,9 @@ class Assistant:
         """Answer a question (ValueError if it is empty or too long); see :class:`Reply`."""
         question = clean_question(question)
         found = search_guide(question, case.focus_label if case else None, limit=OFFLINE_SECTIONS)
+        asked_for = named_section(question)
+        if asked_for is not None:  # that section first, then what its name finds
+            found = [asked_for, *(s for s in found if s != asked_for)][:OFFLINE_SECTIONS]
         sections = found[:GUIDE_SECTIONS]  # Gemini's context
         answered_before = any(turn.get("role") != "user" for turn in history)
         reminded_case = None if answered_before else case  # remind once, not every answer
@@ -481,7 +497,7 @@ class Assistant:
             _log_failure(error)
             return self._offline(found, reminded_case, failure_reason(error), calls_used, weather)
         reply = Reply(iter(()), "gemini", None, sections, calls_used)
-        reply.chunks = without_images(self._relay(reply, first, stream, reminded_case))
+        reply.chunks = without_images(self._relay(reply, first, stream, reminded_case, found))
         return reply
 
     def _offline(
@@ -504,8 +520,10 @@ class Assistant:
         first: types.GenerateContentResponse | None,
         rest: Iterator[types.GenerateContentResponse],
         case: CaseContext | None,
+        found: list[GuideSection],
     ) -> Iterator[str]:
-        """Yield Gemini's text; if it fails or says nothing, switch the reply to the guide."""
+        """Yield Gemini's text; if it fails or says nothing, switch the reply to the guide's
+        answer from the sections ``found``."""
         answered = False
         try:
             for response in chain([first] if first is not None else [], rest):
@@ -528,6 +546,5 @@ class Assistant:
         reply.notice = offline_notice(reason)
         if answered:
             yield "\n\n---\n\n*Gemini's answer broke off; here is the built-in guide's.*\n\n"
-        sources = reply.sources
-        reply.sources, reply.further = quoted_and_named(sources)  # as any offline answer
-        yield from offline_answer(sources, case)
+        reply.sources, reply.further = quoted_and_named(found)  # as any offline answer
+        yield from offline_answer(found, case)

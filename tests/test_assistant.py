@@ -35,7 +35,7 @@ from potato_disease.assistant import (
     section_name,
 )
 from potato_disease.config import settings_from_env
-from potato_disease.guide import GuideSection
+from potato_disease.guide import GuideSection, all_sections
 from potato_disease.resources import get_gemini_client
 
 API_KEY = "test-key-7f3a9c"  # what a real key looks like does not matter: it must never leak
@@ -555,6 +555,20 @@ def test_page_offers_the_guide_sections_left_out_and_a_tap_reads_one(page_enviro
         button.label for button in app.button if (button.key or "").startswith("read-")
     ]
     assert offered[-1] not in still_offered  # under the latest answer only
+    quoted = {name for turn in turns for name in turn.get("sources", [])}
+    assert not quoted & set(still_offered)  # nothing quoted in this chat is offered again
+
+
+@pytest.mark.parametrize("label", [None, "early_blight"])
+def test_every_guide_section_asked_for_by_its_name_is_the_one_quoted(label):
+    """As the page's buttons ask: by search alone, 16 of the 88 names found another
+    section first ('what to do now' is all stopwords)."""
+    assistant = Assistant(settings_from_env({}))
+    case = CaseContext(label, 0.9) if label else None
+    for section in all_sections():
+        reply = assistant.answer(section_name(section), [], case)
+        text = read(reply)
+        assert reply.sources[0] == section and section.text in text, section_name(section)
 
 
 def test_page_shows_the_case_and_clears_the_chat(page_environment):

@@ -14,7 +14,12 @@ from potato_disease.guide.documents import (
     load_guide,
     parse_document,
 )
-from potato_disease.guide.search import GuideSection, asks_about_weather, search_guide
+from potato_disease.guide.search import (
+    GuideSection,
+    all_sections,
+    asks_about_weather,
+    search_guide,
+)
 
 __all__ = [
     "LEAF_SECTIONS",
@@ -24,6 +29,7 @@ __all__ = [
     "TREATMENT_SUBSECTIONS",
     "GuideEntry",
     "GuideSection",
+    "all_sections",
     "asks_about_weather",
     "guide_entry",
     "load_guide",

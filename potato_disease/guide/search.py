@@ -210,6 +210,11 @@ def _index() -> _Index:
     return _Index(sections=sections, retriever=retriever)
 
 
+def all_sections() -> tuple[GuideSection, ...]:
+    """Every searchable passage of the guide, label by label, in document order."""
+    return _index().sections
+
+
 def query_weights(question: str) -> dict[str, float]:
     """The question's terms with weights: its own words 1, related words ``SYNONYM_WEIGHT``."""
     weights: dict[str, float] = {}
