@@ -354,9 +354,9 @@ def quoted_and_named(
 def offline_answer(
     sections: Sequence[GuideSection], case: CaseContext | None, weather: str | None = None
 ) -> Iterator[str]:
-    """An answer made of the best guide sections found (:func:`quoted_and_named`; the
-    caller offers the rest), quoted with their names, in pieces; the ``case`` reminded
-    first, with its blight weather, or else ``weather`` (asked for)."""
+    """An answer quoting the guide ``sections`` with their names (those
+    :func:`quoted_and_named` chose; the caller offers the rest), in pieces; the ``case``
+    reminded first, with its blight weather, or else ``weather`` (asked for)."""
     if case is not None:
         yield case_reminder(case) + "\n\n"
         weather = case.blight_weather or weather
@@ -365,11 +365,10 @@ def offline_answer(
     if not sections:
         yield NOTHING_FOUND
         return
-    quoted, _ = quoted_and_named(sections)
     yield "Here is what the built-in guide says:\n\n"
-    for section in quoted:
+    for section in sections:
         yield f"**{section_name(section)}**\n\n{section.text}\n\n"
-    if any("FRAC" in section.text or "IRAC" in section.text for section in quoted):
+    if any("FRAC" in section.text or "IRAC" in section.text for section in sections):
         yield LABEL_REMINDER
 
 
@@ -509,8 +508,8 @@ class Assistant:
         weather: str | None = None,
         limit_reached: bool = False,
     ) -> Reply:
-        chunks = offline_answer(sections, case, weather)
         quoted, further = quoted_and_named(sections)
+        chunks = offline_answer(quoted, case, weather)
         notice = offline_notice(reason)
         return Reply(chunks, "offline", notice, quoted, calls_used, limit_reached, further)
 
@@ -547,4 +546,4 @@ class Assistant:
         if answered:
             yield "\n\n---\n\n*Gemini's answer broke off; here is the built-in guide's.*\n\n"
         reply.sources, reply.further = quoted_and_named(found)  # as any offline answer
-        yield from offline_answer(found, case)
+        yield from offline_answer(reply.sources, case)

@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.e2e.browser import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 NGINX_DIR = ROOT / ".platform" / "nginx" / "conf.d"
 
@@ -84,13 +86,6 @@ def write_platform_config(
         + "}\n"
     )
     return config
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
