@@ -34,7 +34,7 @@ from tests.e2e.browser import (
 )
 from tests.fake_open_meteo import FakeOpenMeteo, forecast_answer, serve_fake_open_meteo
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]  # one app server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "e2e"
@@ -479,7 +479,9 @@ def sideways_phone_photo(leaf: Path, path: Path) -> Path:
 def first_photo_shown_upright(page: object) -> bool:
     """Whether the first photo on the page is taller than wide, as a phone held upright."""
     shown = page.locator("[data-testid='stImage'] img").first
-    width, height = shown.evaluate("image => [image.naturalWidth, image.naturalHeight]")
+    width, height = shown.evaluate(  # once loaded: before, both are 0
+        "async image => { await image.decode(); return [image.naturalWidth, image.naturalHeight]; }"
+    )
     return width < height
 
 
