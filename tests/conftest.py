@@ -34,6 +34,12 @@ from tests.aws_test_services import REGION, SubscribedTopic, moto_server, subscr
 from tests.fake_open_meteo import FakeOpenMeteo, forecast_answer, serve_fake_open_meteo
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (order kept otherwise), so that with two workers the longest ones
+    start at once and the quick ones fill in around them instead of trailing on one."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def no_real_weather_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tests never reach the real weather service: weather is off unless a test serves

@@ -98,6 +98,7 @@ def test_the_client_address_is_the_one_the_trusted_proxies_saw(forwarded_for, pe
     assert access.client_address(forwarded_for, peer, hops) == expected
 
 
+@pytest.mark.slow  # 21 sessions of the app
 def test_the_app_shuts_out_an_address_across_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 from PIL import Image
 
 from training import finetune
@@ -60,6 +61,7 @@ def _two_colour_pack() -> PhotoPack:
     )
 
 
+@pytest.mark.slow  # builds and loads a backbone
 def test_imagenet_start_loads_the_variants_backbone(tmp_path: Path) -> None:
     path, network = _imagenet_weights(tmp_path, LITE1)
     pack = _two_colour_pack()

@@ -218,6 +218,7 @@ def test_distilled_targets_move_towards_the_teachers_mean_answer() -> None:
     assert np.allclose(unchanged, targets)
 
 
+@pytest.mark.slow  # loads the shipped Keras model twice
 def test_a_half_size_weights_file_teaches_like_the_saved_model(tmp_path) -> None:
     """A teacher given as a float16 ``.weights.h5`` copy (small enough for a GPU call)
     answers as the ``.keras`` model it was written from, to float16 rounding."""
