@@ -239,6 +239,7 @@ def test_what_is_typed_in_a_form_and_not_yet_saved_outlives_other_changes_on_the
     page.get_by_text("Options: heatmap off, blind review off").wait_for()
     page.get_by_text("Show where the model looked (heatmap)").click()  # and another
     page.get_by_text("Options: heatmap on, blind review off").wait_for()
+    wait_for_the_run_to_end(page)  # the forms below are this run's, not the last one's
     expect = pytest.importorskip("playwright.sync_api").expect
     expect(page.get_by_label("Field", exact=True).first).to_have_value("E2E typed field")
     expect(page.get_by_label("Notes", exact=True).nth(1)).to_have_value("typed, not saved")
@@ -253,6 +254,7 @@ def test_a_text_file_named_jpg_gets_a_clear_message(
     fake.write_text("this is not a photo")
     page.locator("input[type=file]").first.set_input_files(str(fake))
     page.get_by_text("not a photo we can read", exact=False).wait_for()
+    wait_for_the_run_to_end(page)
     shot(page, "5-bad-file")
     assert page.get_by_text("Traceback").count() == 0
     page.close()
@@ -268,6 +270,7 @@ def test_a_blurred_leaf_is_sent_back_for_a_retake_not_called_a_non_leaf(
     page.locator("input[type=file]").first.set_input_files(str(blurred))
     page.get_by_text("Could not judge this photo").wait_for()
     page.get_by_text("looks blurred", exact=False).first.wait_for()
+    wait_for_the_run_to_end(page)
     shot(page, "6-blurred")
     assert page.get_by_text("does not look like a potato leaf").count() == 0
     page.close()
@@ -283,6 +286,7 @@ def test_blind_review_shows_the_answer_only_after_the_agronomists_own(
     leaf = sample_photos(data_dir, "plantvillage", "early_blight", 1)[0]
     page.locator("input[type=file]").first.set_input_files(str(leaf))
     page.get_by_role("button", name="Show the model's answer").wait_for()
+    wait_for_the_run_to_end(page)
     shot(page, "8-blind-question")
     assert (
         page.get_by_role("tab", name="What to do", exact=True).count() == 0
@@ -306,6 +310,7 @@ def test_several_photos_of_one_plot_combined(app_url: str, browser: object, data
     leaves = sample_photos(data_dir, "field-java", "late_blight", 3)
     page.locator("input[type=file]").first.set_input_files([str(p) for p in leaves])
     page.get_by_text("3 photos").wait_for()
+    wait_for_the_run_to_end(page)
     assert page.get_by_text("Combined:").count() == 0  # only on request
     page.get_by_text("Combine them into one answer").click()
     page.get_by_text("Combined:").wait_for()
@@ -351,6 +356,20 @@ def assert_headings_in_order(page: object) -> None:
     assert all(level <= before + 1 for before, level in zip(levels, levels[1:])), levels
 
 
+LAYOUT_SETTLED = """() => new Promise(resolve => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    let last = -1, unchanged = 0;
+    const look = () => {
+        const width = main.scrollWidth;
+        unchanged = width === last ? unchanged + 1 : 0;
+        last = width;
+        if (unchanged >= 30) resolve(width); else requestAnimationFrame(look);
+    };
+    look();
+})"""
+"""Resolves once the main area's content width has held for 30 animation frames."""
+
+
 def sideways_overflow(page: object) -> int:
     """How many CSS pixels the page's content is wider than its scrolling main area
     (0: nothing to scroll sideways to)."""
@@ -382,7 +401,7 @@ def test_on_a_phone_no_page_scrolls_sideways_and_grey_text_is_readable(
     page.goto(f"{app_url}/about")
     page.get_by_text("Model card: data, method").click()  # its tables are the widest
     page.locator("[data-testid=stExpanderDetails] table").first.wait_for()
-    page.wait_for_timeout(1_000)  # the tables take a moment to be laid out at full width
+    page.evaluate(LAYOUT_SETTLED)  # the tables take a moment to be laid out at full width
     shot(page, "12-phone-about")
     assert sideways_overflow(page) <= 0
     assert_headings_in_order(page)  # the model card's own headings among the page's
@@ -393,10 +412,14 @@ def take_photo(page: object, tries: int = 10) -> None:
     """Press the camera's shutter until it has taken a photo: a press before its video
     plays is lost, and after a rerun the old video may still be on the page."""
     timeout_error = pytest.importorskip("playwright.sync_api").TimeoutError
-    for _ in range(tries):
-        page.get_by_role("button", name="Take Photo").click()
+    taken = page.get_by_role("button", name="Clear photo")
+    taken.wait_for(state="detached")  # the last shot's camera, still shown while a run goes on
+    for attempt in range(tries):
+        if attempt and taken.is_visible():  # the last press took longer than its wait
+            return
         try:
-            page.get_by_role("button", name="Clear photo").wait_for(timeout=5_000)
+            page.get_by_role("button", name="Take Photo").click(timeout=5_000)
+            taken.wait_for(timeout=5_000)
             return
         except timeout_error:
             continue
@@ -411,6 +434,7 @@ def test_several_camera_photos_are_kept_and_diagnosed_together(
     take_photo(page)
     page.get_by_role("button", name="Keep it and take another").click()
     page.get_by_text("1 camera photo kept").wait_for()
+    wait_for_the_run_to_end(page)
     take_photo(page)
     page.get_by_role("heading", name="2 photos").wait_for()  # the kept one and the new one
     for name in ("camera-1.jpg", "camera-2.jpg"):
@@ -560,6 +584,10 @@ def test_photos_dropped_on_the_upload_box_are_made_smaller_too_and_none_is_lost(
     page.close()
 
 
+LIVE_SHRINKER = 'window[Symbol.for("potato_disease.photo_shrinker")]'
+"""The live photo shrinker's mount (its function that stops it listening)."""
+
+
 def test_a_large_file_the_browser_cannot_read_is_sent_as_it_is_and_refused_by_the_server(
     app_url: str, browser: object, tmp_path: Path
 ) -> None:
@@ -569,8 +597,9 @@ def test_a_large_file_the_browser_cannot_read_is_sent_as_it_is_and_refused_by_th
     wait_for_the_photo_shrinker(page)
     # A theme change mounts the shrinker again without unmounting it: two listeners, which
     # once passed a photo they could not make smaller back and forth, never sending it.
+    page.evaluate(f"window.shrinkerBefore = {LIVE_SHRINKER}")
     page.emulate_media(color_scheme="dark")
-    page.wait_for_timeout(2_000)
+    page.wait_for_function(f"{LIVE_SHRINKER} && {LIVE_SHRINKER} !== window.shrinkerBefore")
     wait_for_the_photo_shrinker(page)
     page.locator("input[type=file]").first.set_input_files(str(damaged))
     page.get_by_text("This file is not a photo we can read.").wait_for()
@@ -721,14 +750,39 @@ def test_ticking_a_row_of_the_cases_table_opens_that_case_for_review(
     expect(case_choice).to_have_value(re.compile(f"^#{newer} · .* · E2E pick 1 · "))  # newest
     table = page.get_by_test_id("stDataFrame").first
     table.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)  # the table draws on a canvas
-    # The rows go newest first, 64 px each under a header: tick the second row's box.
+    # The rows go newest first, 64 px each under a header: tick the second row's box. The
+    # table draws on a canvas, which may not take clicks at once: a lost one is retried.
     header_px, row_px = 36, 64
-    table.click(position={"x": 18, "y": header_px + row_px + row_px // 2})
+    for attempt in range(3):
+        table.click(position={"x": 18, "y": header_px + row_px + row_px // 2})
+        try:
+            expect(case_choice).to_have_value(
+                re.compile(f"^#{older} · .* · E2E pick 0 · "), timeout=15_000 * (attempt + 1)
+            )
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     page.get_by_role("heading", name="Review a case").scroll_into_view_if_needed()
-    expect(case_choice).to_have_value(re.compile(f"^#{older} · .* · E2E pick 0 · "))
     shot(page, "14-case-from-table")
     page.close()
+
+
+def point_at_the_dot(page: object, chart: object, place: str, tries: int = 30) -> tuple:
+    """The mouse on the map's centre once deck.gl picks the dot there (its tooltip names
+    ``place``): drawn in software, the map may take a while before a click finds it."""
+    timeout_error = pytest.importorskip("playwright.sync_api").TimeoutError
+    tooltip = page.locator(".deck-tooltip", has_text=place)
+    for attempt in range(tries):
+        box = chart.bounding_box()
+        point = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + attempt % 2)
+        page.mouse.move(*point)  # a hover is picked on a move: nudge by a pixel to retry
+        try:
+            tooltip.wait_for(timeout=1_000)
+            return point
+        except timeout_error:
+            continue
+    pytest.fail(f"no dot of {place} at the map's centre after {tries} tries")
 
 
 def test_clicking_a_dot_on_the_map_opens_that_case_for_review(
@@ -777,9 +831,7 @@ def test_clicking_a_dot_on_the_map_opens_that_case_for_review(
         expect(case_choice).to_have_value(re.compile(f"^#{newer} · .* · E2E no place · "))
         chart = page.get_by_test_id("stDeckGlJsonChart")
         chart.scroll_into_view_if_needed()
-        page.wait_for_timeout(2000)  # deck.gl draws its layer
-        box = chart.bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.click(*point_at_the_dot(page, chart, "E2E Dieng"))
         page.get_by_role("heading", name="Review a case").scroll_into_view_if_needed()
         expect(case_choice).to_have_value(re.compile(f"^#{located} · .* · E2E Dieng · "))
         shot(page, "15-case-from-map")
