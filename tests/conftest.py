@@ -41,10 +41,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_real_weather_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def no_real_weather_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Tests never reach the real weather service: weather is off unless a test serves
-    the fake one (:func:`fake_open_meteo`)."""
+    the fake one (:func:`fake_open_meteo`); nor the developer's own history."""
     monkeypatch.setenv("WEATHER_URL", "")
+    monkeypatch.setenv("APP_DATA_DIR", str(tmp_path / "app-data"))
     monkeypatch.delenv("ALERT_TOPIC_ARN", raising=False)  # nor any real alert topic
     get_settings.cache_clear()
     yield
