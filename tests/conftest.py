@@ -41,12 +41,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_real_weather_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Tests never reach the real weather service: weather is off unless a test serves
-    the fake one (:func:`fake_open_meteo`); nor the developer's own history."""
+def no_real_services(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Tests never reach the real weather service (weather is off unless a test serves
+    the fake one: :func:`fake_open_meteo`), a real alert topic, or the developer's own
+    history (each test has an empty data folder of its own)."""
     monkeypatch.setenv("WEATHER_URL", "")
     monkeypatch.setenv("APP_DATA_DIR", str(tmp_path / "app-data"))
-    monkeypatch.delenv("ALERT_TOPIC_ARN", raising=False)  # nor any real alert topic
+    monkeypatch.delenv("ALERT_TOPIC_ARN", raising=False)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
